@@ -1,0 +1,152 @@
+"""An exact local L2 book.
+
+Each side is a dict ``price -> qty`` plus a sorted list of keys. The key list is
+ordered so that the *best* level is at the end (bids by price, asks by negated
+price): nearly all activity happens at the top of the book, so inserts and
+deletes there move only a few pointers instead of the whole list.
+
+No object is allocated per level on the hot path: ``apply`` walks the decoded
+``(price, qty)`` tuples as they came from msgspec.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+
+from adapters.model import Level
+
+
+class BookSide:
+    """One side of a book. ``sign`` is +1 for bids and -1 for asks."""
+
+    __slots__ = ("keys", "qty", "sign")
+
+    def __init__(self, sign: int) -> None:
+        self.sign = sign
+        self.qty: dict[float, float] = {}
+        self.keys: list[float] = []
+
+    def clear(self) -> None:
+        self.qty.clear()
+        self.keys.clear()
+
+    def load(self, levels: Iterable[Level]) -> None:
+        qty = self.qty
+        qty.clear()
+        for price, size in levels:
+            if size:
+                qty[price] = size
+            else:
+                qty.pop(price, None)
+        s = self.sign
+        self.keys = sorted(p * s for p in qty)
+
+    def apply(self, levels: Iterable[Level]) -> None:
+        """Set absolute quantities; 0 removes (removing an unknown level is normal)."""
+        qty = self.qty
+        keys = self.keys
+        s = self.sign
+        for price, size in levels:
+            if size:
+                if price not in qty:
+                    insort(keys, price * s)
+                qty[price] = size
+            elif qty.pop(price, None) is not None:
+                del keys[bisect_left(keys, price * s)]
+
+    def best(self) -> float | None:
+        keys = self.keys
+        return keys[-1] * self.sign if keys else None
+
+    def top(self, n: int) -> list[Level]:
+        """The best ``n`` levels, best first."""
+        qty = self.qty
+        s = self.sign
+        return [(k * s, qty[k * s]) for k in reversed(self.keys[-n:])] if n > 0 else []
+
+    def top_prices(self, n: int) -> list[float]:
+        s = self.sign
+        return [k * s for k in reversed(self.keys[-n:])]
+
+    def truncate(self, depth: int) -> int:
+        """Keep the best ``depth`` levels; return how many were dropped."""
+        keys = self.keys
+        extra = len(keys) - depth
+        if extra <= 0:
+            return 0
+        qty = self.qty
+        s = self.sign
+        for k in keys[:extra]:
+            del qty[k * s]
+        del keys[:extra]
+        return extra
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class Book:
+    """The L2 book of one instrument on one venue."""
+
+    __slots__ = ("asks", "bids")
+
+    def __init__(self) -> None:
+        self.bids = BookSide(1)
+        self.asks = BookSide(-1)
+
+    def clear(self) -> None:
+        self.bids.clear()
+        self.asks.clear()
+
+    def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        self.bids.load(bids)
+        self.asks.load(asks)
+
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        self.bids.apply(bids)
+        self.asks.apply(asks)
+
+    def truncate(self, depth: int) -> None:
+        self.bids.truncate(depth)
+        self.asks.truncate(depth)
+
+    @property
+    def empty(self) -> bool:
+        return not self.bids.keys and not self.asks.keys
+
+    def best_bid(self) -> float | None:
+        return self.bids.best()
+
+    def best_ask(self) -> float | None:
+        return self.asks.best()
+
+    def crossed(self) -> bool:
+        """Best bid at or above best ask: locked or crossed."""
+        b = self.bids.keys
+        a = self.asks.keys
+        return bool(b and a and b[-1] >= -a[-1])
+
+    def mid(self) -> float | None:
+        b = self.bids.keys
+        a = self.asks.keys
+        if not b or not a:
+            return None
+        return (b[-1] - a[-1]) / 2.0
+
+    def spread_bps(self) -> float | None:
+        """Top-of-book spread in basis points of the mid."""
+        b = self.bids.keys
+        a = self.asks.keys
+        if not b or not a:
+            return None
+        bid = b[-1]
+        ask = -a[-1]
+        mid = (bid + ask) / 2.0
+        if mid <= 0:
+            return None
+        return (ask - bid) / mid * 1e4
+
+    def levels(self) -> tuple[dict[float, float], dict[float, float]]:
+        """A copy of both sides, for comparisons and reports."""
+        return dict(self.bids.qty), dict(self.asks.qty)

@@ -1,0 +1,422 @@
+"""Book keeping for one venue: events in, exact books and counters out.
+
+The feed is the single place where a venue's rules are applied to books:
+sequence continuity, checksums, crossed-book checks, snapshot buffering and
+resynchronisation. It does no I/O. When a book must be rebuilt it marks the
+instrument unsynced, clears the book (a wrong book is never shown as a right
+one) and queues an action; the supervisor carries the action out live, and
+replay simply counts it, because the capture already holds what followed.
+
+Counters are plain attributes on slotted objects so the hot path costs a few
+increments; the engine reads them at its own tick rather than being called per
+frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from adapters.book import Book
+from adapters.model import (
+    BookDelta,
+    BookSnapshot,
+    Event,
+    FeedStatus,
+    Heartbeat,
+    ParseError,
+    Reply,
+    Trade,
+)
+from adapters.venue import APPLY, GAP, RESET, Session, Venue
+
+LATENCY_RING: Final = 512
+"""Exchange→receive latency samples kept per instrument (a power of two)."""
+MAX_BUFFERED: Final = 20_000
+"""Deltas held while an out-of-band snapshot is in flight."""
+
+
+class Action:
+    """Something the supervisor must do for the feed."""
+
+    __slots__ = ("conn", "kind", "reason", "symbol")
+
+    SNAPSHOT: Final = "snapshot"
+    RESUBSCRIBE: Final = "resubscribe"
+    RECONNECT: Final = "reconnect"
+
+    def __init__(self, kind: str, conn: str, symbol: str, reason: str) -> None:
+        self.kind = kind
+        self.conn = conn
+        self.symbol = symbol
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Action({self.kind}, {self.conn}, {self.symbol}, {self.reason!r})"
+
+
+class InstrumentState:
+    """One instrument's book, continuity state and counters."""
+
+    __slots__ = (
+        "book",
+        "buffer",
+        "buffering",
+        "checksum_failures",
+        "checksum_ok",
+        "checksum_skipped",
+        "conn",
+        "crossed",
+        "frames",
+        "fresh",
+        "gaps",
+        "last_exch_ns",
+        "last_seq",
+        "last_update_mono",
+        "last_update_ns",
+        "lat",
+        "lat_n",
+        "parse_errors",
+        "resets",
+        "resync_reason",
+        "resync_since_mono",
+        "resyncs",
+        "snapshots",
+        "symbol",
+        "synced",
+        "updates",
+    )
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.conn = ""
+        self.book = Book()
+        self.last_seq = -1
+        self.fresh = False
+        self.synced = False
+        self.buffering = False
+        self.buffer: list[BookDelta] = []
+        self.frames = 0
+        self.updates = 0
+        self.snapshots = 0
+        self.gaps = 0
+        self.checksum_ok = 0
+        self.checksum_failures = 0
+        self.checksum_skipped = 0
+        self.resyncs = 0
+        self.resets = 0
+        self.parse_errors = 0
+        self.crossed = 0
+        self.last_update_mono = 0
+        self.last_update_ns = 0
+        self.last_exch_ns = 0
+        self.lat = [0] * LATENCY_RING
+        self.lat_n = 0
+        self.resync_since_mono = 0
+        self.resync_reason = ""
+
+    def latencies(self, since_n: int = 0) -> list[int]:
+        """Latency samples (ns) recorded after sample number ``since_n``."""
+        n = self.lat_n
+        count = min(n - since_n, LATENCY_RING, n)
+        if count <= 0:
+            return []
+        mask = LATENCY_RING - 1
+        return [self.lat[i & mask] for i in range(n - count, n)]
+
+
+class Feed:
+    """All books of one venue, and the rules that keep them exact."""
+
+    def __init__(self, venue: Venue, emit: Callable[[Event], None] | None = None) -> None:
+        self.venue = venue
+        self.name = venue.name
+        self.emit: Callable[[Event], None] = emit or _drop
+        self.instruments: dict[str, InstrumentState] = {
+            s: InstrumentState(s) for s in venue.settings.symbols
+        }
+        self.sequence = venue.sequence
+        self.truncate = venue.depth if venue.truncate_to_depth else 0
+        self.external_snapshots = venue.snapshot_mode == "external"
+        self.frames = 0
+        self.parse_errors = 0
+        self.heartbeats = 0
+        self.trades = 0
+        self.unknown_symbols = 0
+        self.connects = 0
+        self.disconnects = 0
+        self.last_frame_mono = 0
+        self.last_frame_ns = 0
+        self.actions: list[Action] = []
+        self.outbox: list[tuple[str, str]] = []
+        self.listeners: list[Callable[[InstrumentState], None]] = []
+
+    # -- connection lifecycle ----------------------------------------------------------
+
+    def start_connection(self, conn: str, symbols: list[str], now_ns: int, now_mono: int) -> None:
+        """A new connection will carry ``symbols``: their books start unsynced."""
+        self.connects += 1
+        for s in symbols:
+            st = self.instruments.get(s)
+            if st is None:
+                st = self.instruments[s] = InstrumentState(s)
+            st.conn = conn
+            self._unsync(st, now_mono)
+            st.resync_reason = "connecting"
+            if self.external_snapshots:
+                st.buffering = True
+                self.actions.append(Action(Action.SNAPSHOT, conn, s, "initial snapshot"))
+        self.emit(FeedStatus(self.name, conn, now_ns, now_mono, "connected"))
+
+    def end_connection(self, conn: str, reason: str, now_ns: int, now_mono: int) -> None:
+        self.disconnects += 1
+        for st in self.instruments.values():
+            if st.conn == conn:
+                self._unsync(st, now_mono)
+                st.resync_reason = f"disconnected: {reason}"
+        self.actions = [a for a in self.actions if a.conn != conn]
+        self.outbox = [o for o in self.outbox if o[0] != conn]
+        self.emit(FeedStatus(self.name, conn, now_ns, now_mono, "disconnected", reason=reason))
+
+    # -- the hot path ----------------------------------------------------------------------
+
+    def on_frame(self, session: Session, frame: bytes | str, recv_ns: int, recv_mono: int) -> None:
+        self.frames += 1
+        self.last_frame_mono = recv_mono
+        self.last_frame_ns = recv_ns
+        instruments = self.instruments
+        for ev in session.parse(frame, recv_ns, recv_mono):
+            cls = ev.__class__
+            if cls is BookDelta:
+                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
+                if st is None:
+                    self.unknown_symbols += 1
+                    continue
+                st.frames += 1
+                if st.synced:
+                    self._delta(st, ev)  # type: ignore[arg-type]
+                elif st.buffering:
+                    self._buffer(st, ev)  # type: ignore[arg-type]
+            elif cls is BookSnapshot:
+                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
+                if st is None:
+                    self.unknown_symbols += 1
+                    continue
+                st.frames += 1
+                self._snapshot(st, ev)  # type: ignore[arg-type]
+            elif cls is Heartbeat:
+                self.heartbeats += 1
+            elif cls is Reply:
+                self.outbox.append((session.conn, ev.frame))  # type: ignore[union-attr]
+            elif cls is ParseError:
+                self.parse_errors += 1
+                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
+                if st is not None:
+                    st.parse_errors += 1
+                self.emit(ev)
+            elif cls is FeedStatus:
+                self._status(ev)  # type: ignore[arg-type]
+            elif cls is Trade:
+                self.trades += 1
+
+    def _delta(self, st: InstrumentState, d: BookDelta) -> None:
+        verdict = self.sequence(st.last_seq, st.fresh, d)
+        if verdict in (APPLY, RESET):
+            if verdict == RESET:
+                st.resets += 1
+                self.emit(
+                    FeedStatus(
+                        self.name,
+                        st.conn,
+                        d.recv_ns,
+                        d.recv_mono,
+                        "reset",
+                        st.symbol,
+                        f"sequence restarted: {st.last_seq} -> {d.seq}",
+                    )
+                )
+            book = st.book
+            book.bids.apply(d.bids)
+            book.asks.apply(d.asks)
+            if self.truncate:
+                book.bids.truncate(self.truncate)
+                book.asks.truncate(self.truncate)
+            st.last_seq = d.seq
+            st.fresh = False
+            st.updates += 1
+            st.last_update_mono = d.recv_mono
+            st.last_update_ns = d.recv_ns
+            if d.exch_ns:
+                st.last_exch_ns = d.exch_ns
+                st.lat[st.lat_n & (LATENCY_RING - 1)] = d.recv_ns - d.exch_ns
+                st.lat_n += 1
+            if d.checksum is not None and not self._checksum(st, d.checksum, d):
+                return
+            if not self.venue.can_cross and book.crossed():
+                self._crossed(st, d)
+                return
+            if self.listeners:
+                for fn in self.listeners:
+                    fn(st)
+        elif verdict == GAP:
+            st.gaps += 1
+            self.emit(
+                FeedStatus(
+                    self.name, st.conn, d.recv_ns, d.recv_mono, "gap", st.symbol, _gap_text(st, d)
+                )
+            )
+            self.resync(st.symbol, f"sequence gap: {_gap_text(st, d)}", d.recv_ns, d.recv_mono)
+        elif not (d.bids or d.asks):
+            # SKIP of an empty update is a venue keep-alive (OKX): the book is
+            # confirmed current, so it counts as fresh. Other skips are updates
+            # the snapshot already covered.
+            st.last_update_mono = d.recv_mono
+
+    def _buffer(self, st: InstrumentState, d: BookDelta) -> None:
+        if len(st.buffer) >= MAX_BUFFERED:
+            st.buffer.clear()
+            self.resync(
+                st.symbol, "snapshot too slow: delta buffer overflowed", d.recv_ns, d.recv_mono
+            )
+            return
+        st.buffer.append(d)
+
+    def _snapshot(self, st: InstrumentState, snap: BookSnapshot) -> None:
+        st.book.load(snap.bids, snap.asks)
+        if self.truncate:
+            st.book.truncate(self.truncate)
+        st.last_seq = snap.seq
+        st.fresh = True
+        was_synced = st.synced
+        st.synced = True
+        st.buffering = False
+        st.snapshots += 1
+        st.last_update_mono = snap.recv_mono
+        st.last_update_ns = snap.recv_ns
+        if snap.checksum is not None and not self._checksum(st, snap.checksum, snap):
+            return
+        if not self.venue.can_cross and st.book.crossed():
+            self._crossed(st, snap)
+            return
+        if not was_synced:
+            self.emit(
+                FeedStatus(
+                    self.name,
+                    st.conn,
+                    snap.recv_ns,
+                    snap.recv_mono,
+                    "resync_finished",
+                    st.symbol,
+                    st.resync_reason,
+                )
+            )
+        if self.listeners:
+            for fn in self.listeners:
+                fn(st)
+
+    def on_snapshot(self, snap: BookSnapshot) -> None:
+        """An out-of-band snapshot (REST) arrived: load it and replay the buffer.
+
+        Buffered deltas the snapshot already covers are dropped by the venue's
+        sequence rule; a snapshot that is older than the first buffered delta
+        cannot be bridged and is fetched again.
+        """
+        st = self.instruments.get(snap.symbol)
+        if st is None:
+            self.unknown_symbols += 1
+            return
+        buffered = st.buffer
+        if buffered and buffered[0].first_seq > snap.seq + 1:
+            self.actions.append(
+                Action(
+                    Action.SNAPSHOT,
+                    st.conn,
+                    st.symbol,
+                    f"snapshot {snap.seq} older than buffered stream {buffered[0].first_seq}",
+                )
+            )
+            return
+        st.buffer = []
+        self._snapshot(st, snap)
+        for d in buffered:
+            if not st.synced:
+                break
+            self._delta(st, d)
+
+    # -- integrity faults -------------------------------------------------------------------
+
+    def _checksum(self, st: InstrumentState, expected: int, ev: BookDelta | BookSnapshot) -> bool:
+        got = self.venue.checksum(st.book, st.symbol)
+        if got is None:
+            st.checksum_skipped += 1
+            return True
+        if got == expected:
+            st.checksum_ok += 1
+            return True
+        st.checksum_failures += 1
+        reason = f"checksum mismatch: venue {expected}, local {got}"
+        self.emit(
+            FeedStatus(
+                self.name, st.conn, ev.recv_ns, ev.recv_mono, "checksum_mismatch", st.symbol, reason
+            )
+        )
+        self.resync(st.symbol, reason, ev.recv_ns, ev.recv_mono)
+        return False
+
+    def _crossed(self, st: InstrumentState, ev: BookDelta | BookSnapshot) -> None:
+        st.crossed += 1
+        reason = f"crossed book: bid {st.book.best_bid()} >= ask {st.book.best_ask()}"
+        self.emit(
+            FeedStatus(self.name, st.conn, ev.recv_ns, ev.recv_mono, "crossed", st.symbol, reason)
+        )
+        self.resync(st.symbol, reason, ev.recv_ns, ev.recv_mono)
+
+    def _status(self, ev: FeedStatus) -> None:
+        if ev.status == "reconnect":
+            self.actions.append(Action(Action.RECONNECT, ev.conn, "", ev.reason))
+        elif ev.status == "gap" and not ev.symbol:
+            # A connection-wide gap (Coinbase numbers every message on the
+            # connection): every book on it may have lost an update.
+            for st in self.instruments.values():
+                if st.conn == ev.conn and st.synced:
+                    st.gaps += 1
+                    self.resync(st.symbol, f"connection gap: {ev.reason}", ev.recv_ns, ev.recv_mono)
+        self.emit(ev)
+
+    def resync(self, symbol: str, reason: str, now_ns: int, now_mono: int) -> None:
+        """Discard a book and ask for a fresh one."""
+        st = self.instruments.get(symbol)
+        if st is None:
+            return
+        st.resyncs += 1
+        self._unsync(st, now_mono)
+        st.resync_reason = reason
+        if self.external_snapshots:
+            st.buffering = True
+            kind = Action.SNAPSHOT
+        else:
+            kind = Action.RESUBSCRIBE
+        self.actions.append(Action(kind, st.conn, symbol, reason))
+        self.emit(
+            FeedStatus(self.name, st.conn, now_ns, now_mono, "resync_started", symbol, reason)
+        )
+
+    def _unsync(self, st: InstrumentState, now_mono: int) -> None:
+        st.synced = False
+        st.buffering = False
+        st.buffer = []
+        st.fresh = False
+        st.book.clear()
+        st.resync_since_mono = now_mono
+
+    def take_actions(self) -> list[Action]:
+        actions, self.actions = self.actions, []
+        return actions
+
+
+def _gap_text(st: InstrumentState, d: BookDelta) -> str:
+    return f"after {st.last_seq} got first={d.first_seq} prev={d.prev_seq} last={d.seq}"
+
+
+def _drop(_: Event) -> None:
+    return None

@@ -1,0 +1,333 @@
+"""The connection supervisor: all of a venue's I/O, shared by every venue.
+
+For each connection it connects, subscribes, keeps the connection alive
+(websocket pings are answered by the library; application keep-alives and
+heartbeat answers are sent here), watches for silence, carries out the feed's
+resync actions (REST snapshot or resubscribe), and reconnects with capped,
+fully jittered exponential backoff. Every one of those events is counted and
+reported as a :class:`~adapters.model.FeedStatus`.
+
+Venue data never raises out of here: parsing is the session's job and it turns
+bad frames into events; the loop only ends on :meth:`Supervisor.stop`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import urllib.error
+import urllib.request
+from typing import Final, Protocol
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from adapters.backoff import Backoff
+from adapters.feed import Action, Feed
+from adapters.model import FeedStatus, ParseError, excerpt
+from adapters.venue import ProtocolError, Session
+
+log = logging.getLogger("venuewatch.supervisor")
+
+WATCHDOG_S: Final = 0.25
+RESYNC_TIMEOUT_S: Final = 15.0
+"""A book not rebuilt within this long after a resync request forces a reconnect."""
+HEALTHY_AFTER_S: Final = 10.0
+"""A connection up this long resets the backoff."""
+SNAPSHOT_CONCURRENCY: Final = 4
+MAX_FRAME_BYTES: Final = 64 * 1024 * 1024
+
+
+class Recorder(Protocol):
+    """Where raw frames go when a capture is running (see :mod:`adapters.capture`)."""
+
+    def frame(self, ts: int, venue: str, conn: str, raw: bytes | str) -> None: ...
+
+    def event(self, ts: int, venue: str, conn: str, event: str, **fields: object) -> None: ...
+
+
+def http_get(url: str, timeout: float) -> bytes:
+    """A blocking GET (run in a thread). Raises ProtocolError on any failure."""
+    req = urllib.request.Request(url, headers={"User-Agent": "venuewatch"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body: bytes = resp.read()
+            return body
+    except urllib.error.HTTPError as exc:
+        body = exc.read()[:300]
+        raise ProtocolError(f"HTTP {exc.code} from {url}: {excerpt(body)}") from None
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise ProtocolError(f"GET {url} failed: {exc}") from None
+
+
+class Supervisor:
+    """Runs every connection of one venue until stopped."""
+
+    def __init__(
+        self,
+        feed: Feed,
+        recorder: Recorder | None = None,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 30.0,
+        rng: random.Random | None = None,
+        resync_timeout_s: float = RESYNC_TIMEOUT_S,
+    ) -> None:
+        self.feed = feed
+        self.venue = feed.venue
+        self.recorder = recorder
+        self.rng = rng or random.Random()
+        self.backoff_base_s = backoff_base_s
+        self.backoff_cap_s = backoff_cap_s
+        self.resync_timeout_s = resync_timeout_s
+        self.delays: list[float] = []
+        """Every reconnect delay drawn, in order (for reports and tests)."""
+        self.reconnects = 0
+        self.connected: dict[str, ClientConnection] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
+        self._stopping = False
+        self._seq = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        for i, (url, symbols) in enumerate(self.venue.connections()):
+            name = f"{self.venue.name}-{i + 1}"
+            self._tasks.append(asyncio.create_task(self._run(name, url, symbols), name=name))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for ws in list(self.connected.values()):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 1.0)
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
+
+    def drop(self, reason: str = "dropped by request") -> None:
+        """Close every connection now (they reconnect by the usual rules)."""
+        for ws in list(self.connected.values()):
+            asyncio.get_running_loop().create_task(ws.close(1001, reason[:120]))
+
+    # -- one connection ------------------------------------------------------------------
+
+    async def _run(self, name: str, url: str, symbols: list[str]) -> None:
+        backoff = Backoff(self.backoff_base_s, self.backoff_cap_s, self.rng)
+        while not self._stopping:
+            self._seq += 1
+            conn = f"{name}#{self._seq}"
+            started = time.monotonic()
+            reason = await self._session(conn, url, symbols)
+            if self._stopping:
+                return
+            self.reconnects += 1
+            if time.monotonic() - started >= HEALTHY_AFTER_S:
+                backoff.reset()
+            delay = backoff.next_delay()
+            self.delays.append(delay)
+            self._status(conn, "connecting", reason=f"{reason}; reconnecting in {delay:.2f}s")
+            await asyncio.sleep(delay)
+
+    async def _session(self, conn: str, url: str, symbols: list[str]) -> str:
+        """One connection's life; returns why it ended."""
+        feed = self.feed
+        venue = self.venue
+        self._status(conn, "connecting", reason=url)
+        try:
+            ws = await connect(
+                url,
+                open_timeout=10,
+                ping_interval=20,
+                ping_timeout=20,
+                close_timeout=2,
+                max_size=MAX_FRAME_BYTES,
+                max_queue=1024,
+                user_agent_header="venuewatch",
+            )
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+            reason = f"connect failed: {type(exc).__name__}: {exc}"
+            self._status(conn, "disconnected", reason=reason)
+            return reason
+        self.connected[conn] = ws
+        session = venue.new_session(conn)
+        now_ns, now_mono = time.time_ns(), time.monotonic_ns()
+        if self.recorder is not None:
+            self.recorder.event(now_ns, venue.name, conn, "connect", url=url, symbols=symbols)
+        clock = _LastFrame(now_mono)
+        feed.start_connection(conn, symbols, now_ns, now_mono)
+        helpers: list[asyncio.Task[None]] = []
+        reason = "closed"
+        try:
+            for frame in venue.subscribe_frames(symbols):
+                await ws.send(frame)
+            helpers.append(asyncio.create_task(self._watchdog(conn, ws, clock)))
+            if venue.keepalive_interval_s > 0:
+                helpers.append(asyncio.create_task(self._keepalive(ws)))
+            await self._act(ws)
+            reason = await self._read(conn, ws, session, clock)
+        except websockets.exceptions.ConnectionClosed as exc:
+            reason = _close_reason(exc)
+        except (OSError, TimeoutError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            for h in helpers:
+                h.cancel()
+            self.connected.pop(conn, None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 1.0)
+            if ws.close_reason and reason == "closed":
+                reason = ws.close_reason
+            now_ns, now_mono = time.time_ns(), time.monotonic_ns()
+            if self.recorder is not None:
+                self.recorder.event(now_ns, venue.name, conn, "disconnect", reason=reason)
+            feed.end_connection(conn, reason, now_ns, now_mono)
+        return reason
+
+    async def _read(
+        self, conn: str, ws: ClientConnection, session: Session, clock: _LastFrame
+    ) -> str:
+        feed = self.feed
+        on_frame = feed.on_frame
+        recorder = self.recorder
+        name = self.venue.name
+        time_ns = time.time_ns
+        mono_ns = time.monotonic_ns
+        recv = ws.recv
+        while True:
+            frame = await recv(decode=False)
+            recv_ns = time_ns()
+            recv_mono = clock.mono = mono_ns()
+            if recorder is not None:
+                recorder.frame(recv_ns, name, conn, frame)
+            on_frame(session, frame, recv_ns, recv_mono)
+            if feed.actions or feed.outbox:
+                stop = await self._act(ws)
+                if stop:
+                    return stop
+
+    async def _act(self, ws: ClientConnection) -> str:
+        """Carry out the feed's queued actions; a non-empty result ends the connection."""
+        feed = self.feed
+        while feed.outbox:
+            _, frame = feed.outbox.pop(0)
+            await ws.send(frame)
+        for action in feed.take_actions():
+            if action.kind == Action.SNAPSHOT:
+                asyncio.get_running_loop().create_task(self._snapshot(action))
+            elif action.kind == Action.RESUBSCRIBE:
+                for frame in self.venue.resubscribe_frames(action.symbol):
+                    await ws.send(frame)
+            elif action.kind == Action.RECONNECT:
+                return action.reason
+        return ""
+
+    async def _snapshot(self, action: Action) -> None:
+        """Fetch an out-of-band snapshot and hand it to the feed."""
+        venue = self.venue
+        url = venue.snapshot_request(action.symbol)
+        async with self._snapshot_slots:
+            try:
+                body = await asyncio.to_thread(http_get, url, 10.0)
+            except ProtocolError as exc:
+                self._snapshot_failed(action, str(exc))
+                return
+        recv_ns, recv_mono = time.time_ns(), time.monotonic_ns()
+        if action.conn not in self.connected:
+            return  # the connection this snapshot was for is gone
+        if self.recorder is not None:
+            self.recorder.event(
+                recv_ns,
+                venue.name,
+                action.conn,
+                "snapshot",
+                symbol=action.symbol,
+                raw=body.decode("utf-8", "replace"),
+            )
+        try:
+            snap = venue.parse_snapshot(action.symbol, body, recv_ns, recv_mono)
+        except ProtocolError as exc:
+            self._snapshot_failed(action, str(exc))
+            return
+        st = self.feed.instruments.get(action.symbol)
+        if st is None or st.conn != action.conn or st.synced or not st.buffering:
+            return  # superseded by a newer resync or a reconnect
+        self.feed.on_snapshot(snap)
+        ws = self.connected.get(action.conn)
+        if ws is not None and (self.feed.actions or self.feed.outbox):
+            reason = await self._act(ws)
+            if reason:
+                await ws.close(1000, reason[:120])
+
+    def _snapshot_failed(self, action: Action, reason: str) -> None:
+        now_ns, now_mono = time.time_ns(), time.monotonic_ns()
+        self.feed.emit(
+            ParseError(
+                self.venue.name,
+                action.conn,
+                now_ns,
+                now_mono,
+                f"snapshot for {action.symbol} failed: {reason}",
+                "",
+                action.symbol,
+            )
+        )
+        # The watchdog's resync timeout turns a snapshot that never comes into a
+        # reconnect, which retries with backoff.
+
+    async def _keepalive(self, ws: ClientConnection) -> None:
+        frame = self.venue.keepalive_frame()
+        if frame is None:
+            return
+        interval = self.venue.keepalive_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            await ws.send(frame)
+
+    async def _watchdog(self, conn: str, ws: ClientConnection, clock: _LastFrame) -> None:
+        feed = self.feed
+        silence_ns = int(self.venue.silence_timeout_s * 1e9)
+        resync_ns = int(self.resync_timeout_s * 1e9)
+        while True:
+            await asyncio.sleep(WATCHDOG_S)
+            now = time.monotonic_ns()
+            quiet = now - clock.mono
+            if quiet > silence_ns:
+                self._status(conn, "silent", reason=f"no frame for {quiet / 1e9:.1f}s")
+                await ws.close(4000, "silent")
+                return
+            for st in feed.instruments.values():
+                if st.conn == conn and not st.synced and now - st.resync_since_mono > resync_ns:
+                    await ws.close(4001, f"{st.symbol} not resynced in {self.resync_timeout_s}s")
+                    return
+
+    def _status(self, conn: str, status: str, symbol: str = "", reason: str = "") -> None:
+        self.feed.emit(
+            FeedStatus(
+                self.venue.name, conn, time.time_ns(), time.monotonic_ns(), status, symbol, reason
+            )
+        )
+
+
+class _LastFrame:
+    """When this connection last delivered a frame (monotonic ns)."""
+
+    __slots__ = ("mono",)
+
+    def __init__(self, mono: int) -> None:
+        self.mono = mono
+
+
+def _close_reason(exc: websockets.exceptions.ConnectionClosed) -> str:
+    rcvd = exc.rcvd
+    sent = exc.sent
+    if rcvd is not None:
+        return f"closed by venue: {rcvd.code} {rcvd.reason}".rstrip()
+    if sent is not None:
+        return f"closed: {sent.code} {sent.reason}".rstrip()
+    return "connection lost (no close frame)"

@@ -1,0 +1,261 @@
+"""Kraken spot, WebSocket v2: the ``book`` channel with its CRC32 checksum.
+
+Protocol (https://docs.kraken.com/api/docs/websocket-v2/book and the guide
+"Book checksum (WebSocket v2)"):
+
+* ``wss://ws.kraken.com/v2``; subscribe
+  ``{"method":"subscribe","params":{"channel":"book","symbol":[..],"depth":10}}``;
+* frames ``{"channel":"book","type":"snapshot"|"update","data":[{"symbol":..,
+  "bids":[{"price":..,"qty":..}],"asks":[..],"checksum":..,"timestamp":..}]}``
+  with prices and quantities as JSON numbers; one message may touch the same
+  price twice (apply in order); after each message each side is truncated to
+  the subscribed depth (no deletes are sent for levels that fall out of it);
+* checksum: CRC32 (unsigned) of the top 10 asks (ascending) then the top 10
+  bids (descending), each level being price then qty formatted with the pair's
+  precision, decimal point and leading zeros removed. The precisions come from
+  the ``instrument`` channel, which is why it is subscribed first. There are no
+  sequence numbers: the checksum is the only way to know an update was lost;
+* a ``heartbeat`` frame about once a second proves the connection alive.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import msgspec
+
+from adapters.book import Book, BookSide
+from adapters.instruments import Canonical, split_delimited
+from adapters.model import (
+    BookDelta,
+    BookSnapshot,
+    Event,
+    FeedStatus,
+    Heartbeat,
+    ParseError,
+)
+from adapters.venue import Session, Venue, VenueSettings
+from adapters.wire import IsoClock, decode_failure
+
+CHECKSUM_DEPTH = 10
+
+
+class KLevel(msgspec.Struct, gc=False):
+    price: float
+    qty: float
+
+
+class KBook(msgspec.Struct, gc=False):
+    symbol: str
+    bids: list[KLevel] = []
+    asks: list[KLevel] = []
+    checksum: int | None = None
+    timestamp: str = ""
+
+
+class BookMsg(msgspec.Struct, gc=False):
+    channel: str
+    type: str
+    data: list[KBook]
+
+
+class Pair(msgspec.Struct):
+    symbol: str
+    price_precision: int
+    qty_precision: int
+
+
+class InstrumentData(msgspec.Struct):
+    pairs: list[Pair] = []
+
+
+class InstrumentMsg(msgspec.Struct):
+    channel: str
+    type: str
+    data: InstrumentData
+
+
+class Envelope(msgspec.Struct):
+    channel: str = ""
+    type: str = ""
+    method: str = ""
+    success: bool | None = None
+    error: str = ""
+    result: dict[str, object] | None = None
+    data: object = None
+
+
+_book = msgspec.json.Decoder(BookMsg)
+_instrument = msgspec.json.Decoder(InstrumentMsg)
+_envelope = msgspec.json.Decoder(Envelope)
+
+
+class KrakenSession(Session):
+    venue: Kraken
+
+    def __init__(self, venue: Kraken, conn: str) -> None:
+        super().__init__(venue, conn)
+        self.clock = IsoClock()
+
+    def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
+        try:
+            m = _book.decode(frame)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return self._other(frame, recv_ns, recv_mono, exc)
+        if m.channel != "book":
+            return self._other(frame, recv_ns, recv_mono, None)
+        name = self.venue.name
+        out: list[Event] = []
+        snapshot = m.type == "snapshot"
+        for b in m.data:
+            bids = [(lv.price, lv.qty) for lv in b.bids]
+            asks = [(lv.price, lv.qty) for lv in b.asks]
+            exch = self.clock.ns(b.timestamp) if b.timestamp else 0
+            if snapshot:
+                out.append(
+                    BookSnapshot(
+                        name, b.symbol, recv_ns, recv_mono, exch, bids, asks, -1, b.checksum
+                    )
+                )
+            else:
+                out.append(
+                    BookDelta(
+                        name, b.symbol, recv_ns, recv_mono, exch, bids, asks, -1, -1, -1, b.checksum
+                    )
+                )
+        return out
+
+    def _other(
+        self, frame: bytes | str, recv_ns: int, recv_mono: int, exc: Exception | None
+    ) -> Sequence[Event]:
+        name = self.venue.name
+        try:
+            env = _envelope.decode(frame)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc2:
+            return (decode_failure(name, self.conn, recv_ns, recv_mono, frame, exc or exc2),)
+        if env.channel == "heartbeat":
+            return (Heartbeat(name, self.conn, recv_ns, recv_mono),)
+        if env.channel == "instrument":
+            try:
+                inst = _instrument.decode(frame)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc3:
+                return (decode_failure(name, self.conn, recv_ns, recv_mono, frame, exc3),)
+            for p in inst.data.pairs:
+                self.venue.precision[p.symbol] = (p.price_precision, p.qty_precision)
+            return (Heartbeat(name, self.conn, recv_ns, recv_mono),)
+        if env.channel == "status":
+            system = ""
+            if isinstance(env.data, list) and env.data and isinstance(env.data[0], dict):
+                system = str(env.data[0].get("system", ""))
+            if system and system != "online":
+                return (
+                    FeedStatus(
+                        name,
+                        self.conn,
+                        recv_ns,
+                        recv_mono,
+                        "venue_notice",
+                        reason=f"system status {system}",
+                    ),
+                )
+            return (Heartbeat(name, self.conn, recv_ns, recv_mono),)
+        if env.method in ("subscribe", "unsubscribe", "pong"):
+            if env.success is False:
+                return (
+                    ParseError(
+                        name,
+                        self.conn,
+                        recv_ns,
+                        recv_mono,
+                        f"{env.method} refused: {env.error}",
+                        "",
+                        "",
+                    ),
+                )
+            if env.method == "subscribe" and env.result and env.result.get("channel") == "book":
+                return (
+                    FeedStatus(
+                        name,
+                        self.conn,
+                        recv_ns,
+                        recv_mono,
+                        "subscribed",
+                        str(env.result.get("symbol", "")),
+                    ),
+                )
+            return (Heartbeat(name, self.conn, recv_ns, recv_mono),)
+        if env.channel in ("trade", "ticker"):
+            return ()
+        if exc is None:
+            exc = ValueError(f"unexpected channel {env.channel!r} method {env.method!r}")
+        return (decode_failure(name, self.conn, recv_ns, recv_mono, frame, exc),)
+
+
+def _fragment(value: float, places: int) -> str:
+    return f"{value:.{places}f}".replace(".", "").lstrip("0")
+
+
+class Kraken(Venue):
+    name = "kraken"
+    default_url = "wss://ws.kraken.com/v2"
+    default_depth = 10
+    truncate_to_depth = True
+    silence_timeout_s = 10.0
+    keepalive_interval_s = 0.0
+
+    def __init__(self, settings: VenueSettings) -> None:
+        super().__init__(settings)
+        self.precision: dict[str, tuple[int, int]] = {}
+        # Per symbol and side: price -> (qty, checksum text), so a checksum
+        # formats only the levels that changed since the last one.
+        self._text: dict[tuple[str, int], dict[float, tuple[float, str]]] = {}
+
+    def subscribe_frames(self, symbols: Sequence[str]) -> list[str]:
+        instrument = {"method": "subscribe", "params": {"channel": "instrument"}}
+        book = {
+            "method": "subscribe",
+            "params": {"channel": "book", "symbol": list(symbols), "depth": self.depth},
+        }
+        return [msgspec.json.encode(instrument).decode(), msgspec.json.encode(book).decode()]
+
+    def resubscribe_frames(self, symbol: str) -> list[str]:
+        params = {"channel": "book", "symbol": [symbol], "depth": self.depth}
+        return [
+            msgspec.json.encode({"method": "unsubscribe", "params": params}).decode(),
+            msgspec.json.encode({"method": "subscribe", "params": params}).decode(),
+        ]
+
+    def new_session(self, conn: str) -> Session:
+        return KrakenSession(self, conn)
+
+    def checksum(self, book: Book, symbol: str) -> int | None:
+        prec = self.precision.get(symbol)
+        if prec is None:
+            return None
+        return zlib.crc32(
+            (
+                self._side_text(book.asks, symbol, prec) + self._side_text(book.bids, symbol, prec)
+            ).encode()
+        )
+
+    def _side_text(self, side: BookSide, symbol: str, prec: tuple[int, int]) -> str:
+        key = (symbol, side.sign)
+        cache = self._text.get(key)
+        if cache is None or len(cache) > 4096:
+            cache = self._text[key] = {}
+        qty = side.qty
+        parts = []
+        pp, qp = prec
+        for price in side.top_prices(CHECKSUM_DEPTH):
+            q = qty[price]
+            hit = cache.get(price)
+            if hit is None or hit[0] != q:
+                hit = (q, _fragment(price, pp) + _fragment(q, qp))
+                cache[price] = hit
+            parts.append(hit[1])
+        return "".join(parts)
+
+    def canonical(self, symbol: str) -> Canonical:
+        base, quote = split_delimited(symbol, "/")
+        return Canonical(base, quote)

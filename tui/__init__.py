@@ -1,0 +1,1 @@
+"""venuewatch: the application (CLI, engine, controls, console protocol, Textual app)."""
