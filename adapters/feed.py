@@ -326,16 +326,15 @@ class Feed:
             self.unknown_symbols += 1
             return
         buffered = st.buffer
-        if buffered and buffered[0].first_seq > snap.seq + 1:
-            self.actions.append(
-                Action(
-                    Action.SNAPSHOT,
-                    st.conn,
-                    st.symbol,
-                    f"snapshot {snap.seq} older than buffered stream {buffered[0].first_seq}",
-                )
-            )
-            return
+        if buffered:
+            # The id the oldest buffered delta follows: its prev_seq where the venue
+            # gives one (ids jump between events on Binance futures), else U - 1.
+            first = buffered[0]
+            follows = first.prev_seq if first.prev_seq != NO_SEQ else first.first_seq - 1
+            if follows > snap.seq:
+                reason = f"snapshot {snap.seq} older than buffered stream (follows {follows})"
+                self.actions.append(Action(Action.SNAPSHOT, st.conn, st.symbol, reason))
+                return
         st.buffer = []
         self._snapshot(st, snap)
         for d in buffered:
