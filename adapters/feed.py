@@ -19,6 +19,7 @@ from typing import Final
 
 from adapters.book import Book
 from adapters.model import (
+    NO_SEQ,
     BookDelta,
     BookSnapshot,
     Event,
@@ -29,6 +30,7 @@ from adapters.model import (
     Trade,
 )
 from adapters.venue import APPLY, GAP, RESET, Session, Venue
+from adapters.wire import decode_failure
 
 LATENCY_RING: Final = 512
 """Exchange→receive latency samples kept per instrument (a power of two)."""
@@ -185,7 +187,11 @@ class Feed:
         self.last_frame_mono = recv_mono
         self.last_frame_ns = recv_ns
         instruments = self.instruments
-        for ev in session.parse(frame, recv_ns, recv_mono):
+        try:
+            events = session.parse(frame, recv_ns, recv_mono)
+        except Exception as exc:  # an adapter bug must cost one frame, never the feed
+            events = (decode_failure(self.name, session.conn, recv_ns, recv_mono, frame, exc),)
+        for ev in events:
             cls = ev.__class__
             if cls is BookDelta:
                 st = instruments.get(ev.symbol)  # type: ignore[union-attr]
@@ -373,6 +379,8 @@ class Feed:
     def _status(self, ev: FeedStatus) -> None:
         if ev.status == "reconnect":
             self.actions.append(Action(Action.RECONNECT, ev.conn, "", ev.reason))
+        elif ev.status == "reset" and ev.symbol in self.instruments:
+            self.instruments[ev.symbol].resets += 1
         elif ev.status == "gap" and not ev.symbol:
             # A connection-wide gap (Coinbase numbers every message on the
             # connection): every book on it may have lost an update.
