@@ -1,0 +1,1 @@
+"""Controls: commands, routes, breakers, the audit journal and sinks (Textual-free)."""
