@@ -1,0 +1,119 @@
+"""The configuration file: typed, validated data (TOML), never code.
+
+Every section is a msgspec Struct with ``forbid_unknown_fields``, so a typo is
+an error that names the field, not a silently ignored setting. Errors carry the
+file name and either the TOML line (syntax) or the field path (schema).
+
+Defaults are the ones an incident responder would pick (see
+``docs``: detection thresholds from ../shared/design/detection.md); each field's
+docstring is its user documentation.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from adapters.instruments import InstrumentSettings
+from adapters.venue import VenueSettings
+from tui.engine.settings import EngineSettings
+
+
+class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    host: str = "127.0.0.1"
+    """Where the engine serves consoles. Keep it on loopback unless a desk host is intended."""
+    port: int = 8765
+    publish_hz: float = 10.0
+    """State frames per second sent to each console (coalesced; never one per venue message)."""
+    token_name: str = "console-token"
+    """Name of the console auth token in the keyring (or the 0600 fallback file)."""
+
+
+class JournalSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    path: str = ""
+    """Audit journal file; empty means <state dir>/venuewatch/journal.jsonl."""
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    venues: dict[str, VenueSettings] = {}
+    instruments: InstrumentSettings = msgspec.field(default_factory=InstrumentSettings)
+    engine: EngineSettings = msgspec.field(default_factory=EngineSettings)
+    console: ConsoleSettings = msgspec.field(default_factory=ConsoleSettings)
+    journal: JournalSettings = msgspec.field(default_factory=JournalSettings)
+    record: str = ""
+    """If set, record every raw frame to this capture file while serving."""
+
+    def enabled_venues(self) -> dict[str, VenueSettings]:
+        return {
+            name: msgspec.structs.replace(s, name=name, adapter=s.adapter or name)
+            for name, s in self.venues.items()
+            if s.enabled
+        }
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names file and place."""
+
+
+def state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "venuewatch"
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "venuewatch"
+
+
+def parse(text: str, source: str = "<config>") -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return from_dict(data, source)
+
+
+def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
+    try:
+        cfg = msgspec.convert(data, Config)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    problems = check(cfg)
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return cfg
+
+
+def load(path: str | Path) -> Config:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text: {exc}") from None
+    return parse(text, str(p))
+
+
+def check(cfg: Config) -> list[str]:
+    """Cross-field rules the types cannot express."""
+    from adapters import registry
+
+    problems = []
+    known = set(registry.available())
+    for name, v in cfg.venues.items():
+        adapter = v.adapter or name
+        if adapter not in known:
+            problems.append(
+                f"venues.{name}: unknown adapter {adapter!r} (known: {', '.join(sorted(known))})"
+            )
+        if v.enabled and not v.symbols:
+            problems.append(f"venues.{name}.symbols: at least one symbol is needed")
+    problems.extend(cfg.engine.check(set(cfg.venues)))
+    if not 0.5 <= cfg.console.publish_hz <= 60:
+        problems.append("console.publish_hz: expected between 0.5 and 60")
+    return problems
