@@ -1,0 +1,183 @@
+"""Controls through real consoles: isolation, breakers, failover, undo, journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_rig import EngineRig
+
+from tui.control import journal
+
+ROUTES = {
+    "routes": {
+        "btc-usd-ref": {"instrument": "BTC-USD", "venues": ["binance", "coinbase", "kraken"]},
+    }
+}
+
+
+def entries(path: Path) -> list[dict]:
+    return [e.as_dict() for e in journal.read(path).entries]
+
+
+async def test_isolating_a_venue_removes_it_from_the_consensus_at_once(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken", "coinbase"]) as rig:
+        await rig.healthy()
+        await rig.wait_for(
+            lambda: len(rig.engine.consensus["BTC-USD"].references) == 3, what="three references"
+        )
+        alice = await rig.console("alice")
+        out = await alice.command("isolate", venue="kraken", reason="checksum storm")
+        assert out.ok and out.seq > 0
+        # At once: the command's own evaluation already dropped it.
+        refs = rig.engine.consensus["BTC-USD"].references
+        assert "kraken" not in refs and set(refs) == {"binance", "coinbase"}
+        assert rig.engine.state("kraken") == "ISOLATED"
+        again = await alice.command("isolate", venue="kraken")
+        assert not again.ok and "already isolated" in again.detail
+        log = entries(rig.journal_path)
+        cmd = next(e for e in log if e["kind"] == "command" and e["id"] == out.id)
+        assert cmd["seq"] == out.seq and cmd["actor"] == "console:alice"
+        assert cmd["reason"] == "checksum storm"
+        assert cmd["inverse"] == {"action": "restore", "args": {"venue": "kraken"}}
+        outcome = next(e for e in log if e["kind"] == "outcome" and e["id"] == out.id)
+        assert outcome["seq"] > cmd["seq"] and outcome["ok"] is True
+        # Restore puts the venue on probation, and it rejoins the consensus when LIVE.
+        back = await alice.command("restore", venue="kraken")
+        assert back.ok and "probation" in back.detail
+        assert rig.engine.state("kraken") == "RECOVERING"
+
+
+async def test_breaker_trips_journals_why_and_stays_tripped(tmp_path: Path) -> None:
+    engine = {
+        "probation_s": 1.0,
+        "breakers": {
+            "stale-feed": {
+                "metric": "venue_silent_s",
+                "op": ">=",
+                "threshold": 1.5,
+                "for_s": 0.5,
+                "action": "isolate",
+            },
+        },
+    }
+    async with EngineRig(tmp_path, ["binance", "kraken"], engine=engine) as rig:
+        await rig.healthy()
+        rig.sim.inject("kraken", "stall", duration_s=3)
+        await rig.wait_for(lambda: rig.engine.state("kraken") == "ISOLATED", what="tripped")
+        b = rig.engine.facts.breakers["stale-feed"]
+        assert "kraken" in b.tripped and "venue_silent_s" in b.tripped["kraken"].reason
+        log = entries(rig.journal_path)
+        trip = next(e for e in log if e["kind"] == "breaker")
+        assert trip["breaker"] == "stale-feed" and trip["venue"] == "kraken"
+        assert ">= 1.5" in trip["reason"]
+        cmd = next(e for e in log if e["kind"] == "command" and e["action"] == "isolate")
+        assert cmd["actor"] == "breaker:stale-feed" and cmd["seq"] > trip["seq"]
+        # The stall ends and the feed recovers: the breaker does NOT un-isolate.
+        await rig.wait_for(
+            lambda: (
+                rig.engine.venues["kraken"].silent_s < 0.5
+                and all(ih.synced for ih in rig.engine.venue_instruments("kraken"))
+            ),
+            what="kraken feed back",
+        )
+        ticks = rig.engine.ticks
+        await rig.wait_for(lambda: rig.engine.ticks >= ticks + 10, what="ten more evaluations")
+        assert rig.engine.state("kraken") == "ISOLATED"
+        assert "kraken" in b.tripped
+        # A person restores: the trip clears and the breaker is armed again.
+        bob = await rig.console("bob")
+        out = await bob.command("restore", venue="kraken", reason="feed healthy again")
+        assert out.ok and "breakers reset: stale-feed" in out.detail
+        assert "kraken" not in b.tripped and b.armed
+        await rig.wait_for(lambda: rig.engine.state("kraken") == "LIVE", what="probation over")
+
+
+async def test_auto_failover_and_undo(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken", "coinbase"], engine=ROUTES) as rig:
+        await rig.healthy()
+        routes = rig.engine.facts.routes
+        assert routes["btc-usd-ref"].active == "binance"
+        alice = await rig.console("alice")
+        # Isolating the active venue fails the armed route over to the next LIVE venue.
+        out = await alice.command("isolate", venue="binance", reason="drill")
+        assert out.ok and "btc-usd-ref: binance -> coinbase" in out.detail
+        assert routes["btc-usd-ref"].active == "coinbase"
+        # Undo brings back the previous state: venue restored, route back on binance.
+        undo = await alice.command("undo")
+        assert undo.ok and "undid isolate binance" in undo.detail
+        assert routes["btc-usd-ref"].active == "binance"
+        assert "binance" not in rig.engine.facts.isolated
+        # A critical alert on the active venue fails over automatically.
+        rig.sim.inject("binance", "stall", duration_s=30)
+        await rig.wait_for(
+            lambda: routes["btc-usd-ref"].active == "coinbase", what="automatic failover"
+        )
+        log = entries(rig.journal_path)
+        auto = [e for e in log if e["kind"] == "command" and e["actor"] == "auto-failover"]
+        assert auto and "binance" in auto[-1]["reason"] and "no frame" in auto[-1]["reason"]
+        # Manual failover moves on; undo comes back.
+        out = await alice.command("failover", route="btc-usd-ref")
+        assert out.ok and routes["btc-usd-ref"].active == "kraken"
+        undo = await alice.command("undo")
+        assert undo.ok and routes["btc-usd-ref"].active == "coinbase"
+        nothing = await alice.command("failover", route="nope")
+        assert not nothing.ok and "no route 'nope'" in nothing.detail
+
+
+async def test_two_consoles_see_the_same_state_and_each_others_commands(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken"]) as rig:
+        await rig.healthy()
+        alice = await rig.console("alice")
+        bob = await rig.console("bob")
+        out = await alice.command("note", text="looking at kraken checksum storm")
+        assert out.ok
+        await rig.wait_for(
+            lambda: any(e.get("id") == out.id for e in bob.model.journal),
+            what="bob sees alice's note",
+        )
+        note = next(e for e in bob.model.journal if e.get("id") == out.id)
+        assert note["args"] == {"text": "looking at kraken checksum storm"}
+        assert note["actor"] == "console:alice"
+        iso = await bob.command("isolate", venue="kraken")
+        assert iso.ok
+        await rig.wait_for(
+            lambda: (
+                alice.model.venues["kraken"].state == "ISOLATED"
+                and bob.model.venues["kraken"].state == "ISOLATED"
+            ),
+            what="both see isolation",
+        )
+        await rig.wait_for(
+            lambda: any(e.get("id") == iso.id for e in alice.model.journal),
+            what="alice sees bob's command",
+        )
+        assert alice.model.venues.keys() == bob.model.venues.keys()
+
+
+async def test_unauthenticated_and_malformed_frames_are_refused(tmp_path: Path) -> None:
+    from websockets.asyncio.client import connect
+
+    from tui.console import protocol as p
+    from tui.console.client import AttachError, ConsoleClient
+
+    async with EngineRig(tmp_path, ["binance"]) as rig:
+        await rig.healthy()
+        intruder = ConsoleClient(rig.service.server.url, "wrong-token", "mallory")
+        try:
+            await intruder.connect()
+            raise AssertionError("a wrong token was accepted")
+        except AttachError as exc:
+            assert "unauthorized" in str(exc)
+        async with connect(rig.service.server.url) as ws:
+            await ws.send(b"\x81\xa4junk")
+            reply = p.decode_down(await ws.recv())
+            assert isinstance(reply, p.Refusal) and "Hello" in reply.reason
+        alice = await rig.console("alice")
+        assert alice.ws is not None
+        await alice.ws.send(b"\xc1not msgpack")
+        await rig.wait_for(lambda: alice.refusals, what="refusal")
+        assert "malformed frame" in alice.refusals[0]
+        bad = await alice.command("explode", venue="binance")
+        assert not bad.ok and "unknown action" in bad.detail
+        ok = await alice.command("note", text="still here")
+        assert ok.ok and rig.service.server.refusals >= 3

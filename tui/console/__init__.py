@@ -1,0 +1,1 @@
+"""The console protocol: how consoles attach to an engine (no Textual here)."""

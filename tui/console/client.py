@@ -1,0 +1,112 @@
+"""A console's connection to an engine: attach, follow, send commands.
+
+Used by the Textual app and by tests alike; it knows nothing about screens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import Callable
+
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from tui.console import protocol as p
+from tui.console.model import ConsoleModel
+from tui.control.commands import Outcome
+
+
+class AttachError(Exception):
+    """The engine refused this console or could not be reached; the message says why."""
+
+
+class ConsoleClient:
+    def __init__(self, url: str, token: str, user: str = "console") -> None:
+        self.url = url
+        self.token = token
+        self.user = user
+        self.model = ConsoleModel()
+        self.ws: ClientConnection | None = None
+        self._pending: dict[str, asyncio.Future[Outcome]] = {}
+        self.listeners: list[Callable[[p.Down], None]] = []
+        self.refusals: list[str] = []
+        self.frames = 0
+
+    async def connect(self, timeout: float = 10.0) -> p.Welcome:
+        try:
+            self.ws = await connect(
+                self.url,
+                open_timeout=timeout,
+                max_size=64 << 20,
+                compression=None,
+                ping_interval=20,
+            )
+        except (OSError, TimeoutError) as exc:
+            raise AttachError(f"cannot reach the engine at {self.url}: {exc}") from None
+        await self.ws.send(p.encode(p.Hello(token=self.token, user=self.user)))
+        try:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        except ConnectionClosed as exc:
+            raise AttachError(
+                f"the engine closed the connection: {exc.rcvd and exc.rcvd.reason}"
+            ) from None
+        frame = p.decode_down(raw)
+        if isinstance(frame, p.Refusal):
+            await self.ws.close()
+            raise AttachError(f"the engine refused this console: {frame.reason}")
+        if not isinstance(frame, p.Welcome):
+            raise AttachError(f"expected a Welcome, got {type(frame).__name__}")
+        self.model.apply(frame)
+        return frame
+
+    async def run(self) -> None:
+        """Receive frames until the connection ends."""
+        assert self.ws is not None
+        try:
+            async for raw in self.ws:
+                try:
+                    frame = p.decode_down(raw)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    continue  # a newer engine's frame this console does not know
+                self.frames += 1
+                self._on_frame(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(AttachError("connection to the engine lost"))
+
+    def _on_frame(self, frame: p.Down) -> None:
+        if isinstance(frame, p.Ack):
+            fut = self._pending.pop(frame.outcome.id, None)
+            if fut is not None and not fut.done():
+                fut.set_result(frame.outcome)
+        elif isinstance(frame, p.Refusal):
+            self.refusals.append(frame.reason)
+            fut = self._pending.pop(frame.request_id, None) if frame.request_id else None
+            if fut is not None and not fut.done():
+                fut.set_exception(AttachError(frame.reason))
+        self.model.apply(frame)
+        for fn in self.listeners:
+            fn(frame)
+
+    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+        """Send a command and wait for its outcome (journal seq or refusal)."""
+        if self.ws is None:
+            raise AttachError("not attached")
+        rid = secrets.token_hex(6)
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        await self.ws.send(
+            p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
+        )
+        return await fut
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()

@@ -1,0 +1,230 @@
+"""The headless engine service: adapters + engine + controls + console server.
+
+``venuewatch serve`` runs this. It owns every timer (APScheduler jobs for
+evaluation, publishing, history sampling and journal checkpoints) and every
+socket; the engine and the controls stay pure and testable. Jobs run with
+``max_instances=1`` and ``coalesce=True``: a slow tick makes the next one late,
+it never queues a backlog of ticks behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from adapters import registry
+from adapters.capture import Writer
+from adapters.feed import Feed
+from adapters.instruments import InstrumentMap
+from adapters.model import Event, FeedStatus, ParseError
+from adapters.supervisor import Supervisor
+from tui.config import Config, state_dir
+from tui.console.server import ConsoleServer
+from tui.control.controller import Controller, Sink
+from tui.control.journal import AsyncJournal
+from tui.engine.alerts import Transition
+from tui.engine.engine import TIMELINE_STATUSES, Engine
+
+log = logging.getLogger("venuewatch.service")
+
+
+class JournalAdapter:
+    """The controller's journal interface over :class:`AsyncJournal`."""
+
+    def __init__(self, journal: AsyncJournal) -> None:
+        self.journal = journal
+
+    async def append(self, kind: str, **fields: Any) -> dict[str, Any]:
+        entry = await self.journal.append(kind, **fields)
+        return entry.as_dict()
+
+
+class Service:
+    def __init__(
+        self,
+        config: Config,
+        token: str,
+        sinks: list[Sink] | None = None,
+        journal_path: str | Path | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.config = config
+        self.token = token
+        self.sinks = sinks or []
+        self.journal_path = Path(
+            journal_path or config.journal.path or state_dir() / "journal.jsonl"
+        )
+        self.port = config.console.port if port is None else port
+        self.feeds: dict[str, Feed] = {}
+        self.supervisors: dict[str, Supervisor] = {}
+        self.recorder: Writer | None = None
+        self.history: dict[str, deque[tuple[int, float]]] = {}
+        self._stop = asyncio.Event()
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    # -- assembly ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        cfg = self.config
+        if cfg.record:
+            self.recorder = Writer(cfg.record)
+        for name, vs in cfg.enabled_venues().items():
+            venue = registry.load(vs.adapter)(vs)
+            feed = Feed(venue, self._on_event)
+            self.feeds[name] = feed
+            self.supervisors[name] = Supervisor(feed, self.recorder)
+        self.engine = Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
+        self.journal = await AsyncJournal.open(self.journal_path)
+        self.controller = Controller(self.engine, JournalAdapter(self.journal), self.sinks)
+        self.server = ConsoleServer(
+            self.controller,
+            self.token,
+            cfg.console.host,
+            self.port,
+            cfg.console.publish_hz,
+            history=self._history_snapshot,
+        )
+        self.engine.listeners.append(self._on_transitions)
+        await self.server.start()
+        await self.controller.record(
+            "system",
+            event="engine started",
+            console=self.server.url,
+            venues=sorted(self.feeds),
+            journal=str(self.journal_path),
+        )
+        for sup in self.supervisors.values():
+            sup.start()
+        eng = cfg.engine
+        sched = self.scheduler = AsyncIOScheduler()
+        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 1}
+        sched.add_job(self._evaluate, "interval", seconds=1.0 / eng.evaluate_hz, **common)
+        # Every job is a coroutine: AsyncIOScheduler runs plain functions on a
+        # thread pool, and engine state is only ever touched from the event loop.
+        sched.add_job(self._publish, "interval", seconds=1.0 / cfg.console.publish_hz, **common)
+        sched.add_job(self._sample_history, "interval", seconds=1.0, **common)
+        sched.add_job(self._checkpoint, "interval", seconds=60.0, **common)
+        sched.start()
+        log.info(
+            "engine up: %d venues, consoles on %s, journal %s",
+            len(self.feeds),
+            self.server.url,
+            self.journal_path,
+        )
+
+    async def stop(self, reason: str = "stopped") -> None:
+        with contextlib.suppress(Exception):
+            self.scheduler.shutdown(wait=False)
+        for sup in self.supervisors.values():
+            await sup.stop()
+        await self.server.stop()
+        await self.controller.drain()
+        for t in list(self._pending):
+            with contextlib.suppress(Exception):
+                await t
+        await self.controller.record("system", event="engine stopped", reason=reason)
+        await self.journal.aclose()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    async def run_until_stopped(self) -> None:
+        await self._stop.wait()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    async def _evaluate(self) -> None:
+        self.engine.tick()
+        await self.controller.policy.on_tick()
+
+    async def _publish(self) -> None:
+        self.server.publish()
+
+    async def _sample_history(self) -> None:
+        now = time.time_ns()
+        keep = int(self.config.engine.history_s)
+        for ih in self.engine.instruments.values():
+            if ih.spread_bps is None:
+                continue
+            key = f"{ih.venue}|{ih.canonical}"
+            self.history.setdefault(key, deque(maxlen=keep)).append((now, round(ih.spread_bps, 3)))
+
+    def _history_snapshot(self) -> dict[str, list[tuple[int, float]]]:
+        return {k: list(v) for k, v in self.history.items()}
+
+    async def _checkpoint(self) -> None:
+        firing = self.engine.alerts.firing(include_inhibited=True)
+        await self.controller.record(
+            "system",
+            event="checkpoint",
+            states=dict(self.engine.states),
+            firing=sorted(a.key for a in firing),
+            isolated=sorted(self.engine.facts.isolated),
+        )
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _on_event(self, ev: Event) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is None:
+            return
+        engine.on_event(ev)
+        server = getattr(self, "server", None)
+        if server is None:
+            return
+        if isinstance(ev, FeedStatus) and ev.status in TIMELINE_STATUSES:
+            server.note(
+                {
+                    "ts_ns": ev.recv_ns,
+                    "venue": ev.venue,
+                    "symbol": ev.symbol,
+                    "status": ev.status,
+                    "reason": ev.reason,
+                }
+            )
+        elif isinstance(ev, ParseError):
+            server.note(
+                {
+                    "ts_ns": ev.recv_ns,
+                    "venue": ev.venue,
+                    "symbol": ev.symbol,
+                    "status": "parse_error",
+                    "reason": ev.reason,
+                }
+            )
+
+    def _on_transitions(self, transitions: list[Transition]) -> None:
+        for t in transitions:
+            a = t.alert
+            task = asyncio.get_running_loop().create_task(
+                self.controller.record(
+                    "alert",
+                    what=t.what,
+                    rule=a.rule,
+                    venue=a.venue,
+                    instrument=a.instrument,
+                    severity=a.severity,
+                    summary=a.summary,
+                    inhibited=a.inhibited,
+                    started=a.started_ns,
+                    key=a.key,
+                )
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+
+def build_service_config(cfg: Config, overrides: dict[str, Any]) -> Config:
+    """A copy of ``cfg`` with top-level fields replaced (used by demo and tests)."""
+    import msgspec
+
+    return msgspec.structs.replace(cfg, **overrides)
