@@ -4,7 +4,8 @@ Format (gzip-compressed NDJSON, one JSON object a line; plain NDJSON is read
 too)::
 
     {"ts": 1700000000123456789, "venue": "binance", "conn": "binance-1#1", "raw": "<frame text>"}
-    {"ts": ..., "venue": ..., "conn": ..., "event": "connect", "url": "...", "symbols": ["BTCUSDT"]}
+    {"ts": ..., "venue": ..., "conn": ..., "event": "connect", "url": "...", "symbols": ["BTCUSDT"],
+     "settings": {"adapter": "binance", "depth": 1000, ...}}
     {"ts": ..., "venue": ..., "conn": ..., "event": "snapshot", "symbol": "BTCUSDT",
      "raw": "<body>"}
     {"ts": ..., "venue": ..., "conn": ..., "event": "disconnect", "reason": "..."}
@@ -44,6 +45,8 @@ class Line(msgspec.Struct, omit_defaults=True):
     symbols: list[str] | None = None
     url: str | None = None
     reason: str | None = None
+    settings: dict[str, object] | None = None
+    """On connect: the adapter settings in force, so a replay rebuilds the same adapter."""
 
     def payload(self) -> bytes | str:
         """The recorded frame or body, as it was received."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from adapters import capture, registry
 from adapters.feed import Feed
 from adapters.model import Event, ParseError
@@ -34,11 +36,17 @@ class Replayer:
         self.actions = 0
         self.first_ts = 0
         self.last_ts = 0
+        self.tops: dict[tuple[str, str], tuple[float | None, float | None]] = {}
 
-    def feed(self, venue: str) -> Feed:
+    def feed(self, venue: str, settings: dict[str, object] | None = None) -> Feed:
         f = self.feeds.get(venue)
         if f is None:
-            f = self.feeds[venue] = Feed(self.venue_factory(venue), self.emit)
+            if settings is not None:
+                vs = msgspec.convert({**settings, "name": venue}, VenueSettings)
+                made = registry.load(vs.adapter or venue)(vs)
+            else:
+                made = self.venue_factory(venue)
+            f = self.feeds[venue] = Feed(made, self.emit)
         return f
 
     def _session(self, feed: Feed, conn: str) -> Session:
@@ -55,7 +63,7 @@ class Replayer:
         if not self.first_ts:
             self.first_ts = ts
         self.last_ts = ts
-        feed = self.feed(line.venue)
+        feed = self.feed(line.venue, line.settings)
         event = line.event
         if event is None:
             feed.on_frame(self._session(feed, line.conn), line.payload(), ts, ts)
@@ -63,6 +71,10 @@ class Replayer:
             self.sessions[(feed.name, line.conn)] = feed.venue.new_session(line.conn)
             feed.start_connection(line.conn, list(line.symbols or []), ts, ts)
         elif event == "disconnect":
+            # A disconnect discards the books; keep their last top of book for the report.
+            for sym, st in feed.instruments.items():
+                if st.conn == line.conn and st.synced:
+                    self.tops[(feed.name, sym)] = (st.book.best_bid(), st.book.best_ask())
             feed.end_connection(line.conn, line.reason or "disconnected", ts, ts)
             self.sessions.pop((feed.name, line.conn), None)
         elif event == "snapshot":
@@ -108,6 +120,11 @@ class Replayer:
         for name, f in sorted(self.feeds.items()):
             instruments: dict[str, Any] = {}
             for sym, st in sorted(f.instruments.items()):
+                bid, ask = (
+                    (st.book.best_bid(), st.book.best_ask())
+                    if st.synced
+                    else self.tops.get((name, sym), (None, None))
+                )
                 instruments[sym] = {
                     "frames": st.frames,
                     "updates": st.updates,
@@ -120,9 +137,9 @@ class Replayer:
                     "resets": st.resets,
                     "parse_errors": st.parse_errors,
                     "crossed": st.crossed,
-                    "synced": st.synced,
-                    "best_bid": st.book.best_bid(),
-                    "best_ask": st.book.best_ask(),
+                    "synced_at_end": st.synced,
+                    "best_bid": bid,
+                    "best_ask": ask,
                 }
             venues[name] = {
                 "frames": f.frames,

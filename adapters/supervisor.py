@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from typing import Final, Protocol
 
+import msgspec
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -158,7 +159,11 @@ class Supervisor:
         session = venue.new_session(conn)
         now_ns, now_mono = time.time_ns(), time.monotonic_ns()
         if self.recorder is not None:
-            self.recorder.event(now_ns, venue.name, conn, "connect", url=url, symbols=symbols)
+            settings = msgspec.to_builtins(venue.settings)
+            settings["adapter"] = venue.settings.adapter or type(venue).name
+            self.recorder.event(
+                now_ns, venue.name, conn, "connect", url=url, symbols=symbols, settings=settings
+            )
         clock = _LastFrame(now_mono)
         feed.start_connection(conn, symbols, now_ns, now_mono)
         helpers: list[asyncio.Task[None]] = []

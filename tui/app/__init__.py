@@ -1,0 +1,1 @@
+"""The Textual console. Everything Textual lives under this package."""

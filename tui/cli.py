@@ -1,0 +1,69 @@
+"""``venuewatch``: the command line.
+
+Each subcommand lives in :mod:`tui.commands` and is imported only when used,
+so ``venuewatch journal verify`` never pays for Textual and a broken optional
+piece cannot stop the others from working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "demo": "Simulator + engine + console in one command (the main job).",
+    "serve": "Run the engine headless and serve consoles.",
+    "attach": "Attach a console to a running engine.",
+    "simulate": "Run the loopback venue simulator on its own.",
+    "record": "Record raw frames from venues to a capture file.",
+    "replay": "Replay a capture through the same adapters and engine.",
+    "journal": "Audit journal tools (verify).",
+    "report": "Incident report (Markdown or JSON) from a journal.",
+    "bench": "Measure throughput, responsiveness and memory.",
+    "venues": "List the venue adapters installed.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="venuewatch",
+        description="Cross-venue market-data health, alerts and one-key controls.",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log verbosity (logs go to stderr)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"tui.commands.{name}")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.configure(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    module = importlib.import_module(f"tui.commands.{args.command}")
+    try:
+        code: int = module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``venuewatch`` subcommand: ``configure(parser)`` and ``run(args)``."""

@@ -1,0 +1,15 @@
+"""``venuewatch bench``: not built yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("venuewatch bench: not available yet in this build", file=sys.stderr)
+    return 2

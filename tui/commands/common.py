@@ -1,0 +1,97 @@
+"""Pieces several commands share: config loading, the embedded simulator, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from tui.config import Config, ConfigError, load, parse
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
+    p.add_argument(
+        "--simulate",
+        action="store_true",
+        help="watch the embedded loopback simulator instead of real venues",
+    )
+    p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=10.0,
+        help="simulated updates per second per instrument (default 10)",
+    )
+    p.add_argument(
+        "--script",
+        default="calm",
+        choices=["calm", "incident"],
+        help="scripted faults for the simulator (default calm)",
+    )
+
+
+def demo_config() -> Config:
+    text = resources.files("tui").joinpath("data/demo.toml").read_text(encoding="utf-8")
+    return parse(text, "demo.toml")
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The --config file, or the demo configuration when simulating."""
+    if args.config:
+        return load(args.config)
+    if getattr(args, "simulate", False):
+        return demo_config()
+    raise ConfigError("nothing to watch: give --config FILE or --simulate")
+
+
+def with_venues(cfg: Config, venues: dict[str, Any]) -> Config:
+    from tui.config import from_dict
+
+    data = msgspec.to_builtins(cfg)
+    data["venues"] = venues
+    return from_dict(data, "simulated venues")
+
+
+async def start_simulator(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """Start the embedded simulator; return it and the venue settings pointing at it."""
+    from adapters.simulator import Simulator
+    from adapters.simulator.script import SCRIPTS, run_script
+
+    sim = Simulator(seed=args.seed)
+    await sim.start()
+    sim.start_running(args.rate)
+    steps, period = SCRIPTS[args.script]
+    if steps:
+        asyncio.get_running_loop().create_task(run_script(sim, steps, period))
+    venues = {name: msgspec.to_builtins(sim.settings(name)) for name in sim.venues}
+    return sim, venues
+
+
+def console_token(cfg: Config) -> str:
+    """The console token: $VENUEWATCH_TOKEN, else the keyring (or its 0600 fallback)."""
+    env = os.environ.get("VENUEWATCH_TOKEN")
+    if env:
+        return env
+    from tui.secrets import ensure_token
+
+    return ensure_token(cfg.console.token_name)
+
+
+def install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"venuewatch: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,83 @@
+"""``venuewatch record``: raw frames from venues to a capture file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from tui.commands.common import add_source_args, fail, install_stop, load_config, start_simulator
+from tui.config import ConfigError
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    add_source_args(p)
+    p.add_argument("--out", required=True, metavar="CAPTURE", help="capture file (.ndjson.gz)")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=0.0,
+        help="stop after this many seconds (default: until Ctrl-C)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_record(args))
+    except ConfigError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc.strerror or exc}")
+
+
+async def _record(args: argparse.Namespace) -> int:
+    from adapters import registry
+    from adapters.capture import Writer
+    from adapters.feed import Feed
+    from adapters.supervisor import Supervisor
+    from tui.commands.common import with_venues
+
+    cfg = load_config(args)
+    sim = None
+    if args.simulate:
+        sim, venues = await start_simulator(args)
+        cfg = with_venues(cfg, venues)
+    writer = Writer(args.out)
+    sups = []
+    for vs in cfg.enabled_venues().values():
+        feed = Feed(registry.load(vs.adapter)(vs))
+        sup = Supervisor(feed, writer)
+        sup.start()
+        sups.append(sup)
+    stop = asyncio.Event()
+    install_stop(stop)
+    started = time.monotonic()
+    try:
+        if args.seconds > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), args.seconds)
+            except TimeoutError:
+                pass
+        else:
+            await stop.wait()
+    finally:
+        for s in sups:
+            await s.stop()
+        writer.close()
+        if sim is not None:
+            await sim.stop()
+    summary = {s.feed.name: s.feed.frames for s in sups}
+    print(
+        json.dumps(
+            {
+                "capture": args.out,
+                "lines": writer.lines,
+                "seconds": round(time.monotonic() - started, 1),
+                "frames": summary,
+            }
+        ),
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,82 @@
+"""``venuewatch serve``: the engine, headless, serving consoles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from tui.commands.common import (
+    add_source_args,
+    console_token,
+    fail,
+    install_stop,
+    load_config,
+    start_simulator,
+    with_venues,
+)
+from tui.config import ConfigError
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    add_source_args(p)
+    p.add_argument("--host", help="console host (default from config: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="console port (0 picks a free one)")
+    p.add_argument("--journal", metavar="PATH", help="audit journal file")
+    p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_serve(args))
+    except ConfigError as exc:
+        return fail(str(exc))
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from tui.control.journal import JournalError
+    from tui.service import Service
+
+    cfg = load_config(args)
+    sim = None
+    if args.simulate:
+        sim, venues = await start_simulator(args)
+        cfg = with_venues(cfg, venues)
+    if args.host:
+        cfg = msgspec.structs.replace(
+            cfg, console=msgspec.structs.replace(cfg.console, host=args.host)
+        )
+    if args.record:
+        cfg = msgspec.structs.replace(cfg, record=args.record)
+    if not cfg.enabled_venues():
+        return fail("no venues enabled in the configuration")
+    service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)
+    try:
+        await service.start()
+    except (JournalError, OSError) as exc:
+        if sim is not None:
+            await sim.stop()
+        return fail(f"cannot start the engine: {exc}")
+    stop = asyncio.Event()
+    install_stop(stop)
+    # One machine-readable line, so scripts and the demo know where to attach.
+    print(
+        json.dumps(
+            {
+                "event": "ready",
+                "console": service.server.url,
+                "journal": str(service.journal_path),
+                "venues": sorted(service.feeds),
+            }
+        ),
+        flush=True,
+    )
+    await stop.wait()
+    await service.stop("signal")
+    if sim is not None:
+        await sim.stop()
+    print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
+    return 0

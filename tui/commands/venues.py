@@ -1,0 +1,26 @@
+"""``venuewatch venues``: the venue adapters installed (without importing them)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--check", action="store_true", help="import each adapter and report errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    from adapters import registry
+
+    code = 0
+    for name in registry.available():
+        if not args.check:
+            print(name)
+            continue
+        try:
+            cls = registry.load(name)
+            print(f"{name:16} ok   {cls.default_url}")
+        except registry.AdapterError as exc:
+            print(f"{name:16} FAIL {exc}")
+            code = 1
+    return code
