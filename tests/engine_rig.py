@@ -41,8 +41,10 @@ class EngineRig:
         engine: dict[str, Any] | None = None,
         seed: int = 5,
         rate_hz: float = 20.0,
+        extra: dict[str, Any] | None = None,
         **venue_overrides: Any,
     ) -> None:
+        self.extra = extra or {}
         self.sim = Simulator({v: DEFAULT_VENUES[v] for v in venues}, seed=seed)
         self.tmp = tmp
         self.engine_cfg = engine or {}
@@ -61,7 +63,7 @@ class EngineRig:
         engine = {"evaluate_hz": 10.0, "detectors": dict(FAST_DETECTORS)}
         _merge(engine, self.engine_cfg)
         cfg: Config = from_dict(
-            {"venues": venues, "engine": engine, "console": {"publish_hz": 20.0}}
+            {"venues": venues, "engine": engine, "console": {"publish_hz": 20.0}, **self.extra}
         )
         self.service = Service(cfg, TOKEN, journal_path=self.journal_path, port=0)
         await self.service.start()

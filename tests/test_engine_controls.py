@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine_rig import EngineRig
-
 from tui.control import journal
+
+from engine_rig import EngineRig
 
 ROUTES = {
     "routes": {

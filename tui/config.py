@@ -20,6 +20,7 @@ import msgspec
 
 from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
+from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
 
 
@@ -44,6 +45,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     engine: EngineSettings = msgspec.field(default_factory=EngineSettings)
     console: ConsoleSettings = msgspec.field(default_factory=ConsoleSettings)
     journal: JournalSettings = msgspec.field(default_factory=JournalSettings)
+    sinks: list[SinkSettings] = []
+    """Where commands are dispatched after the journal (webhooks)."""
     record: str = ""
     """If set, record every raw frame to this capture file while serving."""
 
@@ -114,6 +117,11 @@ def check(cfg: Config) -> list[str]:
         if v.enabled and not v.symbols:
             problems.append(f"venues.{name}.symbols: at least one symbol is needed")
     problems.extend(cfg.engine.check(set(cfg.venues)))
+    for i, s in enumerate(cfg.sinks):
+        if s.kind != "webhook":
+            problems.append(f"sinks[{i}].kind: expected 'webhook', got {s.kind!r}")
+        if not s.url.startswith(("http://", "https://")):
+            problems.append(f"sinks[{i}].url: expected an http(s) URL")
     if not 0.5 <= cfg.console.publish_hz <= 60:
         problems.append("console.publish_hz: expected between 0.5 and 60")
     return problems

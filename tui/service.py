@@ -29,6 +29,7 @@ from tui.config import Config, state_dir
 from tui.console.server import ConsoleServer
 from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
+from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
 from tui.engine.engine import TIMELINE_STATUSES, Engine
 
@@ -82,7 +83,8 @@ class Service:
             self.supervisors[name] = Supervisor(feed, self.recorder)
         self.engine = Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
         self.journal = await AsyncJournal.open(self.journal_path)
-        self.controller = Controller(self.engine, JournalAdapter(self.journal), self.sinks)
+        sinks = self.sinks or list(build_sinks(cfg.sinks))
+        self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
         self.server = ConsoleServer(
             self.controller,
             self.token,

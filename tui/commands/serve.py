@@ -56,7 +56,7 @@ async def _serve(args: argparse.Namespace) -> int:
     service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)
     try:
         await service.start()
-    except (JournalError, OSError) as exc:
+    except (JournalError, OSError, ValueError) as exc:
         if sim is not None:
             await sim.stop()
         return fail(f"cannot start the engine: {exc}")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from tui.engine.alerts import Condition
 from tui.engine.consensus import Consensus
 from tui.engine.health import NS, InstrumentHealth, VenueHealth
-from tui.engine.settings import Detectors, Rule
+from tui.engine.settings import ClassRules, Detectors, Rule
 
 
 def _level(value: float, rule: Rule) -> str | None:
@@ -106,10 +106,14 @@ def venue_conditions(vh: VenueHealth, d: Detectors, now: int) -> Iterable[Condit
 
 
 def instrument_conditions(
-    ih: InstrumentHealth, d: Detectors, now: int, c: Consensus | None, referenced: bool
+    ih: InstrumentHealth,
+    d: Detectors,
+    rules: ClassRules,
+    now: int,
+    c: Consensus | None,
+    referenced: bool,
 ) -> Iterable[Condition]:
     v, inst = ih.venue, ih.canonical
-    rules = d.for_class(ih.kind)
     label = f"{v} {ih.symbol}"
     if not ih.synced:
         if ih.unsynced_s >= d.unsynced_s:
@@ -209,9 +213,8 @@ def instrument_conditions(
             )
 
 
-def consensus_conditions(c: Consensus, d: Detectors, kind: str) -> Iterable[Condition]:
+def consensus_conditions(c: Consensus, rules: ClassRules) -> Iterable[Condition]:
     """Two references that disagree: say so without blaming either."""
-    rules = d.for_class(kind)
     if c.spread_bps is not None and c.spread_bps >= rules.deviation_bps.warn:
         a, b = c.references
         yield Condition(

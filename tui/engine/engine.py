@@ -21,7 +21,7 @@ from tui.engine import detectors
 from tui.engine.alerts import AlertManager, Condition, Transition
 from tui.engine.consensus import Consensus, consensus, deviation
 from tui.engine.health import NS, InstrumentHealth, VenueHealth
-from tui.engine.settings import EngineSettings
+from tui.engine.settings import KINDS, ClassRules, EngineSettings
 from tui.engine.state import DEGRADED, ISOLATED, LIVE, RECOVERING, ControlFacts
 
 FEED_EVENTS: Final = 300
@@ -53,6 +53,7 @@ class Engine:
         wall: Callable[[], int] = time.time_ns,
     ) -> None:
         self.settings = settings
+        self.rules = {k: settings.detectors.for_class(k) for k in KINDS}
         self.feeds = feeds
         self.map = instrument_map or InstrumentMap()
         self.clock = clock
@@ -169,7 +170,7 @@ class Engine:
             if a.rule == "spread"
         }
         for (name, sym), ih in self.instruments.items():
-            rules = d.for_class(ih.kind)
+            rules = self.rules_for(ih.kind)
             ih.sample(
                 self.feeds[name].instruments[sym],
                 now,
@@ -183,7 +184,8 @@ class Engine:
                 v for v in mids if self.states.get(v) == LIVE and not self.facts.is_halted(v, canon)
             }
             c = self.consensus[canon] = consensus(canon, mids, refs)
-            conditions.extend(detectors.consensus_conditions(c, d, members[0].kind))
+            rules = self.rules_for(members[0].kind)
+            conditions.extend(detectors.consensus_conditions(c, rules))
             for ih in members:
                 if ih.mid is not None and ih.synced:
                     ih.deviation_bps, ih.deviation_z = deviation(ih.mid, c)
@@ -192,7 +194,7 @@ class Engine:
                     ih.deviation_bps = ih.deviation_z = None
                     ih.consensus = c.price
                 conditions.extend(
-                    detectors.instrument_conditions(ih, d, now, c, ih.venue in c.references)
+                    detectors.instrument_conditions(ih, d, rules, now, c, ih.venue in c.references)
                 )
         transitions = self.alerts.evaluate(conditions, now, now_ns, set(self.facts.isolated))
         self._update_states(now)
@@ -223,6 +225,9 @@ class Engine:
                 self.states[name] = RECOVERING
                 continue
             self.states[name] = DEGRADED if self.alerts.firing(name) else LIVE
+
+    def rules_for(self, kind: str) -> ClassRules:
+        return self.rules.get(kind) or self.rules["spot"]
 
     # -- queries -------------------------------------------------------------------------------
 

@@ -58,6 +58,23 @@ class ClassRules(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     stale_gap_factor: float = 10.0
 
 
+class ClassOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """What ``[engine.detectors.classes.<kind>]`` may change: any field left out keeps
+    the class's built-in default (options keep their wide floor when you only
+    change, say, their stale time)."""
+
+    spread_ratio: Rule | None = None
+    spread_floor_bps: float | None = None
+    spread_abs_bps: float | None = None
+    deviation_bps: Rule | None = None
+    deviation_z: float | None = None
+    spread_fast_s: float | None = None
+    spread_slow_s: float | None = None
+    spread_warmup_s: float | None = None
+    stale_min_s: float | None = None
+    stale_gap_factor: float | None = None
+
+
 def _class_defaults() -> dict[str, ClassRules]:
     return {
         "spot": ClassRules(),
@@ -99,10 +116,23 @@ class Detectors(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     )
     clock_skew_ms: Rule = msgspec.field(default_factory=lambda: Rule(warn=100.0, for_s=4.0))
     """Median receive − exchange time more negative than this: a clock is wrong."""
-    classes: dict[str, ClassRules] = msgspec.field(default_factory=_class_defaults)
+    classes: dict[str, ClassOverride] = {}
+    """Per instrument class (spot, perp, future, option): overrides of the built-in rules."""
 
     def for_class(self, kind: str) -> ClassRules:
-        return self.classes.get(kind) or self.classes.get("spot") or ClassRules()
+        """The built-in rules of ``kind`` with this config's overrides applied.
+
+        Not cached here (settings are data); the engine computes each class once.
+        """
+        defaults = _class_defaults()
+        base = defaults.get(kind) or defaults["spot"]
+        over = self.classes.get(kind)
+        if over is None:
+            return base
+        changes = {
+            f: getattr(over, f) for f in over.__struct_fields__ if getattr(over, f) is not None
+        }
+        return msgspec.structs.replace(base, **changes)
 
 
 class Route(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
