@@ -72,7 +72,8 @@ class Service:
 
     # -- assembly ------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    def _build_engine(self) -> Engine:
+        """Feeds and supervisors for the configured venues, and the engine over them."""
         cfg = self.config
         if cfg.record:
             self.recorder = Writer(cfg.record)
@@ -81,7 +82,15 @@ class Service:
             feed = Feed(venue, self._on_event)
             self.feeds[name] = feed
             self.supervisors[name] = Supervisor(feed, self.recorder)
-        self.engine = Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
+        return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
+
+    def _start_sources(self) -> None:
+        for sup in self.supervisors.values():
+            sup.start()
+
+    async def start(self) -> None:
+        cfg = self.config
+        self.engine = self._build_engine()
         self.journal = await AsyncJournal.open(self.journal_path)
         sinks = self.sinks or list(build_sinks(cfg.sinks))
         self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
@@ -102,8 +111,7 @@ class Service:
             venues=sorted(self.feeds),
             journal=str(self.journal_path),
         )
-        for sup in self.supervisors.values():
-            sup.start()
+        self._start_sources()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 1}

@@ -25,9 +25,24 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help="console port (0 picks a free one)")
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
+    p.add_argument(
+        "--replay",
+        metavar="CAPTURE",
+        help="feed the engine from a capture instead of venues (post-mortems, drills)",
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="replay pace: 1 = as recorded, 10 = ten times faster",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.replay and not Path(args.replay).is_file():
+        return fail(f"{args.replay}: no such capture file")
     try:
         return asyncio.run(_serve(args))
     except ConfigError as exc:
@@ -40,6 +55,8 @@ async def _serve(args: argparse.Namespace) -> int:
     from tui.control.journal import JournalError
     from tui.service import Service
 
+    if args.replay:
+        return await _serve_replay(args)
     cfg = load_config(args)
     sim = None
     if args.simulate:
@@ -79,4 +96,36 @@ async def _serve(args: argparse.Namespace) -> int:
     if sim is not None:
         await sim.stop()
     print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
+    return 0
+
+
+async def _serve_replay(args: argparse.Namespace) -> int:
+    import time
+
+    from tui.commands.common import demo_config
+    from tui.config import load, state_dir
+    from tui.replay_service import ReplayService
+
+    cfg = load(args.config) if args.config else demo_config()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
+    service = ReplayService(
+        cfg, console_token(cfg), args.replay, args.speed, journal_path=journal, port=args.port
+    )
+    await service.start()
+    stop = asyncio.Event()
+    install_stop(stop)
+    print(
+        json.dumps(
+            {
+                "event": "ready",
+                "console": service.server.url,
+                "journal": str(service.journal_path),
+                "replay": args.replay,
+            }
+        ),
+        flush=True,
+    )
+    await stop.wait()
+    await service.stop("signal")
     return 0
