@@ -255,9 +255,10 @@ class ConsoleServer:
 
 
 def _changed(old: list[Any], new: list[Any]) -> list[Any]:
-    """Rows of ``new`` that are not identical in ``old`` (rows are value-comparable)."""
-    seen = set()
-    for row in old:
-        with contextlib.suppress(TypeError):
-            seen.add(msgspec.msgpack.encode(row))
-    return [row for row in new if msgspec.msgpack.encode(row) not in seen]
+    """Rows of ``new`` that differ from the row at the same position in ``old``.
+
+    Rows are frozen Structs compared by value; the engine builds them in a stable
+    order, so a positional comparison finds exactly the rows that changed (a new
+    row shifts the rest, which then count as changed: rare and harmless).
+    """
+    return [row for i, row in enumerate(new) if i >= len(old) or old[i] != row]

@@ -205,13 +205,12 @@ class Engine:
     def _update_states(self, now: int) -> None:
         facts = self.facts
         probation = int(self.settings.probation_s * NS)
+        unsynced = {v for (v, _), ih in self.instruments.items() if not ih.synced}
         for name in self.venues:
             if name in facts.isolated:
                 self.states[name] = ISOLATED
                 continue
-            troubled = bool(self.alerts.firing(name)) or any(
-                not ih.synced for (v, _), ih in self.instruments.items() if v == name
-            )
+            troubled = name in unsynced or bool(self.alerts.firing(name))
             if name in facts.recovering:
                 since = facts.recovering[name]
                 if troubled:

@@ -78,7 +78,12 @@ class EventWindow:
         times = self.times
         while times and times[0] < cutoff - 300 * NS:
             times.popleft()  # nothing needs more than 5 minutes of history
-        return sum(1 for t in reversed(times) if t >= cutoff) if times else 0
+        n = 0
+        for t in reversed(times):  # newest first: stop at the window's edge
+            if t < cutoff:
+                break
+            n += 1
+        return n
 
 
 class InstrumentHealth:

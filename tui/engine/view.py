@@ -115,7 +115,6 @@ def build(engine: Engine) -> EngineState:
     venues = []
     for name, vh in engine.venues.items():
         mine = [a for a in firing if a.venue == name]
-        members = engine.venue_instruments(name)
         feed = engine.feeds[name]
         note = facts.isolated.get(name, "")
         if name in facts.recovering:
@@ -141,7 +140,6 @@ def build(engine: Engine) -> EngineState:
                 note=note,
             )
         )
-        del members
     instruments = []
     for (name, sym), ih in engine.instruments.items():
         st = engine.feeds[name].instruments[sym]
