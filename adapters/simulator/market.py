@@ -75,6 +75,9 @@ class SimBook:
         """Venue-defined update counter, advanced by each venue encoder."""
         self.offset_bps = 0.0
         """Price-jump fault: this venue's book is displaced from fair."""
+        self.basis_bps = 0.0
+        """A venue's own small, persistent premium or discount (real venues never agree
+        to the tick), so the cross-venue view has texture without any fault."""
         self.blowout_ticks = 0
         """Spread-blowout fault: no liquidity within this many ticks of mid."""
 
@@ -119,7 +122,7 @@ class SimBook:
         return max(1, int(self.rng.paretovariate(1.5) * unit * 0.05))
 
     def _targets(self, fair: float) -> tuple[int, int]:
-        mid = fair * (1.0 + self.offset_bps / 1e4) / self.tick
+        mid = fair * (1.0 + (self.offset_bps + self.basis_bps) / 1e4) / self.tick
         half = self.half_spread_ticks + self.blowout_ticks
         centre = round(mid)
         return centre - half, centre + half

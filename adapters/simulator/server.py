@@ -76,6 +76,7 @@ class Simulator:
                     random.Random(f"{seed}:{vname}:{i.symbol}"),
                     tick_units=i.tick_units,
                 )
+                book.basis_bps = round(self.rng.uniform(-1.5, 1.5), 2)
                 books[i.symbol] = book
             self.venues[vname] = venue_class(vname)(self, vname, books)
             self.faults[vname] = VenueFaults()
