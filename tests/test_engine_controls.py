@@ -181,3 +181,30 @@ async def test_unauthenticated_and_malformed_frames_are_refused(tmp_path: Path) 
         assert not bad.ok and "unknown action" in bad.detail
         ok = await alice.command("note", text="still here")
         assert ok.ok and rig.service.server.refusals >= 3
+
+
+async def test_halt_leaves_the_consensus_and_the_route_and_resume_undoes_it(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken", "coinbase"], engine=ROUTES) as rig:
+        await rig.healthy()
+        await rig.wait_for(
+            lambda: len(rig.engine.consensus["BTC-USD"].references) == 3, what="three references"
+        )
+        alice = await rig.console("alice")
+        out = await alice.command("halt", instrument="BTC-USD", venue="binance")
+        assert out.ok and "BTC-USD halted on binance" in out.detail
+        assert "btc-usd-ref: binance -> coinbase" in out.detail
+        assert "binance" not in rig.engine.consensus["BTC-USD"].references
+        assert "binance" in rig.engine.consensus["ETH-USD"].references  # only that instrument
+        again = await alice.command("halt", instrument="BTC-USD", venue="binance")
+        assert not again.ok and "already halted" in again.detail
+        unknown = await alice.command("halt", instrument="DOGE-USD")
+        assert not unknown.ok and "unknown instrument 'DOGE-USD'" in unknown.detail
+        back = await alice.command("resume", instrument="BTC-USD", venue="binance")
+        assert back.ok
+        await rig.wait_for(
+            lambda: "binance" in rig.engine.consensus["BTC-USD"].references,
+            what="binance back in the consensus",
+        )
+        everywhere = await alice.command("halt", instrument="ETH-USD")
+        assert everywhere.ok and "on all venues" in everywhere.detail
+        assert rig.engine.facts.is_halted("kraken", "ETH-USD")

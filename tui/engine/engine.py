@@ -16,7 +16,7 @@ from typing import Final
 
 from adapters.feed import Feed
 from adapters.instruments import InstrumentMap, UnknownSymbol
-from adapters.model import Event, FeedStatus, ParseError
+from adapters.model import STATUSES, Event, FeedStatus, ParseError
 from tui.engine import detectors
 from tui.engine.alerts import AlertManager, Condition, Transition
 from tui.engine.consensus import Consensus, consensus, deviation
@@ -26,21 +26,8 @@ from tui.engine.state import DEGRADED, ISOLATED, LIVE, RECOVERING, ControlFacts
 
 FEED_EVENTS: Final = 300
 """Recent feed events kept for the consoles' timeline."""
-TIMELINE_STATUSES: Final = frozenset(
-    {
-        "connected",
-        "disconnected",
-        "silent",
-        "gap",
-        "checksum_mismatch",
-        "crossed",
-        "reset",
-        "resync_started",
-        "resync_finished",
-        "venue_notice",
-        "reconnect",
-    }
-)
+TIMELINE_STATUSES: Final = STATUSES - {"connecting", "subscribed"}
+"""Feed statuses worth a line in the consoles' timeline (not the routine ones)."""
 
 
 class Engine:
