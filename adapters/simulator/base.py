@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,10 +50,15 @@ class SimConn:
     async def writer(self) -> None:
         q = self.queue
         ws = self.ws
+        faults = self.venue.sim.faults[self.venue.name]
         while True:
             frame = await q.get()
             if frame is None:
                 return
+            # A stalled venue is frozen: nothing leaves it (not even a subscription
+            # acknowledgement) until the stall ends, then everything queued does.
+            while faults.stalled():
+                await asyncio.sleep(min(0.1, max(0.0, faults.stall_until - time.monotonic())))
             await ws.send(frame)
             self.sent += 1
 
