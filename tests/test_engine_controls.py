@@ -208,3 +208,19 @@ async def test_halt_leaves_the_consensus_and_the_route_and_resume_undoes_it(tmp_
         everywhere = await alice.command("halt", instrument="ETH-USD")
         assert everywhere.ok and "on all venues" in everywhere.detail
         assert rig.engine.facts.is_halted("kraken", "ETH-USD")
+
+
+async def test_a_console_attaching_mid_incident_gets_the_recent_feed_events(
+    tmp_path: Path,
+) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken"]) as rig:
+        await rig.healthy()
+        rig.sim.inject("kraken", "gap", symbol="ETH/USD")
+        await rig.wait_for(
+            lambda: rig.alert("checksum", "kraken") or rig.alert("gaps", "kraken"),
+            what="integrity alert",
+        )
+        late = await rig.console("late")
+        statuses = {(n["venue"], n["status"]) for n in late.model.notes}
+        assert ("kraken", "resync_started") in statuses
+        assert ("kraken", "connected") in statuses

@@ -191,26 +191,10 @@ class Service:
         server = getattr(self, "server", None)
         if server is None:
             return
-        if isinstance(ev, FeedStatus) and ev.status in TIMELINE_STATUSES:
-            server.note(
-                {
-                    "ts_ns": ev.recv_ns,
-                    "venue": ev.venue,
-                    "symbol": ev.symbol,
-                    "status": ev.status,
-                    "reason": ev.reason,
-                }
-            )
-        elif isinstance(ev, ParseError):
-            server.note(
-                {
-                    "ts_ns": ev.recv_ns,
-                    "venue": ev.venue,
-                    "symbol": ev.symbol,
-                    "status": "parse_error",
-                    "reason": ev.reason,
-                }
-            )
+        if (isinstance(ev, FeedStatus) and ev.status in TIMELINE_STATUSES) or isinstance(
+            ev, ParseError
+        ):
+            server.on_feed_event(ev)
 
     def _on_transitions(self, transitions: list[Transition]) -> None:
         for t in transitions:

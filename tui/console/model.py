@@ -52,6 +52,8 @@ class ConsoleModel:
             self.resolved.extend(frame.resolved)
             self.journal.clear()
             self.journal.extend(frame.journal)
+            self.notes.clear()
+            self.notes.extend(n for n in frame.feed_notes if n)
             self.history = {k: deque(v, maxlen=HISTORY_KEEP) for k, v in frame.history.items()}
             self.dirty |= {
                 "venues",

@@ -22,6 +22,7 @@ import msgspec
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from adapters.model import FeedStatus, ParseError
 from tui.console import protocol as p
 from tui.control.commands import Command
 from tui.control.controller import Controller
@@ -140,6 +141,10 @@ class ConsoleServer:
         for t in transitions:
             self._broadcast(p.AlertChange(t.what, t.alert))
 
+    def on_feed_event(self, ev: FeedStatus | ParseError) -> None:
+        """A feed event for the consoles' timeline (not journalled)."""
+        self._broadcast(p.FeedNote(feed_note(ev)))
+
     def note(self, note: dict[str, Any]) -> None:
         """A feed event for the consoles' timeline (not journalled)."""
         self._broadcast(p.FeedNote(note))
@@ -201,7 +206,7 @@ class ConsoleServer:
             state=state,
             journal=list(self.journal_tail),
             resolved=list(self.engine.alerts.history)[-100:],
-            feed_notes=[],
+            feed_notes=[feed_note(ev) for ev in self.engine.feed_events],
             history=self.history(),
             publish_hz=self.publish_hz,
         )
@@ -252,6 +257,18 @@ class ConsoleServer:
         with contextlib.suppress(ConnectionClosed):
             await ws.send(p.encode(p.Refusal(reason)))
             await ws.close(4401, reason[:100])
+
+
+def feed_note(ev: object) -> dict[str, Any]:
+    """The timeline's view of a feed event."""
+    if isinstance(ev, ParseError):
+        status, reason = "parse_error", ev.reason
+    elif isinstance(ev, FeedStatus):
+        status, reason = ev.status, ev.reason
+    else:
+        return {}
+    return {"ts_ns": ev.recv_ns, "venue": ev.venue, "symbol": ev.symbol, "status": status,
+            "reason": reason}
 
 
 def _changed(old: list[Any], new: list[Any]) -> list[Any]:
