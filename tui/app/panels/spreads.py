@@ -1,0 +1,210 @@
+"""Spread chart: the spread in bps over time per venue for one instrument.
+
+The model may change ten times a second; the chart is rebuilt at most twice a
+second (``MIN_INTERVAL``) and never on the UI thread: ``update_from`` only
+marks the chart stale, a timer takes a snapshot of the history (a copy — the
+model keeps changing on the UI thread) and a thread worker builds the text with
+a private plotext figure (:mod:`tui.app.panels.chart`). The result is applied
+with ``Text.from_ansi`` when the worker reports success. A slow build means a
+slower chart, never a backlog: one build at a time.
+
+The baseline (``spread_base_bps``) is a dashed flat line for the selected
+venue (or the most widened one) and, in colour, for every venue whose spread
+is at least twice its baseline. A caption under the chart gives each venue's
+spread and ratio in words, which is also what NO_COLOR readers get.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from tui.app.panel import Panel, Selection
+from tui.app.panels import chart, marks
+from tui.app.panels.ladder import instrument_for
+from tui.console.model import ConsoleModel
+
+MIN_INTERVAL: Final = 0.5
+"""Seconds between chart builds (≤ 2 Hz whatever the update rate)."""
+WINDOW_S: Final = 300.0
+
+
+@dataclass
+class Snapshot:
+    instrument: str
+    now_ns: int
+    series: list[tuple[str, list[tuple[int, float]], float | None, bool, bool]]
+    """(venue, raw history, baseline, show baseline, selected)."""
+    width: int
+    height: int
+    color: bool
+    window_s: float
+
+
+def build_text(snap: Snapshot) -> tuple[Text, str]:
+    """Runs in a worker thread: the chart as Rich Text, and the raw text for tests."""
+    now = snap.now_ns
+    lo = -snap.window_s
+    series = []
+    for venue, raw, base, show_base, selected in snap.series:
+        pts = [((t - now) / 1e9, v) for t, v in raw]
+        pts = [(x, y) for x, y in pts if lo <= x <= 0.5]
+        series.append(chart.Series(venue, pts, base, show_base, selected))
+    title = f"{snap.instrument} spread (bps)"
+    xlabel = f"seconds before {marks.utc_ms(now)[:8]} UTC"
+    raw_text = chart.render(series, snap.width, snap.height, title, snap.color, xlabel)
+    return Text.from_ansi(raw_text, no_wrap=True, end=""), raw_text
+
+
+class SpreadsPanel(Panel):
+    """Spread over time. Params: ``instrument`` (pin one), ``venues`` (list), ``window`` (s)."""
+
+    PANEL_ID = "spreads"
+    TITLE = "Spreads"
+    AREAS = frozenset({"history", "instruments"})
+
+    DEFAULT_CSS = """
+    SpreadsPanel {
+        height: 1fr;
+        width: 1fr;
+        border: round $primary 40%;
+        border-title-color: $text-primary;
+    }
+    SpreadsPanel > #chart { height: 1fr; width: 1fr; }
+    SpreadsPanel > #caption { height: 1; text-wrap: nowrap; }
+    """
+
+    def __init__(self, params: dict[str, object] | None = None, **kwargs: object) -> None:
+        super().__init__(params, **kwargs)
+        self.model: ConsoleModel | None = None
+        self.selection = Selection()
+        self._stale = False
+        self._worker: Worker[tuple[Text, str]] | None = None
+        self._last_start = -1e9
+        self.builds = 0
+        """Charts built so far (tests check the rate limit with it)."""
+        self.text = ""
+        """The last chart's raw text (ANSI included), or the waiting message."""
+        self._caption = Content("")
+
+    def compose(self) -> ComposeResult:
+        yield Static("waiting for data", id="chart", markup=False)
+        yield Static("", id="caption", markup=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(MIN_INTERVAL, self._maybe_build)
+        if self.model is not None:
+            self._maybe_build()
+
+    def update_from(self, model: ConsoleModel, selection: Selection) -> None:
+        self.model = model
+        self.selection = selection
+        self._stale = True
+        if self.is_mounted:
+            self._maybe_build()
+
+    def on_resize(self, event: Resize) -> None:
+        self._stale = True
+        self._maybe_build()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _window(self) -> float:
+        try:
+            return float(self.params.get("window", WINDOW_S))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return WINDOW_S
+
+    def _maybe_build(self) -> None:
+        if not self._stale or self.model is None or not self.is_mounted:
+            return
+        if self._worker is not None and self._worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        ):
+            return  # one build at a time; the next tick picks up what changed
+        if time.monotonic() - self._last_start < MIN_INTERVAL:
+            return
+        snap = self._snapshot(self.model, self.selection)
+        if snap is None:
+            return
+        self._stale = False
+        if not snap.series:
+            self._show_waiting(snap.instrument)
+            return
+        self._last_start = time.monotonic()
+        self.builds += 1
+        self._worker = self.run_worker(
+            lambda: build_text(snap),
+            name="spread-chart",
+            group="spread-chart",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _snapshot(self, model: ConsoleModel, selection: Selection) -> Snapshot | None:
+        box = self.query_one("#chart", Static).content_region
+        if box.width < 10 or box.height < 3:
+            return None  # not laid out yet: the resize will come
+        inst = instrument_for(self.params, model, selection) or ""
+        self.border_title = f"{self.TITLE} · {inst}" if inst else self.TITLE
+        rows = [r for r in model.instruments.values() if r.instrument == inst]
+        only = self.params.get("venues")
+        if isinstance(only, list | tuple) and only:
+            rows = [r for r in rows if r.venue in {str(v) for v in only}]
+        with_data = [r for r in rows if model.history.get(f"{r.venue}|{inst}")]
+        quoting = {r.venue for r in with_data}
+        if selection.venue in quoting:
+            focus = selection.venue
+        else:
+            focus = max(with_data, key=lambda r: r.spread_ratio or 0.0).venue if with_data else ""
+        color = not self.app.no_color
+        series = []
+        for r in with_data:
+            widened = (r.spread_ratio or 0.0) >= 2.0
+            show = r.venue == focus or (color and widened)
+            raw = list(model.history[f"{r.venue}|{inst}"])
+            series.append((r.venue, raw, r.spread_base_bps, show, r.venue == selection.venue))
+        self._set_caption(with_data, selection)
+        return Snapshot(inst, model.ts_ns, series, box.width, box.height, color, self._window())
+
+    def _set_caption(self, rows: list, selection: Selection) -> None:  # type: ignore[type-arg]
+        parts = []
+        for r in sorted(rows, key=lambda r: -(r.spread_ratio or 0.0)):
+            sel = "▶" if r.venue == selection.venue else ""
+            ratio = r.spread_ratio or 0.0
+            style = marks.WARN_STYLE if ratio >= 2 else ""
+            text = f"{sel}{r.venue} {marks.num(r.spread_bps, 6, 2)}"
+            parts.append(
+                Content.assemble((text, style), (f" ×{marks.num(r.spread_ratio, 4)}", marks.DIM))
+            )
+        caption = Content(" · ").join(parts) if parts else Content("")
+        if not caption.is_same(self._caption):
+            self._caption = caption
+            self.query_one("#caption", Static).update(caption)
+
+    def _show_waiting(self, inst: str) -> None:
+        what = f"no spread history for {inst} yet" if inst else "select an instrument"
+        self.text = f"waiting for data — {what}"
+        self.query_one("#chart", Static).update(Content.styled(self.text, marks.DIM))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker:
+            return
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            rich_text, raw = event.worker.result
+            self.text = raw
+            self.query_one("#chart", Static).update(rich_text)
+        elif event.state == WorkerState.ERROR:
+            self.text = f"chart failed: {event.worker.error}"
+            self.query_one("#chart", Static).update(Content.styled(self.text, marks.BAD_STYLE))
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._maybe_build()

@@ -1,0 +1,129 @@
+"""Venue health grid: one row per venue, worst first.
+
+The state is a glyph, a word and a colour (``■ ISOLATED`` in the error
+colour), so it reads on any theme and without colour. Counters that should be
+zero are dim at zero and stand out when not; the note says why a venue is
+isolated or how much probation is left.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from tui.app.panel import Selection
+from tui.app.panels import marks
+from tui.app.panels.table import Col, Line, TablePanel, fit, header, line
+from tui.console.model import ConsoleModel
+from tui.engine.view import VenueRow
+
+COLUMNS = [
+    Col("venue", "venue", 16, right=False),
+    Col("state", "state", 12, right=False),
+    Col("alerts", "alerts", 7, priority=1),
+    Col("silent", "silent", 6, priority=2),
+    Col("rate", "msg/s", 6, priority=3),
+    Col("p99", "p99ms", 6, priority=4),
+    Col("reconn", "rc5m", 4, priority=6),
+    Col("gaps", "gaps", 4, priority=6),
+    Col("cksum", "cksum", 5, priority=7),
+    Col("resync", "resync", 6, priority=8),
+    Col("parse", "pe60s", 5, priority=8),
+    Col("p50", "p50ms", 6, priority=9),
+]
+
+
+def columns(width: int) -> list[Col]:
+    # The note says *why* (isolation reason, probation left): it outranks the
+    # finer metrics and takes whatever width is left, more of it when wide.
+    room = 40 if width >= 120 else 22 if width >= 76 else 12
+    return [*COLUMNS, Col("note", "note", room, priority=1, right=False, flex=True)]
+
+
+def _silent(v: VenueRow) -> Content:
+    text = marks.num(v.silent_s, 6) + "s"
+    if v.silent_s >= 5:
+        return Content.styled(text, marks.BAD_STYLE)
+    if v.silent_s >= 1:
+        return Content.styled(text, marks.WARN_STYLE)
+    return Content.styled(text, marks.DIM)
+
+
+def _ms(x: float | None) -> Content:
+    return Content.styled(marks.num(x, 6), "" if x is not None else marks.DIM)
+
+
+def _note(v: VenueRow) -> Content:
+    parts: list[Content] = []
+    if not v.connected:
+        parts.append(Content.styled("down", marks.BAD_STYLE))
+    if v.note:
+        style = marks.BAD_STYLE if v.state == "ISOLATED" else ""
+        parts.append(Content.styled(v.note, style))
+    return Content(" · ").join(parts)
+
+
+class VenuesPanel(TablePanel):
+    """Venue health. Params: ``order`` ("worst" or "config"), ``venues`` (a list)."""
+
+    PANEL_ID = "venues"
+    TITLE = "Venues"
+    AREAS = frozenset({"venues"})
+
+    def order(self, model: ConsoleModel) -> list[str]:
+        """The venues in the order shown (the app moves the selection through it)."""
+        names = list(model.venues)
+        only = self.params.get("venues")
+        if isinstance(only, list | tuple) and only:
+            allowed = {str(v) for v in only}
+            names = [n for n in names if n in allowed]
+        if self.params.get("order", "worst") == "config":
+            return names
+        position = {n: i for i, n in enumerate(names)}
+
+        def rank(name: str) -> tuple[int, int, int, int]:
+            v = model.venues[name]
+            return (
+                marks.STATE_RANK.get(v.state, 1),
+                marks.SEVERITY_RANK.get(v.worst, 2),
+                -v.alerts,
+                position[name],
+            )
+
+        return sorted(names, key=rank)
+
+    def selected_key(self, selection: Selection) -> str | None:
+        return selection.venue
+
+    def lines(
+        self, model: ConsoleModel, selection: Selection, width: int
+    ) -> tuple[Content | None, list[Line]]:
+        layout = fit(columns(width), width)
+        out = []
+        for name in self.order(model):
+            v = model.venues[name]
+            selected = name == selection.venue
+            values: dict[str, Content | str] = {
+                "venue": Content.assemble(
+                    ("▶" if selected else " ", "bold"), (name, "bold" if selected else "")
+                ),
+                "state": marks.state(v.state),
+                "rate": Content.styled(
+                    marks.num(v.msgs_per_s, 6),
+                    marks.WARN_STYLE if v.msgs_per_s == 0 else "",
+                ),
+                "p50": _ms(v.latency_p50_ms),
+                "p99": _ms(v.latency_p99_ms),
+                "silent": _silent(v),
+                "gaps": marks.count(v.gaps),
+                "cksum": marks.count(v.checksum_failures),
+                "resync": marks.count(v.resyncs),
+                "reconn": marks.count(v.reconnects_5m),
+                "parse": marks.count(v.parse_errors_60s),
+                "alerts": marks.severity(v.worst, v.alerts) if v.alerts else marks.NONE,
+                "note": _note(v),
+            }
+            classes = {"-selected"} if selected else set()
+            out.append(Line(name, line(layout, values), classes))
+        if not out:
+            out.append(Line("", Content.styled("waiting for venues…", marks.DIM)))
+        return header(layout), out
