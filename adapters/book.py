@@ -18,18 +18,26 @@ from adapters.model import Level
 
 
 class BookSide:
-    """One side of a book. ``sign`` is +1 for bids and -1 for asks."""
+    """One side of a book. ``sign`` is +1 for bids and -1 for asks.
 
-    __slots__ = ("keys", "qty", "sign")
+    ``version`` counts the changes to the side, so a venue that derives
+    something from it on every update (a checksum's text) can reuse what it
+    derived while the side has not changed: one update often touches only one
+    side.
+    """
+
+    __slots__ = ("keys", "qty", "sign", "version")
 
     def __init__(self, sign: int) -> None:
         self.sign = sign
         self.qty: dict[float, float] = {}
         self.keys: list[float] = []
+        self.version = 0
 
     def clear(self) -> None:
         self.qty.clear()
         self.keys.clear()
+        self.version += 1
 
     def load(self, levels: Iterable[Level]) -> None:
         qty = self.qty
@@ -41,19 +49,35 @@ class BookSide:
                 qty.pop(price, None)
         s = self.sign
         self.keys = sorted(p * s for p in qty)
+        self.version += 1
 
     def apply(self, levels: Iterable[Level]) -> None:
         """Set absolute quantities; 0 removes (removing an unknown level is normal)."""
+        if not levels:
+            return  # an update of the other side only: this one is unchanged
+        self.version += 1
         qty = self.qty
         keys = self.keys
-        s = self.sign
-        for price, size in levels:
-            if size:
-                if price not in qty:
-                    insort(keys, price * s)
-                qty[price] = size
-            elif qty.pop(price, None) is not None:
-                del keys[bisect_left(keys, price * s)]
+        # The two signs are two loops so the per-level path has no multiply
+        # (keys are prices for bids, negated prices for asks).
+        if self.sign > 0:
+            for price, size in levels:
+                if size:
+                    if price not in qty:
+                        insort(keys, price)
+                    qty[price] = size
+                elif price in qty:
+                    del qty[price]
+                    del keys[bisect_left(keys, price)]
+        else:
+            for price, size in levels:
+                if size:
+                    if price not in qty:
+                        insort(keys, -price)
+                    qty[price] = size
+                elif price in qty:
+                    del qty[price]
+                    del keys[bisect_left(keys, -price)]
 
     def best(self) -> float | None:
         keys = self.keys
@@ -66,8 +90,10 @@ class BookSide:
         return [(k * s, qty[k * s]) for k in reversed(self.keys[-n:])] if n > 0 else []
 
     def top_prices(self, n: int) -> list[float]:
-        s = self.sign
-        return [k * s for k in reversed(self.keys[-n:])]
+        """The best ``n`` prices, best first."""
+        if self.sign > 0:
+            return self.keys[: -n - 1 : -1] if n > 0 else []
+        return [-k for k in reversed(self.keys[-n:])] if n > 0 else []
 
     def truncate(self, depth: int) -> int:
         """Keep the best ``depth`` levels; return how many were dropped."""
@@ -80,6 +106,7 @@ class BookSide:
         for k in keys[:extra]:
             del qty[k * s]
         del keys[:extra]
+        self.version += 1
         return extra
 
     def __len__(self) -> int:
