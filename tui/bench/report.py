@@ -1,0 +1,216 @@
+"""The bench's output: the machine, a readable table, the same as JSON, targets flagged.
+
+Targets are goals for the code on the issue's 2-core reference machine; they
+are shown next to each figure with ``met``/``MISSED`` and never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+
+def machine() -> dict[str, Any]:
+    """nproc, CPU model, RAM, Python and the libraries that shape the figures."""
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        cpu = platform.processor()
+    mem_kib = 0
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kib = int(line.split()[1])
+                    break
+    except OSError:
+        pass
+    try:
+        nproc = len(os.sched_getaffinity(0))
+    except AttributeError:
+        nproc = os.cpu_count() or 0
+    libs = {}
+    for lib in ("msgspec", "websockets", "textual"):
+        try:
+            libs[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            libs[lib] = None
+    return {
+        "nproc": nproc,
+        "cpu_model": cpu or "unknown",
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "platform": platform.platform(),
+        "libraries": libs,
+    }
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every figure that has a goal, with the goal and whether it was met."""
+    out: list[dict[str, Any]] = []
+    for c in results.get("ingest", {}).get("cases", []):
+        if c.get("target"):
+            out.append(_t(f"ingest {c['case']} frames/s", c["frames_per_s"], c["target"], ">="))
+    for c in results.get("e2e", {}).get("cases", []):
+        out.append(_t(f"end to end {c['case']} frames/s", c["frames_per_s"], c["target"], ">="))
+    r = results.get("responsiveness", {})
+    if r.get("available"):
+        for key, name, goal in (
+            ("key_to_journal_ms", "key → journal fsync p99 ms", r["targets"]["journal_p99_ms"]),
+            ("key_to_screen_ms", "key → screen p99 ms", r["targets"]["screen_p99_ms"]),
+        ):
+            out.append(_t(name, r[key]["p99"], goal, "<="))
+        out.append(
+            _t(
+                "console CPU % of a core",
+                r["console_cpu_pct"],
+                r["targets"]["console_cpu_pct"],
+                "<=",
+            )
+        )
+    m = results.get("memory", {})
+    if "flat" in m:
+        out.append(
+            {
+                "name": "memory growth over the second half",
+                "value": m["growth_second_half"],
+                "target": "< 0.05",
+                "met": bool(m["flat"]),
+            }
+        )
+    return out
+
+
+def _t(name: str, value: float, goal: float, op: str) -> dict[str, Any]:
+    met = value >= goal if op == ">=" else value <= goal
+    return {"name": name, "value": value, "target": f"{op} {goal:g}", "met": bool(met)}
+
+
+def write_json(results: dict[str, Any], path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def _n(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.{digits}f}"
+
+
+def _flag(met: bool | None) -> str:
+    return "" if met is None else ("met" if met else "MISSED")
+
+
+def table(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"venuewatch bench{' --quick' if results.get('quick') else ''} — "
+        f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
+        "",
+    ]
+    ing = results.get("ingest")
+    if ing:
+        lines.append(
+            "1. Ingest, one core: decode → sequence → book → checksum → counters; engine 4 Hz"
+        )
+        lines.append(
+            f"   {'case':<16}{'levels':>7}{'frames/s':>11}{'µs/frame':>10}{'parse/s':>11}"
+            f"{'cks':>8}  {'exact':<6}{'target':>10}  "
+        )
+        for c in ing.get("cases", []):
+            lines.append(
+                f"   {c['case']:<16}{c['levels_per_frame']:>7.1f}{_n(c['frames_per_s']):>11}"
+                f"{_n(c['us_per_frame'], 2):>10}{_n(c['parse_only_per_s']):>11}"
+                f"{_n(c['checksums_verified']):>8}  {'yes' if c['exact'] else 'NO':<6}"
+                f"{_n(c['target']):>10}  {_flag(c['met'])}"
+            )
+        lines.append("")
+    _section_error(lines, ing)
+    e2e = results.get("e2e")
+    if e2e:
+        lines.append("2. End to end over loopback websockets (venue in another process)")
+        lines.append(
+            f"   {'case':<16}{'frames/s':>11}{'engine CPU s/s':>16}{'pusher CPU s':>14}"
+            f"  {'exact':<6}{'target':>10}"
+        )
+        for c in e2e.get("cases", []):
+            lines.append(
+                f"   {c['case']:<16}{_n(c['frames_per_s']):>11}{_n(c['engine_cpu_s_per_s'], 2):>16}"
+                f"{_n(c['pusher_cpu_s'], 2):>14}  {'yes' if c['exact'] else 'NO':<6}"
+                f"{_n(c['target']):>10}  {_flag(c['met'])}"
+            )
+        lines.append("")
+    _section_error(lines, e2e)
+    r = results.get("responsiveness")
+    if r:
+        lines.append(
+            "3. Responsiveness: console in a pty, keys written from outside, engine loaded"
+        )
+        if r.get("available"):
+            lines.append(
+                f"   engine ingesting {_n(r['engine_frames_per_s'])} frames/s; "
+                f"{r['presses']} presses"
+            )
+            for key, label in (
+                ("key_to_journal_ms", "key → journal fsync"),
+                ("key_to_screen_ms", "key → screen"),
+            ):
+                s = r[key]
+                lines.append(
+                    f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
+                    f"max {_n(s['max'], 1):>7} ms"
+                )
+            lag = r.get("event_loop_lag_ms") or {}
+            lines.append(
+                f"   console event-loop lag p99 {_n(lag.get('p99'), 1)} ms "
+                f"({r.get('lag_source')}); "
+                f"console CPU {_n(r['console_cpu_pct'], 1)} % of a core at "
+                f"{r.get('refresh_hz', '?')} Hz"
+            )
+        else:
+            lines.append(f"   not measured: {r.get('reason')}")
+        lines.append("")
+    _section_error(lines, r)
+    mem = results.get("memory")
+    if mem and "samples" in mem:
+        lines.append(
+            f"4. Memory: {len(mem['venues'])} venues × {mem['instruments_per_venue']} instruments, "
+            f"{mem['simulated_s'] // 60} simulated minutes, {_n(mem['frames'])} frames"
+        )
+        lines.append("   sim min " + " ".join(f"{s['sim_min']:>6.0f}" for s in mem["samples"]))
+        lines.append("   RSS MiB " + " ".join(f"{s['rss_mib']:>6.1f}" for s in mem["samples"]))
+        lines.append(
+            f"   growth over the second half {mem['growth_second_half'] * 100:.2f} % → "
+            f"{'flat' if mem['flat'] else 'GROWING'}; books exact: {mem['exact']}"
+        )
+        lines.append("")
+    _section_error(lines, mem)
+    ts = results.get("targets", [])
+    if ts:
+        met = sum(1 for t in ts if t["met"])
+        lines.append(f"Targets: {met} of {len(ts)} met")
+        for t in ts:
+            if not t["met"]:
+                lines.append(f"   MISSED {t['name']}: {t['value']:,} (goal {t['target']})")
+    return "\n".join(lines)
+
+
+def _section_error(lines: list[str], section: dict[str, Any] | None) -> None:
+    if section and section.get("error"):
+        lines.append(f"   error: {section['error']}")
+        lines.append("")

@@ -1,0 +1,328 @@
+"""Part 3 — responsiveness: a key pressed in a real terminal, under load.
+
+Three processes, as a desk runs them: a venue (:mod:`tui.bench.pusher`, paced
+at ``RATE`` frames a second), the engine (``venuewatch serve`` with that venue
+configured, its journal in a temporary directory) and the console
+(``venuewatch attach``, through :mod:`tui.bench.console_probe`) in a pty of
+140×45. Keys are written to the pty from outside, alternately ``i`` (isolate
+the selected venue) and ``u`` (undo, which restores it), and timed:
+
+* key → journal: until the command's line (``"kind":"command"`` with its
+  action) is in the journal file. The engine writes that line and fsyncs it
+  in the same call, before it acts on the command; the fsync's own cost on
+  this disk is measured and reported next to it;
+* key → screen: until the pty output shows the resulting state (``ISOLATED``,
+  then ``RECOVERING``). Since the engine dispatches a command only after its
+  fsync, this also bounds key → fsync from above.
+
+The console's event-loop lag comes from the probe timer; its CPU from
+``/proc/<pid>/stat`` over a quiet window at the default refresh rate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pty
+import re
+import secrets
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Final
+
+TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
+RATE: Final = 50_000
+COLS, ROWS = 140, 45
+ANSI: Final = re.compile(
+    rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])"
+)
+STEPS: Final = (("i", "isolate", "ISOLATED"), ("u", "undo", "RECOVERING"))
+
+
+def available() -> str | None:
+    """Why part 3 cannot run here (None: it can)."""
+    try:
+        from tui.app import app  # noqa: F401
+        from tui.commands import attach
+    except Exception as exc:  # the app may be absent or broken; say which
+        return f"the console app is not importable: {type(exc).__name__}: {exc}"
+    if not hasattr(attach, "run_console"):
+        return "tui.commands.attach has no run_console"
+    return None
+
+
+class Screen:
+    """Everything the console wrote to its terminal, readable as plain text."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.text = bytearray()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self.lock:
+                self.text += ANSI.sub(b"", chunk)
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.text)
+
+    def seen(self, word: bytes, since: int) -> bool:
+        with self.lock:
+            # A few bytes back, in case the word straddled two reads.
+            return self.text.find(word, max(0, since - len(word))) >= 0
+
+
+def _pcts(xs: list[float]) -> dict[str, float]:
+    if not xs:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0, "n": 0}
+    s = sorted(xs)
+    p99 = s[min(len(s) - 1, round(0.99 * (len(s) - 1)))]
+    return {
+        "p50": round(statistics.median(s), 2),
+        "p99": round(p99, 2),
+        "max": round(s[-1], 2),
+        "n": len(s),
+    }
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _fsync_ms(directory: Path, n: int = 30) -> dict[str, float]:
+    """What one append + fsync costs on this disk (the journal's own write)."""
+    path = directory / "fsync-probe"
+    out = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for _ in range(n):
+            t = time.perf_counter()
+            os.write(fd, b"x" * 300 + b"\n")
+            os.fsync(fd)
+            out.append((time.perf_counter() - t) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return _pcts(out)
+
+
+def _wait_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{proc.args!r} exited ({proc.poll()})")
+        with contextlib.suppress(ValueError):
+            out: dict[str, Any] = json.loads(line)
+            return out
+    raise RuntimeError(f"no answer from {proc.args!r} in {timeout}s")
+
+
+def run(quick: bool, seed: int = 7) -> dict[str, Any]:
+    why = available()
+    if why is not None:
+        return {"available": False, "reason": why, "targets": TARGETS}
+    # The load is pre-generated (~20 µs a frame): it lasts just past the presses.
+    presses = 8 if quick else 30
+    load_s = 12.0 if quick else 30.0
+    quiet_s = 3.0 if quick else 5.0
+    with tempfile.TemporaryDirectory(prefix="venuewatch-bench-") as tmp:
+        return _run(Path(tmp), presses, load_s, quiet_s, seed)
+
+
+def _env(home: Path, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_STATE_HOME=str(home / ".state"),
+        XDG_DATA_HOME=str(home / ".data"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        VENUEWATCH_TOKEN=token,
+        TERM="xterm-256color",
+        COLUMNS=str(COLS),
+        LINES=str(ROWS),
+    )
+    env.pop("VENUEWATCH_CONFIG", None)
+    return env
+
+
+def _run(tmp: Path, presses: int, load_s: float, quiet_s: float, seed: int) -> dict[str, Any]:
+    token = secrets.token_urlsafe(24)
+    env = _env(tmp, token)
+    procs: list[subprocess.Popen[str]] = []
+    console_pid = 0
+    try:
+        pusher = subprocess.Popen(
+            [sys.executable, "-m", "tui.bench.pusher", "binance-5", str(int(RATE * load_s)),
+             str(seed), str(RATE)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        procs.append(pusher)
+        ready = _wait_line(pusher, 180.0)
+        s = ready["settings"]
+        cfg = tmp / "engine.toml"
+        cfg.write_text(
+            "[venues.binance]\n"
+            f"symbols = {json.dumps(s['symbols'])}\n"
+            f'url = "{s["url"]}"\nrest_url = "{s["rest_url"]}"\n',
+            encoding="utf-8",
+        )
+        journal = tmp / "journal.jsonl"
+        engine = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "serve", "--config", str(cfg), "--port", "0",
+             "--journal", str(journal)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        procs.append(engine)
+        url = _wait_line(engine, 60.0)["console"]
+        lagfile = tmp / "lag.txt"
+        console_pid, fd = pty.fork()
+        if console_pid == 0:  # the child: become the console
+            import fcntl
+            import termios
+
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            os.execve(
+                sys.executable,
+                [sys.executable, "-m", "tui.bench.console_probe", url, str(lagfile)],
+                env,
+            )
+        screen = Screen(fd)
+        _until(lambda: screen.seen(b"binance", 0) and screen.seen(b"LIVE", 0), 30.0, "console up")
+        time.sleep(2.0)  # the console settles; the engine is ingesting by now
+        # CPU at the default refresh rate, no keys, engine loaded.
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, e0, t0 = _cpu_ticks(console_pid), _cpu_ticks(engine.pid), time.monotonic()
+        time.sleep(quiet_s)
+        wall = time.monotonic() - t0
+        cpu_pct = (_cpu_ticks(console_pid) - c0) / hz / wall * 100
+        engine_pct = (_cpu_ticks(engine.pid) - e0) / hz / wall * 100
+        journal_ms: list[float] = []
+        screen_ms: list[float] = []
+        misses: list[str] = []
+        offset = journal.stat().st_size
+        for k in range(presses):
+            key, action, word = STEPS[k % 2]
+            mark = screen.mark()
+            needle = f'"action":"{action}"'.encode()
+            t_press = time.monotonic()
+            os.write(fd, key.encode())
+            t_journal = t_screen = 0.0
+            deadline = t_press + 5.0
+            while (not t_journal or not t_screen) and time.monotonic() < deadline:
+                if not t_journal:
+                    with open(journal, "rb") as f:
+                        f.seek(offset)
+                        new = f.read()
+                    for line in new.splitlines():
+                        if b'"kind":"command"' in line and needle in line:
+                            t_journal = time.monotonic()
+                            break
+                if not t_screen and screen.seen(word.encode(), mark):
+                    t_screen = time.monotonic()
+                time.sleep(0.0005)
+            offset = journal.stat().st_size
+            if t_journal:
+                journal_ms.append((t_journal - t_press) * 1000)
+            if t_screen:
+                screen_ms.append((t_screen - t_press) * 1000)
+            if not (t_journal and t_screen):
+                misses.append(
+                    f"press {k + 1} ({key}): journal={bool(t_journal)} screen={bool(t_screen)}"
+                )
+            # Presses not phase-locked to the 10 Hz repaint.
+            time.sleep(0.15 + (k % 5) * 0.037)
+        load_done = pusher.poll() is not None or _pushed(pusher)
+        lag = [float(x) for x in lagfile.read_text().split()] if lagfile.exists() else []
+        return {
+            "available": True,
+            "engine_frames_per_s": RATE,
+            "load_s": load_s,
+            "load_ended_during_presses": load_done,
+            "presses": presses,
+            "key_to_journal_ms": _pcts(journal_ms),
+            "key_to_screen_ms": _pcts(screen_ms),
+            "fsync_ms": _fsync_ms(tmp),
+            "event_loop_lag_ms": _pcts(lag),
+            "lag_source": "50 ms probe timer in the console's event loop",
+            "console_cpu_pct": round(cpu_pct, 1),
+            "engine_cpu_pct": round(engine_pct, 1),
+            "refresh_hz": 10,
+            "misses": misses,
+            "targets": TARGETS,
+            "method": (
+                f"pusher paced at {RATE} frames/s (binance-5) → venuewatch serve → console "
+                f"(venuewatch attach, default layout, 10 Hz) in a {COLS}x{ROWS} pty; keys i/u "
+                "written to the pty; journal file polled every 0.5 ms; screen = pty output "
+                "stripped of escape sequences; CPU from /proc over a quiet window before presses"
+            ),
+        }
+    finally:
+        if console_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(console_pid, signal.SIGTERM)
+            _reap(console_pid)
+        for p in reversed(procs):
+            if p.stdin is not None:
+                with contextlib.suppress(OSError):
+                    p.stdin.close()  # the pusher's cue to stop
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    p.wait(3)
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)  # the engine's
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def _pushed(pusher: subprocess.Popen[str]) -> bool:
+    """Whether the pusher has reported that its whole load went out."""
+    import select
+
+    assert pusher.stdout is not None
+    ready, _, _ = select.select([pusher.stdout], [], [], 0)
+    return bool(ready)
+
+
+def _reap(pid: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
+def _until(cond: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.02)
