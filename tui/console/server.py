@@ -251,6 +251,10 @@ class ConsoleServer:
     async def _run(self, client: _Client, cmd: Command) -> None:
         outcome = await self.controller.execute(cmd)
         client.push_event(p.encode(p.Ack(outcome)))
+        if outcome.ok:
+            # A responder's action shows at once on every console instead of at
+            # the next scheduled publish; commands are rare, so this costs nothing.
+            self.publish()
 
     async def _refuse_and_close(self, ws: ServerConnection, reason: str) -> None:
         self.refusals += 1
