@@ -8,14 +8,11 @@ fast wrong book is not a result.
 from __future__ import annotations
 
 import json
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from adapters.venues.kraken import _fragment
 
 pytestmark = pytest.mark.slow
 
@@ -75,18 +72,3 @@ def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
 
     targets = results["targets"]
     assert targets and all(isinstance(t["met"], bool) for t in targets)
-
-
-def test_kraken_fast_fragment_matches_formatting() -> None:
-    """The bench's Kraken speed-up must give the digits formatting gives."""
-    rng = random.Random(6)
-    for places in range(12):
-        for magnitude in (2, 10, 1000, 10**5, 10**7, 10**9, 10**12):
-            for _ in range(500):
-                units = rng.randrange(1, magnitude * 10**places)
-                text = str(units).rjust(places + 1, "0")
-                if places:
-                    text = f"{text[:-places]}.{text[-places:]}"
-                value = float(text)
-                want = f"{value:.{places}f}".replace(".", "").lstrip("0")
-                assert _fragment(value, places) == want, (text, places)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import zlib
+
 import msgspec
 
 from adapters.feed import Action, Feed
 from adapters.model import BookSnapshot, FeedStatus, Heartbeat
 from adapters.venue import VenueSettings
 from adapters.venues.kraken import Kraken
+from adapters.venues.kraken_checksum import fragment
 
 # Kraken's "Book checksum (WebSocket v2)" guide: this snapshot checksums to 3310070434
 # with BTC/USD's precisions (price 1, qty 8), which come from the instrument channel.
@@ -68,9 +72,16 @@ def test_without_precision_the_checksum_is_counted_unverified_not_failed() -> No
 
 
 def _expected_after(venue: Kraken, feed: Feed) -> int:
-    crc = venue.checksum(feed.instruments["BTC/USD"].book, "BTC/USD")
-    assert crc is not None
-    return crc
+    """Kraken's checksum of a book, the plain way the guide describes (no caches)."""
+    book = feed.instruments["BTC/USD"].book
+
+    def text(levels: list[tuple[float, float]]) -> str:
+        return "".join(
+            f"{p:.1f}".replace(".", "").lstrip("0") + f"{q:.8f}".replace(".", "").lstrip("0")
+            for p, q in levels
+        )
+
+    return zlib.crc32((text(book.asks.top(10)) + text(book.bids.top(10))).encode())
 
 
 def test_an_update_touching_both_sides_is_verified() -> None:
@@ -146,3 +157,35 @@ def test_subscribe_frames_ask_for_instruments_then_books() -> None:
         "method": "subscribe",
         "params": {"channel": "book", "symbol": ["BTC/USD", "ETH/USD"], "depth": 25},
     }
+
+
+def test_kraken_fast_fragment_matches_formatting() -> None:
+    """The integer shortcut for checksum text gives the digits formatting gives."""
+    rng = random.Random(6)
+    for places in range(12):
+        for magnitude in (2, 10, 1000, 10**5, 10**7, 10**9, 10**12):
+            for _ in range(500):
+                units = rng.randrange(1, magnitude * 10**places)
+                text = str(units).rjust(places + 1, "0")
+                if places:
+                    text = f"{text[:-places]}.{text[-places:]}"
+                value = float(text)
+                want = f"{value:.{places}f}".replace(".", "").lstrip("0")
+                assert fragment(value, places) == want, (text, places)
+
+
+def test_precision_learned_after_the_snapshot_still_verifies() -> None:
+    """Levels seen before the precisions are known have no text yet: rebuilt from the book."""
+    venue, feed, _ = make()
+    s = venue.new_session("c1")
+    feed.on_frame(s, DOC_SNAPSHOT, 1, 1)  # no precision yet: unverified
+    feed.on_frame(s, INSTRUMENTS, 2, 2)
+    st = feed.instruments["BTC/USD"]
+    v2, f2, _ = make()
+    s2 = v2.new_session("c1")
+    f2.on_frame(s2, INSTRUMENTS, 1, 1)
+    f2.on_frame(s2, DOC_SNAPSHOT, 2, 2)
+    f2.instruments["BTC/USD"].book.apply([(45283.5, 0.2)], [])
+    good = _expected_after(v2, f2)
+    feed.on_frame(s, update([("45283.5", "0.20000000")], [], good), 3, 3)
+    assert st.checksum_skipped == 1 and st.checksum_ok == 1 and st.checksum_failures == 0

@@ -57,7 +57,7 @@ class SimConn:
                 return
             # A stalled venue is frozen: nothing leaves it (not even a subscription
             # acknowledgement) until the stall ends, then everything queued does.
-            while faults.stalled():
+            while faults.stalled():  # noqa: ASYNC110 - the stall ends at a deadline, not an event
                 await asyncio.sleep(min(0.1, max(0.0, faults.stall_until - time.monotonic())))
             await ws.send(frame)
             self.sent += 1

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import Final
 
 import msgspec
 
-from adapters.book import Book, BookSide
+from adapters.book import Book
 from adapters.instruments import Canonical, split_delimited
 from adapters.model import (
     BookDelta,
@@ -37,6 +36,7 @@ from adapters.model import (
     ParseError,
 )
 from adapters.venue import Session, Venue, VenueSettings
+from adapters.venues.kraken_checksum import ChecksumText
 from adapters.wire import IsoClock, decode_failure
 
 CHECKSUM_DEPTH = 10
@@ -106,12 +106,16 @@ class KrakenSession(Session):
             return self._other(frame, recv_ns, recv_mono, exc)
         if m.channel != "book":
             return self._other(frame, recv_ns, recv_mono, None)
-        name = self.venue.name
+        venue = self.venue
+        name = venue.name
         out: list[Event] = []
         snapshot = m.type == "snapshot"
         for b in m.data:
             bids = [(lv.price, lv.qty) for lv in b.bids]
             asks = [(lv.price, lv.qty) for lv in b.asks]
+            prec = venue.precision.get(b.symbol)
+            if prec is not None:
+                venue.text.track(b.symbol, prec, bids, asks, snapshot)
             exch = self.clock.ns(b.timestamp) if b.timestamp else 0
             if snapshot:
                 out.append(
@@ -193,27 +197,6 @@ class KrakenSession(Session):
         return (decode_failure(name, self.conn, recv_ns, recv_mono, frame, exc),)
 
 
-_SCALE: Final = tuple(10**p for p in range(19))
-_EXACT: Final = float(2**43)
-"""Below this many units the product's rounding error is under 2**-9 of a unit."""
-
-
-def _fragment(value: float, places: int) -> str:
-    """``value`` with ``places`` decimals, point and leading zeros removed.
-
-    That is the integer number of ``10**-places`` units: for a decimal sent with
-    at most ``places`` digits, ``value * 10**places`` lands within an ulp of
-    that integer, so rounding it gives the same digits as formatting, three
-    times faster. Past 2**43 units (88,000 at 8 decimals), or with an odd
-    precision, the text is formatted as before.
-    """
-    if 0 <= places < 19:
-        units = value * _SCALE[places]
-        if 0 < units < _EXACT:
-            return str(round(units))
-    return f"{value:.{places}f}".replace(".", "").lstrip("0")
-
-
 class Kraken(Venue):
     name = "kraken"
     default_url = "wss://ws.kraken.com/v2"
@@ -225,12 +208,7 @@ class Kraken(Venue):
     def __init__(self, settings: VenueSettings) -> None:
         super().__init__(settings)
         self.precision: dict[str, tuple[int, int]] = {}
-        # Per symbol and side: price -> (qty, checksum text), so a checksum
-        # formats only the levels that changed since the last one.
-        self._text: dict[tuple[str, int], dict[float, tuple[float, str]]] = {}
-        # Per symbol and side: the side's whole text as of a book version. An
-        # update that touches one side leaves the other side's text as it was.
-        self._memo: dict[tuple[str, int], tuple[BookSide, int, tuple[int, int], str]] = {}
+        self.text = ChecksumText()
 
     def subscribe_frames(self, symbols: Sequence[str]) -> list[str]:
         instrument = {"method": "subscribe", "params": {"channel": "instrument"}}
@@ -254,33 +232,7 @@ class Kraken(Venue):
         prec = self.precision.get(symbol)
         if prec is None:
             return None
-        return zlib.crc32(
-            (
-                self._side_text(book.asks, symbol, prec) + self._side_text(book.bids, symbol, prec)
-            ).encode()
-        )
-
-    def _side_text(self, side: BookSide, symbol: str, prec: tuple[int, int]) -> str:
-        key = (symbol, side.sign)
-        memo = self._memo.get(key)
-        if memo is not None and memo[0] is side and memo[1] == side.version and memo[2] == prec:
-            return memo[3]
-        cache = self._text.get(key)
-        if cache is None or len(cache) > 4096:
-            cache = self._text[key] = {}
-        qty = side.qty
-        parts = []
-        pp, qp = prec
-        for price in side.top_prices(CHECKSUM_DEPTH):
-            q = qty[price]
-            hit = cache.get(price)
-            if hit is None or hit[0] != q:
-                hit = (q, _fragment(price, pp) + _fragment(q, qp))
-                cache[price] = hit
-            parts.append(hit[1])
-        text = "".join(parts)
-        self._memo[key] = (side, side.version, prec, text)
-        return text
+        return zlib.crc32(self.text.book(book.bids, book.asks, symbol, prec, self.depth))
 
     def canonical(self, symbol: str) -> Canonical:
         base, quote = split_delimited(symbol, "/")
