@@ -1,0 +1,1 @@
+"""Shipped console layouts: TOML package data (format: :mod:`tui.app.layout_file`)."""

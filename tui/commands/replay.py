@@ -16,6 +16,9 @@ from typing import Any
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    from tui.commands.attach import add_console_args
+
+    add_console_args(p)
     p.add_argument("capture", help="capture file (gzip or plain NDJSON)")
     p.add_argument(
         "--headless", action="store_true", help="no console: print a JSON report at the end"
@@ -116,9 +119,12 @@ def run(args: argparse.Namespace) -> int:
     from tui.config import ConfigError
 
     if not args.headless:
-        from tui.commands.attach import replay_console
+        from tui.commands.demo import engine_and_console
 
-        return replay_console(args)
+        source = ["--replay", args.capture, "--speed", str(args.speed)]
+        if args.config:
+            source += ["--config", args.config]
+        return engine_and_console(args, source, "replay", f"replaying {args.capture}")
     try:
         code, report = headless(args.capture, args.config, not args.no_engine)
     except ConfigError as exc:

@@ -1,0 +1,80 @@
+"""SVG snapshots of the console: the shipped layouts at 120×40 and 80×24, and the
+themes, from the fixed fixture model with a frozen clock (stable across runs).
+
+Regenerate after an intended change with ``pytest tests/test_app_snapshots.py
+--snapshot-update`` and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tui.app.app import ConsoleApp
+from tui.app.panels.spreads import SpreadsPanel
+from tui.app.source import StaticSource
+
+import console_fixture
+
+SIZES = [(120, 40), (80, 24)]
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Every panel drawn, and every spread chart built at its final size (charts are
+    built off the UI thread, so the screenshot waits for them)."""
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    await app.rendered()
+    for _ in range(200):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        charts = list(app.query(SpreadsPanel))
+        if all(c.builds > 0 and not getattr(c, "_stale", False) for c in charts):
+            assert app.panel_errors == []
+            return
+        await app.frame()
+    raise AssertionError("spread charts never settled")
+
+
+def console(layout: str, theme: str | None = None) -> ConsoleApp:
+    return ConsoleApp(StaticSource(console_fixture.build()), layout=layout, theme=theme)
+
+
+Snap = Callable[..., bool]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("layout", ["default", "compact", "incident", "spreads"])
+def test_layout(snap_compare: Snap, layout: str, size: tuple[int, int]) -> None:
+    assert snap_compare(console(layout), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("theme", ["venuewatch-light", "venuewatch-colorblind"])
+def test_theme(snap_compare: Snap, theme: str) -> None:
+    assert snap_compare(console("default", theme), terminal_size=(120, 40), run_before=settle)
+
+
+def test_no_color(snap_compare: Snap, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = console("compact")
+    assert app.no_color  # Textual's own switch: a monochrome filter on every frame
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_restore_asks_to_confirm(snap_compare: Snap) -> None:
+    async def confirm(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("r")
+
+    assert snap_compare(console("incident"), terminal_size=(100, 30), run_before=confirm)
+
+
+def test_help_lists_the_keymap(snap_compare: Snap) -> None:
+    async def help_(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(console("compact"), terminal_size=(100, 40), run_before=help_)

@@ -1,0 +1,487 @@
+"""The console app: selection, keys → engine commands, fixed-rate rendering, layouts.
+
+Rendering is pull, not push: frames from the engine only mark areas of the
+model dirty; a timer at ``fps`` (10 Hz by default) takes the dirty set and
+updates the visible panels whose ``AREAS`` intersect it — plus every visible
+panel when the selection moves. A burst of a hundred frames costs one repaint.
+A panel that was hidden when its area changed is remembered as stale and
+updated the moment it is visible again.
+
+Every action is a command to the engine, which checks it against *its* model
+and journals it; the app never refuses an action because of what a panel
+shows. The outcome comes back as a notification: "isolate kraken — done,
+journal #123" or "REFUSED: kraken is already isolated".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.notifications import SeverityLevel
+from textual.widgets import Footer
+
+from tui.app import keys, themes
+from tui.app.layout_file import Layout
+from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
+from tui.app.palette import ConsoleCommands
+from tui.app.panel import Panel, Selection
+from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
+from tui.app.settings import Settings
+from tui.app.source import LiveSource, NotSent, Source
+from tui.console.model import ConsoleModel
+from tui.control.commands import Command, describe
+
+
+class ConsoleApp(LayoutActions, App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "venuewatch"
+    COMMANDS: ClassVar = {ConsoleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keys.bindings(),
+        Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    NOTIFICATION_TIMEOUT: ClassVar[float] = 6.0
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        settings: Settings | None = None,
+        layout: str | None = None,
+        theme: str | None = None,
+        fps: float | None = None,
+        title: str = "",
+        quit_note: str = "",
+        notes: list[tuple[str, SeverityLevel]] | None = None,
+        engine_poll: Callable[[], int | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.settings = settings or Settings()
+        self.fps = fps or self.settings.fps
+        self._layout_arg = layout or self.settings.layout or None
+        self._auto_layout = self._layout_arg is None
+        self._theme_arg = theme or self.settings.theme
+        self.quit_note = quit_note
+        """When set, quitting always confirms and says this (the demo stops its engine)."""
+        if title:
+            self.sub_title = title
+        self.selection = Selection()
+        self.layout_spec: Layout | None = None
+        self.layout_modified = False
+        self.in_flight = 0
+        self.notices: list[tuple[SeverityLevel, str]] = []
+        """(severity, message) of every notification, oldest first."""
+        self.outcomes: list[tuple[SeverityLevel, str]] = []
+        """(severity, message) of every command notification, oldest first."""
+        self.panel_errors: list[str] = []
+        self._startup_notes = list(notes or [])
+        self._panels: list[Panel] = []
+        self._stale: set[Panel] = set()
+        self._panel_classes = registry()
+        self._probes: dict[str, Any] = {}
+        self._route_pinned = False
+        self._frame = asyncio.Event()
+        self.ticks = 0
+        self._relayout = False
+        # Kept by reference: a modal (palette, confirm) may be the active screen when the
+        # clock ticks or the terminal resizes, and App.query would search the modal.
+        self._status = StatusBar()
+        self._body = Container(id="body")
+        self._engine_poll = engine_poll
+        """Exit code of a local engine process, or None while it runs (the demo's)."""
+        self._engine_dead = False
+
+    # -- assembly ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self._status
+        yield self._body
+        yield Footer(show_command_palette=False)
+
+    async def on_mount(self) -> None:
+        self.set_keymap(dict(self.settings.keys))
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        self.set_theme(self._theme_arg)
+        await self._mount_layout(self._initial_layout())
+        for message, severity in self._startup_notes:
+            self.notify(message, severity=severity, timeout=15)
+        self.source.on_change = self._on_source_change
+        if isinstance(self.source, LiveSource):
+            self.run_worker(self.source.run(), name="engine-link", group="source")
+            self.run_worker(self._watch_first_attach(), name="first-attach", group="source")
+        self.set_interval(1.0 / self.fps, self._tick, name="render")
+        if self._engine_poll is not None:
+            self.set_interval(0.5, self._check_engine, name="engine-process")
+        self.call_after_refresh(self._tick)
+
+    async def on_unmount(self) -> None:
+        # Detach cleanly: the engine logs the console leaving instead of a broken socket.
+        await self.source.close()
+
+    async def _watch_first_attach(self) -> None:
+        why = await self.source.first_attach()
+        if why:  # never attached: a wrong URL or token; retrying would only hide that
+            self.exit(2, return_code=2, message=f"venuewatch: {why}")
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        """One frame: dirty areas → visible panels; selection change → all visible panels."""
+        model = self.source.model
+        dirty = model.take_dirty()
+        if self._sync_selection(model):
+            self._stale.update(self._panels)
+        for panel in self._panels:
+            if panel in self._stale or panel.AREAS & dirty:
+                if panel.display and panel.is_on_screen:
+                    self._stale.discard(panel)
+                    self._update(panel, model)
+                else:
+                    self._stale.add(panel)
+        self._show_status()
+        self._follow_terminal()
+        self.ticks += 1
+        self._frame.set()
+
+    def _update(self, panel: Panel, model: ConsoleModel) -> None:
+        try:
+            panel.update_from(model, self.selection)
+        except Exception as exc:  # one broken panel must not take the console down
+            msg = f"panel {panel.PANEL_ID or type(panel).__name__}: {type(exc).__name__}: {exc}"
+            if msg not in self.panel_errors:
+                self.panel_errors.append(msg)
+                self.log.error(msg)
+                self.notify(msg, severity="error", title="Panel error", timeout=15)
+
+    async def frame(self, timeout: float = 10.0) -> None:
+        """Wait for the next render tick (tests re-check their conditions on each)."""
+        self._frame.clear()
+        await asyncio.wait_for(self._frame.wait(), timeout)
+
+    async def rendered(self, timeout: float = 10.0) -> None:
+        """Wait until every panel has drawn the current model (tests, snapshots)."""
+        deadline = time.monotonic() + timeout
+        while self.ticks == 0 or self._stale:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"panels still stale: {[type(p).__name__ for p in self._stale]}")
+            self._frame.clear()
+            try:
+                await asyncio.wait_for(self._frame.wait(), left)
+            except TimeoutError:
+                pass
+
+    def _on_source_change(self) -> None:
+        self._show_status()
+
+    # -- selection -----------------------------------------------------------------------
+
+    def _order(self, panel_id: str, model: ConsoleModel, known: list[str]) -> list[str]:
+        """Display order from the panel class (unfiltered: keys act on the engine's model,
+        never on what a filtered pane shows); names the model does not have are dropped."""
+        cls = self._panel_classes.get(panel_id)
+        fn = getattr(cls, "order", None) if cls is not None else None
+        names: list[str] = []
+        if fn is not None:
+            try:
+                if isinstance(inspect.getattr_static(cls, "order"), staticmethod | classmethod):
+                    names = list(fn(model))
+                else:
+                    probe: Any = self._probes.get(panel_id)
+                    if probe is None:
+                        probe = self._probes[panel_id] = cls(params={})  # type: ignore[misc]
+                    names = list(probe.order(model))
+            except Exception as exc:
+                self.log.error(f"{panel_id}.order failed: {exc!r}")
+        have = set(known)
+        ordered = [n for n in names if n in have]
+        return ordered + [n for n in known if n not in set(ordered)]
+
+    def _sync_selection(self, model: ConsoleModel) -> bool:
+        sel = self.selection
+        before = (sel.venue, sel.instrument, sel.route, list(sel.venues), list(sel.instruments))
+        sel.venues = self._order("venues", model, sorted(model.venues))
+        sel.instruments = self._order("matrix", model, model.canonical_names())
+        if sel.venue not in sel.venues:
+            sel.venue = sel.venues[0] if sel.venues else None
+        if sel.instrument not in sel.instruments:
+            sel.instrument = sel.instruments[0] if sel.instruments else None
+        if sel.route not in model.routes or not self._route_pinned:
+            sel.route = self._route_for(model, sel.instrument)
+        return before != (sel.venue, sel.instrument, sel.route, sel.venues, sel.instruments)
+
+    @staticmethod
+    def _route_for(model: ConsoleModel, instrument: str | None) -> str | None:
+        for name, row in model.routes.items():
+            if row.instrument == instrument:
+                return name
+        return next(iter(model.routes), None)
+
+    def select(
+        self, venue: str | None = None, instrument: str | None = None, route: str | None = None
+    ) -> None:
+        sel = self.selection
+        if venue is not None:
+            sel.venue = venue
+        if instrument is not None:
+            sel.instrument = instrument
+            self._route_pinned = False
+        if route is not None:
+            sel.route = route
+            self._route_pinned = True
+        self._stale.update(self._panels)
+        self._tick()  # a selection move is drawn at once, not on the next frame
+
+    def _step(self, names: list[str], current: str | None, step: int) -> str | None:
+        if not names:
+            return None
+        i = names.index(current) if current in names else -step
+        return names[max(0, min(len(names) - 1, i + step))]
+
+    def action_select_venue(self, step: int) -> None:
+        self.select(venue=self._step(self.selection.venues, self.selection.venue, step))
+
+    def action_select_instrument(self, step: int) -> None:
+        self.select(
+            instrument=self._step(self.selection.instruments, self.selection.instrument, step)
+        )
+
+    def action_select_venue_at(self, n: int) -> None:
+        venues = self.selection.venues
+        if n > len(venues):
+            self.notify(f"no venue #{n}: {len(venues)} venues", severity="warning", timeout=3)
+            return
+        self.select(venue=venues[n - 1])
+
+    def action_next_route(self) -> None:
+        routes = list(self.source.model.routes)
+        if not routes:
+            self.notify("no routes configured", severity="warning", timeout=3)
+            return
+        cur = self.selection.route
+        nxt = routes[(routes.index(cur) + 1) % len(routes)] if cur in routes else routes[0]
+        self.select(route=nxt)
+
+    # -- commands to the engine ----------------------------------------------------------
+
+    def send(self, action: str, reason: str = "", **args: str) -> None:
+        """Send a command; its outcome arrives as a notification (never blocks the UI)."""
+        label = describe(Command(action=action, args=args))
+        self.in_flight += 1
+        self._show_status()
+        self.run_worker(self._send(label, action, reason, args), group="commands")
+
+    async def _send(self, label: str, action: str, reason: str, args: dict[str, str]) -> None:
+        try:
+            out = await self.source.command(action, reason, **args)
+        except NotSent as exc:
+            self._report("error", f"{label} — NOT SENT: {exc}")
+        else:
+            if out.ok:
+                self._report("information", f"{label} — done, journal #{out.seq}\n{out.detail}")
+            else:
+                self._report("error", f"REFUSED: {out.detail}")
+        finally:
+            self.in_flight -= 1
+            self._show_status()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is also kept in ``notices``; messages are plain text by
+        default (file paths and TOML like ``[keys]`` must not be read as markup)."""
+        self.notices.append((severity, message))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _report(self, severity: SeverityLevel, message: str) -> None:
+        self.outcomes.append((severity, message))
+        self.notify(
+            message,
+            severity=severity,
+            timeout=12 if severity == "error" else self.NOTIFICATION_TIMEOUT,
+        )
+
+    def _need(self, what: str, value: str | None) -> bool:
+        if value is None:
+            self.notify(f"no {what} selected", severity="warning", timeout=3)
+            return False
+        return True
+
+    def action_isolate(self) -> None:
+        if self._need("venue", self.selection.venue):
+            self.send("isolate", venue=self.selection.venue or "")
+
+    def action_restore(self) -> None:
+        if self._need("venue", self.selection.venue):
+            self.ask_restore(self.selection.venue or "")
+
+    def ask_restore(self, venue: str) -> None:
+        row = self.source.model.venues.get(venue)
+        now = f"{venue} is {row.state}{f' ({row.note})' if row.note else ''} now. " if row else ""
+        detail = (
+            f"{now}Restoring puts it back into the consensus on probation; "
+            "routes may move back to it."
+        )
+        self._confirm(
+            f"Restore {venue}?", detail, lambda: self.send("restore", venue=venue), yes="Restore"
+        )
+
+    def action_halt(self) -> None:
+        sel = self.selection
+        if self._need("venue", sel.venue) and self._need("instrument", sel.instrument):
+            self.send("halt", instrument=sel.instrument or "", venue=sel.venue or "")
+
+    def action_resume(self) -> None:
+        sel = self.selection
+        if self._need("venue", sel.venue) and self._need("instrument", sel.instrument):
+            self.send("resume", instrument=sel.instrument or "", venue=sel.venue or "")
+
+    def action_failover(self) -> None:
+        if self._need("route", self.selection.route):
+            self.send("failover", route=self.selection.route or "")
+
+    def action_undo(self) -> None:
+        self.send("undo")
+
+    def action_note(self) -> None:
+        self.ask_note()
+
+    def ask_note(self) -> None:
+        def done(text: str | None) -> None:
+            if text:
+                self.send("note", text=text)
+
+        self.push_screen(
+            TextScreen("Note for the journal", placeholder="what you saw or did"), done
+        )
+
+    def action_arm_toggle(self) -> None:
+        self.ask_arm()
+
+    def ask_arm(self, target: str = "all", arm: bool | None = None) -> None:
+        model = self.source.model
+        off_b = [n for n, b in model.breakers.items() if not b.armed]
+        off_r = [n for n, r in model.routes.items() if not r.armed]
+        if target == "all" and not model.breakers and not model.routes:
+            self.notify("no breakers or routes configured: nothing to arm", severity="warning")
+            return
+        if arm is None:
+            arm = bool(off_b or off_r)
+        verb = "Arm" if arm else "Disarm"
+        if target != "all":
+            what, detail = (
+                target,
+                (
+                    "An armed breaker isolates venues on its own when its rule holds."
+                    if arm
+                    else "It will not trip again until it is re-armed."
+                ),
+            )
+        elif arm:
+            what = "all breakers and auto-failover"
+            off = [f"breaker {n}" for n in off_b] + [f"auto-failover {n}" for n in off_r]
+            detail = (
+                f"Disarmed now: {', '.join(off)}. Armed breakers isolate venues on their own "
+                "when their rule holds; armed routes fail over by themselves."
+            )
+        else:
+            what = "all breakers and auto-failover"
+            detail = "Nothing will isolate venues or move routes automatically until re-armed."
+        action = "arm" if arm else "disarm"
+        self._confirm(f"{verb} {what}?", detail, lambda: self.send(action, target=target), yes=verb)
+
+    def _confirm(
+        self, question: str, detail: str, then: Callable[[], object], yes: str = "Yes"
+    ) -> None:
+        def done(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.push_screen(ConfirmScreen(question, detail, yes=yes), done)
+
+    def action_request_quit(self) -> None:
+        if self.in_flight:
+            n = self.in_flight
+            self._confirm(
+                f"Quit with {n} command{'s' if n > 1 else ''} in flight?",
+                "The engine still applies and journals them; you will not see the outcome "
+                f"here. {self.quit_note}".strip(),
+                lambda: self.exit(0),
+                yes="Quit",
+            )
+        elif self.quit_note:
+            self._confirm("Quit?", self.quit_note, lambda: self.exit(0), yes="Quit")
+        else:
+            self.exit(0)
+
+    def _check_engine(self) -> None:
+        code = self._engine_poll() if self._engine_poll is not None else None
+        if code is not None and not self._engine_dead:
+            self._engine_dead = True
+            how = f"was killed by signal {-code}" if code < 0 else f"exited (code {code})"
+            self.engine_exited(f"the engine process {how}")
+
+    def engine_exited(self, why: str) -> None:
+        """The engine process is gone (demo): say so loudly and offer to quit."""
+        if isinstance(self.source, LiveSource):
+            self.source.engine_gone(why)
+        self._show_status()
+        self._confirm(
+            "The engine stopped",
+            f"{why}. The console shows the last state it "
+            "received; nothing you do here reaches an engine.",
+            lambda: self.exit(1, return_code=1),
+            yes="Quit",
+        )
+
+    def action_help(self) -> None:
+        effective = keys.effective(self.settings.keys)
+        display = {
+            bid: " ".join(self.get_key_display(Binding(k.strip(), "")) for k in value.split(","))
+            for bid, value in effective.items()
+        }
+        notes = (
+            f"Selected: {self.selection.venue or '-'} · {self.selection.instrument or '-'} · "
+            f"route {self.selection.route or '-'}. tab moves between panes."
+        )
+        self.push_screen(HelpScreen(effective, display, notes))
+
+    def set_theme(self, name: str) -> None:
+        resolved = themes.resolve(name)
+        if resolved in self.available_themes:
+            self.theme = resolved
+            return
+        self.theme = themes.DARK
+        self.notify(
+            f"unknown theme {name!r}; using {themes.DARK} (available: "
+            f"{', '.join(themes.NAMES)} and Textual's own)",
+            severity="error",
+        )
+
+    # -- status bar ----------------------------------------------------------------------
+
+    def _show_status(self) -> None:
+        spec = self.layout_spec
+        # The layout's name only where there is room, or when it has unsaved changes.
+        layout = ""
+        if spec is not None and (self.layout_modified or self.size.width >= 140):
+            layout = f"{spec.name}{'*' if self.layout_modified else ''}"
+        narrow = self.size.width < NARROW
+        self._status.show(*status(self.source, self.selection, self.in_flight, layout, narrow))

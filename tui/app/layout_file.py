@@ -1,0 +1,533 @@
+"""Layout files: the model, parsing with errors a person can act on, and saving.
+
+A layout is a tree: *splits* lay their children side by side (``horizontal``)
+or stacked (``vertical``), each child with a size; *leaves* hold one panel and
+its parameters. In TOML every node is a named table under ``[node.NAME]`` and a
+split lists its children by name, so the file stays flat and readable however
+deep the tree is (TOML 1.0 inline tables cannot span lines, and nested
+``[[a.b.c]]`` arrays get unreadable past two levels)::
+
+    root = "main"
+
+    [node.main]
+    split = "vertical"            # children stacked, top to bottom
+    children = ["top", "alerts"]
+
+    [node.top]
+    size = "2fr"
+    split = "horizontal"          # children side by side, left to right
+    children = ["venues", "matrix"]
+
+    [node.venues]
+    size = "40%"
+    panel = "venues"
+
+    [node.matrix]
+    panel = "matrix"
+    params = { instrument = "BTC-USD" }
+
+    [node.alerts]
+    size = 12                     # cells (rows here, columns in a horizontal split)
+    panel = "alerts"
+
+This module never imports Textual, so every rule here is unit-testable; the
+widget tree is built by :mod:`tui.app.layout_view`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from tui.config import config_dir
+
+PANEL_IDS: Final = ("venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes")
+"""Every panel a layout may name (the panels package registers one class per id)."""
+
+SHIPPED: Final = ("default", "compact", "incident", "spreads")
+DEFAULT: Final = "default"
+COMPACT: Final = "compact"
+
+Unit = Literal["fr", "%", "cells"]
+Direction = Literal["horizontal", "vertical"]
+
+_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
+_LAYOUT_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
+_SIZE_RE: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(fr|%)?\s*\Z")
+_SIZE_HELP: Final = 'a size like "2fr", "40%" or a number of cells (12)'
+_TOP_KEYS: Final = ("description", "root", "node")
+_NODE_KEYS: Final = ("size", "split", "children", "panel", "params")
+
+HEADER: Final = """\
+# venuewatch layout. Splits lay their children side by side ("horizontal") or
+# stacked ("vertical"); leaves show one panel. Every node is a [node.NAME] table:
+#   size     = "2fr" (share of what is left), "40%" or 12 (cells); default "1fr"
+#   split    = "horizontal" | "vertical", with children = ["name", ...]
+#   panel    = one of: venues, matrix, spreads, ladder, alerts, timeline, routes
+#   params   = { key = value } passed to the panel
+# `root` names the top node. Save your own from the console with `w`; files in
+# $XDG_CONFIG_HOME/venuewatch/layouts/ shadow the shipped ones by name.
+"""
+
+
+class LayoutError(ValueError):
+    """A layout that cannot be used; the message names the file, the line or field, and
+    what was expected."""
+
+
+@dataclass(frozen=True)
+class Size:
+    value: float
+    unit: Unit
+
+    @classmethod
+    def parse(cls, raw: object) -> Size:
+        """``"2fr"``, ``"40%"``, ``12`` or ``"12"`` (cells); ValueError says what is expected."""
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise ValueError(f"expected {_SIZE_HELP}, got {_describe(raw)}")
+        if isinstance(raw, int):
+            if raw < 1:
+                raise ValueError(f"expected {_SIZE_HELP}, got {raw} (at least 1 cell)")
+            return cls(float(raw), "cells")
+        m = _SIZE_RE.match(raw)
+        if not m:
+            raise ValueError(f"expected {_SIZE_HELP}, got {raw!r}")
+        value, unit = float(m.group(1)), m.group(2)
+        if unit == "%":
+            if not 0 < value <= 100:
+                raise ValueError(f"expected a percentage between 0 and 100, got {raw!r}")
+            return cls(value, "%")
+        if unit == "fr":
+            if value <= 0:
+                raise ValueError(f'expected a positive fraction like "1fr", got {raw!r}')
+            return cls(value, "fr")
+        if value < 1 or value != int(value):
+            raise ValueError(f"expected a whole number of cells (at least 1), got {raw!r}")
+        return cls(value, "cells")
+
+    def css(self) -> str:
+        """The size as a Textual width/height value."""
+        n = _num(self.value)
+        return {"fr": f"{n}fr", "%": f"{n}%", "cells": n}[self.unit]
+
+    def toml(self) -> str:
+        return self.css() if self.unit == "cells" else f'"{self.css()}"'
+
+    def step(self, direction: int) -> Size:
+        """One notch bigger (``direction`` 1) or smaller (-1), never below a usable minimum."""
+        if self.unit == "fr":
+            return Size(max(0.5, self.value + 0.5 * direction), "fr")
+        if self.unit == "%":
+            return Size(min(95.0, max(5.0, self.value + 5 * direction)), "%")
+        return Size(max(3.0, self.value + 2 * direction), "cells")
+
+
+FR1: Final = Size(1.0, "fr")
+
+
+@dataclass(eq=True)
+class Leaf:
+    name: str
+    panel: str
+    size: Size = FR1
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=True)
+class Split:
+    name: str
+    direction: Direction
+    children: list[Node]
+    size: Size = FR1
+
+
+Node = Leaf | Split
+
+
+@dataclass(eq=True)
+class Layout:
+    name: str
+    root: Node
+    description: str = ""
+    path: Path | None = field(default=None, compare=False)
+    """Where it was loaded from (None for a shipped layout read as package data)."""
+
+    def leaves(self) -> list[Leaf]:
+        out: list[Leaf] = []
+        _walk(self.root, out)
+        return out
+
+    def leaf(self, name: str) -> Leaf | None:
+        return next((x for x in self.leaves() if x.name == name), None)
+
+    def parent_of(self, name: str) -> Split | None:
+        return _parent(self.root, name)
+
+    def panels(self) -> list[str]:
+        return [x.panel for x in self.leaves()]
+
+
+def _walk(node: Node, out: list[Leaf]) -> None:
+    if isinstance(node, Leaf):
+        out.append(node)
+    else:
+        for child in node.children:
+            _walk(child, out)
+
+
+def _parent(node: Node, name: str) -> Split | None:
+    if isinstance(node, Leaf):
+        return None
+    for child in node.children:
+        if child.name == name:
+            return node
+        found = _parent(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def parse(text: str, source: str, name: str) -> Layout:
+    """A layout from TOML text; ``source`` names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError(f"{source}: {syntax_where(exc, text)}TOML syntax: {exc}") from None
+    return _Checker(text, source).layout(data, name)
+
+
+def syntax_where(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """ "line N: " for a TOML syntax error ("at end of document" is the last line)."""
+    msg = str(exc)
+    m = re.search(r"at line (\d+), column (\d+)", msg)
+    if m:
+        return f"line {m.group(1)}: "
+    if "end of document" in msg:
+        return f"line {max(1, len(text.splitlines()))}: "
+    return ""
+
+
+class _Checker:
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+
+    def fail(self, path: tuple[str, ...], problem: str) -> LayoutError:
+        line = _line_of(self.lines, path)
+        where = f"line {line}: " if line else ""
+        return LayoutError(f"{self.source}: {where}{'.'.join(path)}: {problem}")
+
+    def layout(self, data: dict[str, Any], name: str) -> Layout:
+        for key in data:
+            if key not in _TOP_KEYS:
+                raise self.fail((key,), f"unknown key (expected one of: {', '.join(_TOP_KEYS)})")
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            raise self.fail(("description",), f"expected a string, got {_describe(description)}")
+        root = data.get("root")
+        if root is None:
+            raise self.fail(("root",), 'missing: name the top node, e.g. root = "main"')
+        if not isinstance(root, str):
+            raise self.fail(("root",), f"expected a node name (string), got {_describe(root)}")
+        nodes = data.get("node")
+        if not isinstance(nodes, dict) or not nodes:
+            raise self.fail(("node",), "expected [node.NAME] tables describing the layout")
+        if root not in nodes:
+            raise self.fail(("root",), f"no node {root!r} (nodes: {', '.join(nodes)})")
+        used: set[str] = set()
+        tree = self.node(nodes, root, used)
+        unused = [n for n in nodes if n not in used]
+        if unused:
+            raise self.fail(
+                ("node", unused[0]),
+                "defined but not used: list it in a split's children or delete it",
+            )
+        return Layout(name=name, root=tree, description=description)
+
+    def node(self, nodes: dict[str, Any], name: str, used: set[str]) -> Node:
+        path = ("node", name)
+        if name in used:
+            raise self.fail(path, "used twice (a node has one place in the tree)")
+        used.add(name)
+        if not _NAME_RE.match(name):
+            raise self.fail(
+                path,
+                "a node name is letters, digits, '_' and '-', not starting with a digit or '-'",
+            )
+        spec = nodes[name]
+        if not isinstance(spec, dict):
+            raise self.fail(path, f"expected a table [node.{name}], got {_describe(spec)}")
+        for key in spec:
+            if key not in _NODE_KEYS:
+                raise self.fail(
+                    (*path, key), f"unknown key (expected one of: {', '.join(_NODE_KEYS)})"
+                )
+        try:
+            size = Size.parse(spec.get("size", "1fr"))
+        except ValueError as exc:
+            raise self.fail((*path, "size"), str(exc)) from None
+        if "panel" in spec:
+            for key in ("split", "children"):
+                if key in spec:
+                    raise self.fail((*path, key), "a node has either a panel or a split, not both")
+            panel = spec["panel"]
+            if not isinstance(panel, str):
+                raise self.fail((*path, "panel"), f"expected a panel name, got {_describe(panel)}")
+            if panel not in PANEL_IDS:
+                raise self.fail(
+                    (*path, "panel"),
+                    f"unknown panel {panel!r} (expected one of: {', '.join(PANEL_IDS)})",
+                )
+            params = spec.get("params", {})
+            self.params((*path, "params"), params)
+            return Leaf(name=name, panel=panel, size=size, params=dict(params))
+        if "split" not in spec:
+            raise self.fail(
+                path,
+                'expected panel = "..." (a leaf) or split = "horizontal" | '
+                '"vertical" with children = [...]',
+            )
+        if "params" in spec:
+            raise self.fail((*path, "params"), "params belong to a panel node, not a split")
+        direction = spec["split"]
+        if direction not in ("horizontal", "vertical"):
+            raise self.fail(
+                (*path, "split"), f'expected "horizontal" or "vertical", got {_describe(direction)}'
+            )
+        children = spec.get("children")
+        if not isinstance(children, list) or not children:
+            got = "an empty list" if children == [] else _describe(children)
+            raise self.fail(
+                (*path, "children"), f'expected a list of node names like ["a", "b"], got {got}'
+            )
+        for child in children:
+            if not isinstance(child, str):
+                raise self.fail(
+                    (*path, "children"), f"expected node names (strings), got {_describe(child)}"
+                )
+            if child not in nodes:
+                raise self.fail(
+                    (*path, "children"), f"no node {child!r} (nodes: {', '.join(nodes)})"
+                )
+        kids = [self.node(nodes, c, used) for c in children]
+        percent = sum(k.size.value for k in kids if k.size.unit == "%")
+        if percent > 100:
+            raise self.fail(
+                (*path, "children"), f"children's sizes add up to {_num(percent)}% (at most 100%)"
+            )
+        return Split(name=name, direction=direction, children=kids, size=size)
+
+    def params(self, path: tuple[str, ...], params: object) -> None:
+        if not isinstance(params, dict):
+            raise self.fail(path, f"expected a table of panel parameters, got {_describe(params)}")
+        for key, value in params.items():
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if not isinstance(item, str | int | float | bool):
+                    raise self.fail(
+                        (*path, key),
+                        "expected a string, number, boolean or a list of them, "
+                        f"got {_describe(item)}",
+                    )
+
+
+def _line_of(lines: list[str], path: tuple[str, ...]) -> int | None:
+    """Best-effort line of a field: TOML parsers keep no positions, so find the table
+    header and the key under it (dotted and inline forms are not located)."""
+    if not path:
+        return None
+    if path[0] != "node" or len(path) == 1:
+        header, key = None, path[0]
+    elif len(path) == 2:
+        header, key = ("node", path[1]), None
+    elif path[2] == "params" and len(path) > 3:
+        found = _find(lines, ("node", path[1], "params"), path[3])
+        return found or _find(lines, ("node", path[1]), "params")
+    else:
+        header, key = ("node", path[1]), path[2]
+    found = _find(lines, header, key)
+    if found is None and header is not None and key is not None:
+        found = _find(lines, header, None)  # a missing key: point at its table
+    return found
+
+
+def _find(lines: list[str], header: tuple[str, ...] | None, key: str | None) -> int | None:
+    head_re = (
+        re.compile(
+            r"\s*\[\s*"
+            + r"\s*\.\s*".join(rf"(?:{re.escape(h)}|\"{re.escape(h)}\")" for h in header)
+            + r"\s*\]"
+        )
+        if header
+        else None
+    )
+    key_re = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=") if key else None
+    inside = header is None
+    for i, line in enumerate(lines, 1):
+        stripped = line.lstrip()
+        if stripped.startswith("["):
+            if head_re is not None and head_re.match(line):
+                if key_re is None:
+                    return i
+                inside = True
+                continue
+            if inside:
+                return None  # left the table without finding the key
+            continue
+        if inside and key_re is not None and key_re.match(line):
+            return i
+    return None
+
+
+def _describe(value: object) -> str:
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+    shown = repr(value) if not isinstance(value, dict | list) else ""
+    return f"{kind} {shown}".strip()
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+# -- finding and loading -----------------------------------------------------------------
+
+
+def user_dir() -> Path:
+    return config_dir() / "layouts"
+
+
+def shipped_text(name: str) -> str:
+    return resources.files("layouts").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def available() -> dict[str, str]:
+    """Layout name -> where it comes from ("shipped" or the user file's path)."""
+    out = {name: "shipped" for name in SHIPPED}
+    for entry in resources.files("layouts").iterdir():
+        if entry.name.endswith(".toml"):
+            out.setdefault(entry.name[:-5], "shipped")
+    d = user_dir()
+    if d.is_dir():
+        for p in sorted(d.glob("*.toml")):
+            out[p.stem] = str(p)
+    return out
+
+
+def load_file(path: str | os.PathLike[str], name: str | None = None) -> Layout:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LayoutError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LayoutError(f"{p}: not UTF-8 text: {exc}") from None
+    layout = parse(text, str(p), name or p.stem)
+    layout.path = p
+    return layout
+
+
+def load(name_or_file: str) -> Layout:
+    """A layout by name (user files shadow shipped ones) or by file path."""
+    if os.sep in name_or_file or "/" in name_or_file or name_or_file.endswith(".toml"):
+        return load_file(name_or_file)
+    if not _LAYOUT_NAME_RE.match(name_or_file):
+        raise LayoutError(f"{name_or_file!r}: not a layout name or a .toml file")
+    user = user_dir() / f"{name_or_file}.toml"
+    if user.is_file():
+        return load_file(user, name_or_file)
+    try:
+        text = shipped_text(name_or_file)
+    except (FileNotFoundError, OSError):
+        names = ", ".join(sorted(available()))
+        raise LayoutError(
+            f"no layout named {name_or_file!r} (available: {names}; or give a .toml file)"
+        ) from None
+    return parse(text, f"layouts/{name_or_file}.toml", name_or_file)
+
+
+# -- saving --------------------------------------------------------------------------------
+
+
+def dumps(layout: Layout) -> str:
+    """TOML that :func:`parse` reads back into an equal layout."""
+    out = [HEADER]
+    if layout.description:
+        out.append(f"description = {_toml_value(layout.description)}")
+    out.append(f"root = {_toml_value(layout.root.name)}")
+    _dump_node(layout.root, out, is_root=True)
+    return "\n".join(out) + "\n"
+
+
+def _dump_node(node: Node, out: list[str], is_root: bool = False) -> None:
+    out.append("")
+    out.append(f"[node.{node.name}]")
+    if not is_root or node.size != FR1:
+        out.append(f"size = {node.size.toml()}")
+    if isinstance(node, Leaf):
+        out.append(f"panel = {_toml_value(node.panel)}")
+        if node.params:
+            out.append("")
+            out.append(f"[node.{node.name}.params]")
+            for key, value in node.params.items():
+                out.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        return
+    out.append(f"split = {_toml_value(node.direction)}")
+    out.append(f"children = [{', '.join(_toml_value(c.name) for c in node.children)}]")
+    for child in node.children:
+        _dump_node(child, out)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        for ch, esc in (("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r"), ("\b", "\\b"), ("\f", "\\f")):
+            escaped = escaped.replace(ch, esc)
+        escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return f"[{', '.join(_toml_value(v) for v in value)}]"
+    raise TypeError(f"cannot write {type(value).__name__} to a layout file")
+
+
+def save(layout: Layout, name: str | None = None, directory: Path | None = None) -> Path:
+    """Write to the user layout directory (atomically: a crash never leaves half a file)."""
+    name = name or layout.name
+    if not _LAYOUT_NAME_RE.match(name):
+        raise LayoutError(f"{name!r}: a layout name is letters, digits, '_' and '-' (e.g. my-desk)")
+    d = directory or user_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"{name}.toml"
+    tmp = path.with_name(f".{name}.toml.tmp")
+    tmp.write_text(dumps(Layout(name, layout.root, layout.description)), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

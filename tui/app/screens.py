@@ -1,0 +1,133 @@
+"""Modal screens: confirm, a line of text (notes, layout names), and help.
+
+A confirm is one key either way (``y``/``enter`` or ``n``/``escape``) and says
+what will happen in words; it is only used for the risky direction (restore,
+arming, quitting with commands in flight), never for isolating — stopping a bad
+feed must stay one key.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from tui.app import keys
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no; dismisses with True only on an explicit yes."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "yes", show=False),
+        Binding("n,escape", "answer(False)", "no", show=False),
+    ]
+
+    def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="modal")
+        self.question = question
+        self.detail = detail
+        self.yes_label, self.no_label = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.question, id="question")
+            if self.detail:
+                yield Static(self.detail, id="detail", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button(Content(f"{self.yes_label} (y)"), id="yes", variant="warning")
+                yield Button(Content(f"{self.no_label} (n)"), id="no")
+
+    def on_mount(self) -> None:
+        # Focus "no": a stray enter from the previous screen must not confirm. The screen's
+        # own y/enter bindings still answer yes when pressed on purpose.
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class TextScreen(ModalScreen[str | None]):
+    """One line of text: enter submits (empty is a cancel), escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel", show=False)]
+
+    def __init__(
+        self, prompt: str, value: str = "", placeholder: str = "", max_length: int = 2000
+    ) -> None:
+        super().__init__(classes="modal")
+        self.prompt = prompt
+        self.value = value
+        self.placeholder = placeholder
+        self.max_length = max_length
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.prompt, id="question")
+            yield Input(
+                self.value, placeholder=self.placeholder, id="text", max_length=self.max_length
+            )
+            yield Static("enter: save · escape: cancel", id="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding with the key in effect (after console.toml remapping) and its id."""
+
+    BINDINGS = [Binding("escape,q,question_mark,enter", "close", "close", show=False)]
+
+    def __init__(self, keymap: dict[str, str], display: dict[str, str], notes: str = "") -> None:
+        super().__init__(classes="modal")
+        self.keymap = keymap
+        self.key_display = display
+        self.notes = notes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Label("Keys in effect", id="question")
+            with VerticalScroll(id="help-body"):
+                group = ""
+                digits = [f"venue-{n}" for n in range(1, 10)]
+                collapse = all(self.keymap.get(d) == keys.BY_ID[d].key for d in digits)
+                for k in keys.KEYS:
+                    if k.group != group:
+                        group = k.group
+                        yield Label(group, classes="help-group")
+                    if collapse and k.id in digits:
+                        if k.id != digits[0]:
+                            continue
+                        shown, text, bid = "1…9", "Venue #n in display order", "venue-1 … venue-9"
+                    else:
+                        shown = self.key_display.get(k.id, self.keymap.get(k.id, k.key))
+                        text, bid = k.description, k.id
+                    yield Static(
+                        Content.assemble((f"{shown:<10}", "bold"), text, (f"  {bid}", "dim")),
+                        classes="help-row",
+                    )
+                if self.notes:
+                    yield Static(self.notes, id="help-notes", markup=False)
+            yield Static(
+                'Remap in console.toml: [keys] <id> = "key" · escape closes',
+                id="hint",
+                markup=False,
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
