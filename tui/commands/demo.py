@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
     return engine_and_console(args, source, "demo", "simulated venues, scripted incident")
 
 
-def engine_and_console(
-    args: argparse.Namespace, source: list[str], title: str, what: str
-) -> int:
+def engine_and_console(args: argparse.Namespace, source: list[str], title: str, what: str) -> int:
     """Start ``venuewatch serve <source>`` as its own process and attach a console to it.
 
     Shared by the demo and by ``venuewatch replay CAPTURE`` (a capture into a console).
@@ -59,8 +57,17 @@ def engine_and_console(
     journal = where / f"journal-{stamp}.jsonl"
     log = where / f"engine-{stamp}.log"
     token = secrets.token_urlsafe(32)
-    cmd = [sys.executable, "-m", "tui.cli", "serve", *source, "--port", "0",
-           "--journal", str(journal)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "serve",
+        *source,
+        "--port",
+        "0",
+        "--journal",
+        str(journal),
+    ]
     print(f"venuewatch {title}: starting the engine ({what})…", file=sys.stderr, flush=True)
     with open(log, "ab") as err:
         proc = subprocess.Popen(

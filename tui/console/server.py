@@ -271,8 +271,13 @@ def feed_note(ev: object) -> dict[str, Any]:
         status, reason = ev.status, ev.reason
     else:
         return {}
-    return {"ts_ns": ev.recv_ns, "venue": ev.venue, "symbol": ev.symbol, "status": status,
-            "reason": reason}
+    return {
+        "ts_ns": ev.recv_ns,
+        "venue": ev.venue,
+        "symbol": ev.symbol,
+        "status": status,
+        "reason": reason,
+    }
 
 
 def _changed(old: list[Any], new: list[Any]) -> list[Any]:
