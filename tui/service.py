@@ -31,7 +31,7 @@ from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
 from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
-from tui.engine.engine import TIMELINE_STATUSES, Engine
+from tui.engine.engine import Engine, on_timeline
 
 log = logging.getLogger("venuewatch.service")
 
@@ -191,9 +191,7 @@ class Service:
         server = getattr(self, "server", None)
         if server is None:
             return
-        if (isinstance(ev, FeedStatus) and ev.status in TIMELINE_STATUSES) or isinstance(
-            ev, ParseError
-        ):
+        if (isinstance(ev, FeedStatus) and on_timeline(ev)) or isinstance(ev, ParseError):
             server.on_feed_event(ev)
 
     def _on_transitions(self, transitions: list[Transition]) -> None:

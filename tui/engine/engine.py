@@ -30,6 +30,17 @@ TIMELINE_STATUSES: Final = STATUSES - {"connecting", "subscribed"}
 """Feed statuses worth a line in the consoles' timeline (not the routine ones)."""
 
 
+def on_timeline(ev: FeedStatus) -> bool:
+    """Whether a feed status belongs in the incident timeline.
+
+    A book's first sync after a (re)connect is routine and would bury the
+    interesting lines under one per instrument; a resync after a fault is not.
+    """
+    if ev.status == "resync_finished":
+        return not ev.reason.startswith(("connecting", "disconnected"))
+    return ev.status in TIMELINE_STATUSES
+
+
 class Engine:
     def __init__(
         self,
@@ -134,7 +145,7 @@ class Engine:
                     ih.crossed.add(ev.recv_mono)
                 elif s == "resync_started":
                     ih.resyncs.add(ev.recv_mono)
-        if s in TIMELINE_STATUSES:
+        if on_timeline(ev):
             self.feed_events.append(ev)
 
     # -- evaluation ----------------------------------------------------------------------
