@@ -31,7 +31,9 @@ async def settle(pilot: Pilot[Any]) -> None:
     for _ in range(200):
         await pilot.pause()
         await app.workers.wait_for_complete()
-        charts = list(app.query(SpreadsPanel))
+        # A chart squeezed to nothing (an explicit layout on a tiny terminal) has
+        # nothing to build.
+        charts = [c for c in app.query(SpreadsPanel) if c.content_region.area > 0]
         if all(c.builds > 0 and not getattr(c, "_stale", False) for c in charts):
             assert app.panel_errors == []
             return
