@@ -38,6 +38,9 @@ from tui.app.source import LiveSource, NotSent, Source
 from tui.console.model import ConsoleModel
 from tui.control.commands import Command, describe
 
+URGENT_S = 1.0
+"""After a key press, draw each engine frame as it lands for this long."""
+
 
 class ConsoleApp(LayoutActions, App[int]):
     CSS_PATH = "app.tcss"
@@ -100,6 +103,7 @@ class ConsoleApp(LayoutActions, App[int]):
         self._engine_poll = engine_poll
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
+        self._urgent_until = 0.0
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class ConsoleApp(LayoutActions, App[int]):
         for message, severity in self._startup_notes:
             self.notify(message, severity=severity, timeout=15)
         self.source.on_change = self._on_source_change
+        self.source.on_frame = self._on_frame
         if isinstance(self.source, LiveSource):
             self.run_worker(self.source.run(), name="engine-link", group="source")
             self.run_worker(self._watch_first_attach(), name="first-attach", group="source")
@@ -184,6 +189,10 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def _on_source_change(self) -> None:
         self._show_status()
+
+    def _on_frame(self) -> None:
+        if time.monotonic() < self._urgent_until:
+            self._tick()
 
     # -- selection -----------------------------------------------------------------------
 
@@ -277,6 +286,10 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def send(self, action: str, reason: str = "", **args: str) -> None:
         """Send a command; its outcome arrives as a notification (never blocks the UI)."""
+        # For a moment after a key press every engine frame is drawn as it lands, so the
+        # result shows without waiting for the next render tick (the engine publishes
+        # right after a command); otherwise rendering stays at the fixed rate.
+        self._urgent_until = time.monotonic() + URGENT_S
         label = describe(Command(action=action, args=args))
         self.in_flight += 1
         self._show_status()

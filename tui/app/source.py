@@ -45,6 +45,8 @@ class StaticSource:
         self.stale_since: float | None = None
         self.fatal = ""
         self.on_change: Callable[[], None] = lambda: None
+        self.on_frame: Callable[[], None] = lambda: None
+        """Called after each engine frame is applied to the model."""
 
     def now_ns(self) -> int:
         return self.model.ts_ns
@@ -90,6 +92,8 @@ class LiveSource:
         self.fatal: str = ""
         """Why retrying cannot help (refused token, engine process gone)."""
         self.on_change: Callable[[], None] = lambda: None
+        self.on_frame: Callable[[], None] = lambda: None
+        """Called after each engine frame is applied to the model."""
         self._factory = client_factory
         self._client: ConsoleClient | None = None
         self._backoff = (backoff_first_s, backoff_max_s)
@@ -117,6 +121,7 @@ class LiveSource:
             self.attempts += 1
             client = self._factory(self.url, self._token, self.user)
             client.model = self.model  # one model across reconnections
+            client.listeners.append(lambda _frame: self.on_frame())
             try:
                 welcome = await client.connect()
             except Exception as exc:  # AttachError, or a handshake the library rejected
