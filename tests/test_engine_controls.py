@@ -224,3 +224,20 @@ async def test_a_console_attaching_mid_incident_gets_the_recent_feed_events(
         statuses = {(n["venue"], n["status"]) for n in late.model.notes}
         assert ("kraken", "resync_started") in statuses
         assert ("kraken", "connected") in statuses
+
+
+async def test_consoles_see_an_alert_go_from_pending_to_firing(tmp_path: Path) -> None:
+    """Alerts change in place in the engine; every console must still see each step."""
+    async with EngineRig(tmp_path, ["binance", "kraken", "coinbase"]) as rig:
+        await rig.healthy()
+        alice = await rig.console("alice")
+
+        def seen(state: str) -> bool:
+            return any(
+                a.rule == "deviation" and a.venue == "coinbase" and a.state == state
+                for a in alice.model.alerts
+            )
+
+        rig.sim.inject("coinbase", "jump", symbol="BTC-USD", bps=150)
+        await rig.wait_for(lambda: seen("pending"), what="console sees pending")
+        await rig.wait_for(lambda: seen("firing"), what="console sees firing")

@@ -212,5 +212,10 @@ def build(engine: Engine) -> EngineState:
         consensus=consensus,
         routes=routes,
         breakers=breakers,
-        alerts=sorted(engine.alerts.active(), key=lambda a: -a.started_ns),
+        # Copies: the manager mutates its alerts in place (pending -> firing), and a
+        # state kept for diffing must not change under the publisher's feet.
+        alerts=[
+            msgspec.structs.replace(a)
+            for a in sorted(engine.alerts.active(), key=lambda a: -a.started_ns)
+        ],
     )
