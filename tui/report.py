@@ -40,7 +40,9 @@ def describe(e: dict[str, Any]) -> tuple[str, str, str, bool]:
         title = f"alert {what}: {e.get('rule', '')} {sev}"
         if e.get("inhibited"):
             title += " (inhibited)"
-        return ("engine", title, e.get("summary", ""), sev == "critical" and what != "resolved")
+        # An inhibited alert is on a venue a responder already isolated: recorded, not news.
+        important = sev == "critical" and what != "resolved" and not e.get("inhibited")
+        return ("engine", title, e.get("summary", ""), important)
     if kind == "breaker":
         return (
             f"breaker:{e.get('breaker', '')}",
