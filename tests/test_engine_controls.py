@@ -241,3 +241,23 @@ async def test_consoles_see_an_alert_go_from_pending_to_firing(tmp_path: Path) -
         rig.sim.inject("coinbase", "jump", symbol="BTC-USD", bps=150)
         await rig.wait_for(lambda: seen("pending"), what="console sees pending")
         await rig.wait_for(lambda: seen("firing"), what="console sees firing")
+
+
+async def test_a_storm_of_bad_frames_is_throttled_on_the_timeline_not_in_the_engine(
+    tmp_path: Path,
+) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken"]) as rig:
+        await rig.healthy()
+        alice = await rig.console("alice")
+        rig.sim.inject("kraken", "malformed", symbol="BTC/USD", kind="not_json", count=100)
+        vh = rig.engine.venues["kraken"]
+        await rig.wait_for(lambda: vh.parse_errors.total >= 100, what="every bad frame counted")
+        await rig.wait_for(lambda: rig.alert("parse_errors", "kraken"), what="parse-error alert")
+        shown = [n for n in alice.model.notes if n["status"] == "parse_error"]
+        assert 0 < len(shown) < 90
+        note = await rig.wait_for(
+            lambda: next((n for n in alice.model.notes if "not shown" in n["reason"]), None),
+            what="a note counting what was held back",
+        )
+        assert note["venue"] == "kraken"
+        assert alice.ws is not None and alice.ws.state.name == "OPEN"  # not dropped as too slow

@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
@@ -35,6 +36,7 @@ HELLO_TIMEOUT_S: Final = 5.0
 MAX_QUEUED_EVENTS: Final = 5000
 JOURNAL_BACKLOG: Final = 200
 HISTORY_POINTS: Final = 600
+NOTES_PER_S: Final = 10
 
 
 class _Client:
@@ -96,6 +98,7 @@ class ConsoleServer:
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.refusals = 0
+        self._note_budget: dict[str, list[float]] = {}
         controller.journal_listeners.append(self._on_journal)
         self.engine.listeners.append(self._on_transitions)
 
@@ -142,8 +145,26 @@ class ConsoleServer:
             self._broadcast(p.AlertChange(t.what, t.alert))
 
     def on_feed_event(self, ev: FeedStatus | ParseError) -> None:
-        """A feed event for the consoles' timeline (not journalled)."""
-        self._broadcast(p.FeedNote(feed_note(ev)))
+        """A feed event for the consoles' timeline (not journalled).
+
+        At most ``NOTES_PER_S`` a second per venue: a venue spewing malformed
+        frames must not drown the timeline or back up (and so disconnect) the
+        consoles. What is held back is counted on the next note that goes out;
+        the engine's counters and alerts see every event regardless.
+        """
+        now = time.monotonic()
+        budget = self._note_budget.setdefault(ev.venue, [now, 0, 0])
+        if now - budget[0] >= 1.0:
+            budget[0], budget[1] = now, 0
+        if budget[1] >= NOTES_PER_S:
+            budget[2] += 1
+            return
+        budget[1] += 1
+        note = feed_note(ev)
+        if budget[2]:
+            note["reason"] = f"{note['reason']} (+{budget[2]} more from {ev.venue} not shown)"
+            budget[2] = 0
+        self._broadcast(p.FeedNote(note))
 
     def note(self, note: dict[str, Any]) -> None:
         """A feed event for the consoles' timeline (not journalled)."""
