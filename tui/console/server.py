@@ -44,7 +44,7 @@ class _Client:
         self.ws = ws
         self.user = user
         self.events: deque[bytes] = deque()
-        self.state: bytes | None = None
+        self.state: p.Update | None = None
         self.wake = asyncio.Event()
         self.dropped = False
 
@@ -54,8 +54,11 @@ class _Client:
         self.events.append(frame)
         self.wake.set()
 
-    def push_state(self, frame: bytes) -> None:
-        self.state = frame  # coalesced: only the latest matters
+    def push_state(self, update: p.Update) -> None:
+        # Coalesced: a console that has not taken the last update gets one frame
+        # holding both. Updates carry only changed rows, so they are merged (newer
+        # rows win), never replaced: a replaced delta would lose its changes.
+        self.state = update if self.state is None else merge(self.state, update)
         self.wake.set()
 
     async def run(self) -> None:
@@ -69,8 +72,8 @@ class _Client:
             while self.events:
                 await ws.send(self.events.popleft())
             if self.state is not None:
-                frame, self.state = self.state, None
-                await ws.send(frame)
+                update, self.state = self.state, None
+                await ws.send(p.encode(update))
 
 
 class ConsoleServer:
@@ -186,9 +189,8 @@ class ConsoleServer:
             breakers=_changed(last.breakers, state.breakers),
             alerts=state.alerts if state.alerts != last.alerts else None,
         )
-        data = p.encode(update)
         for c in self.clients:
-            c.push_state(data)
+            c.push_state(update)
 
     # -- one console -------------------------------------------------------------------------
 
@@ -282,6 +284,25 @@ class ConsoleServer:
         with contextlib.suppress(ConnectionClosed):
             await ws.send(p.encode(p.Refusal(reason)))
             await ws.close(4401, reason[:100])
+
+
+def _merge_rows(old: list[Any], new: list[Any], key: Callable[[Any], object]) -> list[Any]:
+    rows = {key(r): r for r in old}
+    rows.update((key(r), r) for r in new)
+    return list(rows.values())
+
+
+def merge(old: p.Update, new: p.Update) -> p.Update:
+    """One update with the changes of both (``new`` wins where both touch a row)."""
+    return p.Update(
+        ts_ns=new.ts_ns,
+        venues=_merge_rows(old.venues, new.venues, lambda r: r.name),
+        instruments=_merge_rows(old.instruments, new.instruments, lambda r: (r.venue, r.symbol)),
+        consensus=_merge_rows(old.consensus, new.consensus, lambda r: r.instrument),
+        routes=_merge_rows(old.routes, new.routes, lambda r: r.name),
+        breakers=_merge_rows(old.breakers, new.breakers, lambda r: r.name),
+        alerts=new.alerts if new.alerts is not None else old.alerts,
+    )
 
 
 def feed_note(ev: object) -> dict[str, Any]:
