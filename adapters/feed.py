@@ -148,7 +148,6 @@ class Feed:
         self.connects = 0
         self.disconnects = 0
         self.last_frame_mono = 0
-        self.last_frame_ns = 0
         self.actions: list[Action] = []
         self.outbox: list[tuple[str, str]] = []
         self.listeners: list[Callable[[InstrumentState], None]] = []
@@ -185,7 +184,6 @@ class Feed:
     def on_frame(self, session: Session, frame: bytes | str, recv_ns: int, recv_mono: int) -> None:
         self.frames += 1
         self.last_frame_mono = recv_mono
-        self.last_frame_ns = recv_ns
         instruments = self.instruments
         try:
             events = session.parse(frame, recv_ns, recv_mono)

@@ -213,10 +213,3 @@ class Service:
             )
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-
-
-def build_service_config(cfg: Config, overrides: dict[str, Any]) -> Config:
-    """A copy of ``cfg`` with top-level fields replaced (used by demo and tests)."""
-    import msgspec
-
-    return msgspec.structs.replace(cfg, **overrides)

@@ -169,10 +169,6 @@ class ConsoleServer:
             budget[2] = 0
         self._broadcast(p.FeedNote(note))
 
-    def note(self, note: dict[str, Any]) -> None:
-        """A feed event for the consoles' timeline (not journalled)."""
-        self._broadcast(p.FeedNote(note))
-
     def publish(self) -> None:
         """Send what changed since the last publish (called at ``publish_hz``)."""
         state = build(self.engine)
