@@ -51,11 +51,11 @@ def available() -> str | None:
     """Why part 3 cannot run here (None: it can)."""
     try:
         from tui.app import app  # noqa: F401
-        from tui.commands import attach
+        from tui.cli import attach
     except Exception as exc:  # the app may be absent or broken; say which
         return f"the console app is not importable: {type(exc).__name__}: {exc}"
     if not hasattr(attach, "run_console"):
-        return "tui.commands.attach has no run_console"
+        return "tui.cli.attach has no run_console"
     return None
 
 

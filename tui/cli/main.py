@@ -1,6 +1,6 @@
 """``venuewatch``: the command line.
 
-Each subcommand lives in :mod:`tui.commands` and is imported only when used,
+Each subcommand lives in :mod:`tui.cli` and is imported only when used,
 so ``venuewatch journal verify`` never pays for Textual and a broken optional
 piece cannot stop the others from working.
 """
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"tui.commands.{name}")
+        module = importlib.import_module(f"tui.cli.{name}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(p)
     return parser
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    module = importlib.import_module(f"tui.commands.{args.command}")
+    module = importlib.import_module(f"tui.cli.{args.command}")
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:

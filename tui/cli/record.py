@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from tui.commands.common import add_source_args, fail, install_stop, load_config, start_simulator
+from tui.cli.common import add_source_args, fail, install_stop, load_config, start_simulator
 from tui.config import ConfigError
 
 
@@ -37,7 +37,7 @@ async def _record(args: argparse.Namespace) -> int:
     from adapters.capture import Writer
     from adapters.feed import Feed
     from adapters.supervisor import Supervisor
-    from tui.commands.common import with_venues
+    from tui.cli.common import with_venues
 
     cfg = load_config(args)
     sim = None

@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 
-from tui.commands.common import (
+from tui.cli.common import (
     add_source_args,
     console_token,
     fail,
@@ -102,7 +102,7 @@ async def _serve(args: argparse.Namespace) -> int:
 async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
-    from tui.commands.common import demo_config
+    from tui.cli.common import demo_config
     from tui.config import load, state_dir
     from tui.replay_service import ReplayService
 

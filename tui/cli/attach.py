@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.commands.common import fail
+from tui.cli.common import fail
 
 if TYPE_CHECKING:  # Textual is imported only after TEXTUAL_FPS is set (see _set_fps)
     from textual.notifications import SeverityLevel

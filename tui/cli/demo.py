@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from tui.commands.attach import add_console_args, run_console
-from tui.commands.common import fail
+from tui.cli.attach import add_console_args, run_console
+from tui.cli.common import fail
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0

@@ -16,7 +16,7 @@ from typing import Any
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    from tui.commands.attach import add_console_args
+    from tui.cli.attach import add_console_args
 
     add_console_args(p)
     p.add_argument("capture", help="capture file (gzip or plain NDJSON)")
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.config import ConfigError
 
     if not args.headless:
-        from tui.commands.demo import engine_and_console
+        from tui.cli.demo import engine_and_console
 
         source = ["--replay", args.capture, "--speed", str(args.speed)]
         if args.config:

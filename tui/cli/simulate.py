@@ -41,7 +41,7 @@ def venues_toml(venues: dict[str, dict[str, object]]) -> str:
 
 
 async def _simulate(args: argparse.Namespace) -> int:
-    from tui.commands.common import install_stop, start_simulator
+    from tui.cli.common import install_stop, start_simulator
 
     sim, venues = await start_simulator(args)
     text = venues_toml(venues)

@@ -1,0 +1,7 @@
+"""``python -m tui.cli``: the same as the ``venuewatch`` script."""
+
+import sys
+
+from tui.cli.main import main
+
+sys.exit(main())

@@ -1,1 +1,0 @@
-"""One module per ``venuewatch`` subcommand: ``configure(parser)`` and ``run(args)``."""
