@@ -49,7 +49,7 @@ class Host(App[None]):
 
 
 async def until(
-    pilot: Pilot[None], cond: Callable[[], Any], what: str, timeout: float = 5.0
+    pilot: Pilot[None], cond: Callable[[], Any], what: str, timeout: float = 15.0
 ) -> Any:
     """Re-check ``cond`` after each app refresh until it holds or the deadline passes."""
     deadline = time.monotonic() + timeout
@@ -459,14 +459,12 @@ async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
     async with Host(panel).run_test(size=(100, 24)) as pilot:
         panel.update_from(model, fx.selection(model))
         await until(pilot, lambda: panel.builds == 1 and "spread" in panel.text, "first chart")
-        start = time.monotonic()
         for i in range(30):
             fx.add_spread_points(model, "coinbase", "BTC-USD", [2.5 + i / 10])
             panel.update_from(model, fx.selection(model))
-        await until(pilot, lambda: panel.builds == 2, "the next chart", timeout=5)
-        elapsed = time.monotonic() - start
+        await until(pilot, lambda: panel.builds == 2, "the next chart", timeout=15)
         # 30 updates, one rebuild: the rate limit held however fast updates came.
-        assert panel.builds == 2 and elapsed < 5
+        assert panel.builds == 2
 
 
 async def test_spread_chart_no_color_uses_markers(
@@ -500,6 +498,8 @@ async def test_every_panel_renders_at_size(model: ConsoleModel, size: tuple[int,
 
 
 async def test_updates_are_cheap(model: ConsoleModel) -> None:
+    """An update rewrites only the rows whose text changed (no full repaint): the cost
+    is counted in row writes, not timed, so a loaded machine cannot fail it."""
     panels = [VenuesPanel(), MatrixPanel(), AlertsPanel(), TimelinePanel(), RoutesPanel()]
 
     class Many(App[None]):
@@ -511,14 +511,18 @@ async def test_updates_are_cheap(model: ConsoleModel) -> None:
         for panel in panels:
             panel.update_from(model, sel)
         await pilot.pause()
-        start = time.perf_counter()
+        rewritten = 0
         for i in range(50):
+            before = [(texts(panel), writes(panel)) for panel in panels]
             fx.touch_venue(model, "binance", msgs_per_s=30.0 + i)
             for panel in panels:
                 panel.update_from(model, sel)
-        per_frame = (time.perf_counter() - start) / 50
-        # Generous for a loaded CI box; a DataTable-style full repaint costs ~30 ms.
-        assert per_frame < 0.05, f"{per_frame * 1000:.1f} ms per frame"
+            for panel, (shown, counts) in zip(panels, before, strict=True):
+                for key, text in texts(panel).items():
+                    if shown.get(key) == text and key in counts:
+                        assert panel.rows[key].writes == counts[key], (type(panel), key)
+                    rewritten += panel.rows[key].writes - counts.get(key, 0)
+        assert rewritten >= 50  # binance's row changed every time, and was rewritten
 
 
 # -- against a real engine ----------------------------------------------------------------

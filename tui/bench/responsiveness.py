@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
+from tui.bench import SIZES, Mode
+
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 RATE: Final = 50_000
 COLS, ROWS = 140, 45
@@ -139,14 +141,13 @@ def _wait_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
     raise RuntimeError(f"no answer from {proc.args!r} in {timeout}s")
 
 
-def run(quick: bool, seed: int = 7) -> dict[str, Any]:
+def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
     why = available()
     if why is not None:
         return {"available": False, "reason": why, "targets": TARGETS}
     # The load is pre-generated (~20 µs a frame): it lasts just past the presses.
-    presses = 8 if quick else 30
-    load_s = 12.0 if quick else 30.0
-    quiet_s = 3.0 if quick else 5.0
+    size = SIZES[mode]
+    presses, load_s, quiet_s = size.presses, size.load_s, size.quiet_s
     with tempfile.TemporaryDirectory(prefix="venuewatch-bench-") as tmp:
         return _run(Path(tmp), presses, load_s, quiet_s, seed)
 
