@@ -63,13 +63,18 @@ class Policy:
                 held = (now - since) / NS
                 if held < rule.for_s:
                     continue
-                reason = (
-                    f"breaker {name}: {rule.metric} {value:.2f} {rule.op} "
-                    f"{rule.threshold:g} on {venue} for {held:.1f}s"
-                )
-                await self.controller.trip(
-                    name, venue, reason, value, self._commands(name, venue, reason)
-                )
+                await self.fire(name, venue, value, held)
+
+    async def fire(self, name: str, venue: str, value: float, held_s: float = 0.0) -> bool:
+        """Trip breaker ``name`` on ``venue`` with the reading that tripped it."""
+        rule = self.engine.settings.breakers[name]
+        reason = (
+            f"breaker {name}: {rule.metric} {value:.2f} {rule.op} "
+            f"{rule.threshold:g} on {venue} for {held_s:.1f}s"
+        )
+        return await self.controller.trip(
+            name, venue, reason, value, self._commands(name, venue, reason)
+        )
 
     def _commands(self, name: str, venue: str, reason: str) -> list[Command]:
         rule = self.engine.settings.breakers[name]
