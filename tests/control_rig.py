@@ -8,6 +8,7 @@ The journal keeps entries as the real one returns them (flat dicts with a
 from __future__ import annotations
 
 import errno
+import functools
 from typing import Any
 
 import msgspec
@@ -29,10 +30,15 @@ class MemoryJournal:
         self.entries: list[dict[str, Any]] = []
         self.fail_next = 0
         """Writes still to fail (ENOSPC), then writes succeed again."""
-        self.fail_from = 0
-        """Fail from this write on (1: the next write) while > 0 — a disk that stays full."""
+
+        self.fail_write = 0
+        """Fail the write with this number (1: the first ever) once, like a full disk."""
+        self.writes = 0
 
     async def append(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.writes += 1
+        if self.writes == self.fail_write:
+            raise OSError(errno.ENOSPC, "No space left on device")
         if self.fail_next > 0:
             self.fail_next -= 1
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -68,11 +74,18 @@ class Clock:
         return self.now
 
 
-def engine(s: EngineSettings | None = None, clock: Clock | None = None) -> Engine:
+@functools.cache
+def _feeds() -> dict[str, Feed]:
+    # Shared: no data flows through them, and loading adapters is the slow part.
     feeds = {}
     for name in VENUES:
         venue = registry.load(name)(VenueSettings(symbols=SYMBOLS[name], name=name))
         feeds[name] = Feed(venue)
+    return feeds
+
+
+def engine(s: EngineSettings | None = None, clock: Clock | None = None) -> Engine:
+    feeds = dict(_feeds())
     c = clock or Clock()
     eng = Engine(s or settings(), feeds, clock=c, wall=c)
     # No market data flows here, so an evaluation would (rightly) mark every
