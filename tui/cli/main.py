@@ -52,11 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from tui.text import SafeFormatter
+
+    handler = logging.StreamHandler(sys.stderr)  # escapes control characters in every line
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{args.command}")
     try:
         code: int = module.run(args)

@@ -29,6 +29,7 @@ from tui.control.commands import Command
 from tui.control.controller import Controller
 from tui.engine.alerts import Transition
 from tui.engine.view import EngineState, build
+from tui.text import clean
 
 log = logging.getLogger("venuewatch.console")
 
@@ -37,6 +38,7 @@ MAX_QUEUED_EVENTS: Final = 5000
 JOURNAL_BACKLOG: Final = 200
 HISTORY_POINTS: Final = 600
 NOTES_PER_S: Final = 10
+MAX_REASON: Final = 300
 
 
 class _Client:
@@ -309,12 +311,13 @@ def feed_note(ev: object) -> dict[str, Any]:
         status, reason = ev.status, ev.reason
     else:
         return {}
+    # Venue-supplied text: cleaned here too, for the engine's own logs and captures of notes.
     return {
         "ts_ns": ev.recv_ns,
-        "venue": ev.venue,
-        "symbol": ev.symbol,
+        "venue": clean(ev.venue),
+        "symbol": clean(ev.symbol),
         "status": status,
-        "reason": reason,
+        "reason": clean(reason, limit=MAX_REASON),
     }
 
 
