@@ -58,10 +58,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{args.command}")
+    from tui.config import ConfigError
+    from tui.console.tls import TLSError
+    from tui.control.journal import JournalError
+    from tui.secrets import SecretError
+    from tui.text import clean
+
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:
         return 130
+    except (ConfigError, SecretError, TLSError, JournalError) as exc:
+        # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
+        print(f"venuewatch: {clean(exc)}", file=sys.stderr)
+        return 2
     return code
 
 
