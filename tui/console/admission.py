@@ -7,6 +7,7 @@ import logging
 from typing import Final
 
 from tui.console import protocol as p
+from tui.control import commands
 from tui.text import clean
 
 log = logging.getLogger("venuewatch.console")
@@ -18,8 +19,9 @@ MAX_ID: Final = 64
 MAX_ACTION: Final = 32
 MAX_ARGS: Final = 16
 MAX_ARG: Final = 256
-MAX_TEXT: Final = 4096
-"""Longest note text / reason accepted (characters); longer is refused before journalling."""
+MAX_TEXT: Final = commands.MAX_TEXT
+"""Longest note text / reason (characters), the controller's own limit: longer is refused
+here, before anything is journalled."""
 
 
 def oversized(frame: p.CommandRequest) -> str | None:

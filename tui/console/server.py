@@ -200,6 +200,7 @@ class ConsoleServer:
             return
         wait = self._auth.blocked(peer, time.monotonic())
         if wait:
+            self._auth.failed(peer, time.monotonic())  # counted for the aggregate log line
             await self._refuse_and_close(
                 ws, f"too many wrong tokens from {peer}; retry in {wait:.0f}s", code=4429
             )
