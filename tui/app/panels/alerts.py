@@ -66,7 +66,8 @@ class AlertsPanel(TablePanel):
     ) -> tuple[Content | None, list[Line]]:
         narrow = width < 76
         layout = fit(NARROW if narrow else COLUMNS, width)
-        now = model.ts_ns
+        now = model.now_ns()
+        stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
         for a in active:
@@ -85,7 +86,11 @@ class AlertsPanel(TablePanel):
                 classes.add("-selected")
             out.append(Line(f"a|{a.key}", line(layout, values), classes))
         if not active:
-            out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
+            if stale:
+                text = f"? none active {marks.duration(stale.age_s)} ago; nothing known since"
+                out.append(Line("none", Content.styled(text, marks.STALE_STYLE)))
+            else:
+                out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
         limit = self.resolved_limit()
         resolved = sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key))[:limit]
         if resolved:
