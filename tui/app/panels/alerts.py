@@ -78,7 +78,11 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": a.summary,
+                "summary": (
+                    Content.assemble((f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE), a.summary)
+                    if a.flaps
+                    else a.summary
+                ),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
@@ -105,7 +109,8 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument,
                 "rule": a.rule,
-                "summary": a.summary,
+                # The words at the worst moment, beside the worst severity: one story.
+                "summary": a.peak_summary or a.summary,
             }
             key = f"r|{a.key}|{a.resolved_ns}"
             out.append(Line(key, line(layout, values), {"-dim"}))
