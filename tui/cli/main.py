@@ -21,7 +21,7 @@ COMMANDS = {
     "record": "Record raw frames from venues to a capture file.",
     "replay": "Replay a capture through the same adapters and engine.",
     "journal": "Audit journal tools (verify).",
-    "report": "Incident report (Markdown or JSON) from a journal.",
+    "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
 }
