@@ -69,6 +69,7 @@ class Service:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self._states_seen: dict[str, str] = {}
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -195,6 +196,7 @@ class Service:
             server.on_feed_event(ev)
 
     def _on_transitions(self, transitions: list[Transition]) -> None:
+        self._journal_states()
         for t in transitions:
             a = t.alert
             task = asyncio.get_running_loop().create_task(
@@ -209,6 +211,22 @@ class Service:
                     inhibited=a.inhibited,
                     started=a.started_ns,
                     key=a.key,
+                )
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    def _journal_states(self) -> None:
+        """Each venue state change, so a report reads time in each state, not guesses it."""
+        known = self._states_seen
+        for venue, state in self.engine.states.items():
+            was = known.get(venue, "LIVE")
+            if state == was:
+                continue
+            known[venue] = state
+            task = asyncio.get_running_loop().create_task(
+                self.controller.record(
+                    "system", event="venue state", venue=venue, state=state, was=was
                 )
             )
             self._pending.add(task)
