@@ -72,7 +72,13 @@ def scripted(path: Path) -> Path:
             "breaker", breaker="feed-silent", venue="okx", reason="silent 10s", action="isolate"
         )
         _cmd(j, "c1", "isolate", {"venue": "okx"}, "breaker:feed-silent", "silent 10s")
-        _out(j, "c1", "isolate", "breaker:feed-silent", "okx isolated; routes moved: btc-ref: okx -> binance")
+        _out(
+            j,
+            "c1",
+            "isolate",
+            "breaker:feed-silent",
+            "okx isolated; routes moved: btc-ref: okx -> binance",
+        )
         _cmd(at(20), "a1", "ack", {"key": "stale|okx|BTC-USD"}, "console:alice")
         _out(j, "a1", "ack", "console:alice", "acknowledged")
         _cmd(at(25), "a2", "ack", {"key": "nope"}, "console:alice")
@@ -86,12 +92,21 @@ def scripted(path: Path) -> Path:
         inverse = {"action": "restore", "args": {"venue": "kraken"}}
         _cmd(at(40), "c3", "undo", {}, "console:bob", "false alarm", inverse=inverse)
         _out(j, "c3", "undo", "console:bob", "undid isolate kraken (c2): kraken restored")
-        _cmd(at(45), "c4", "halt", {"instrument": "BTC-USD", "venue": "kraken"}, "console:bob", "wide")
+        _cmd(
+            at(45),
+            "c4",
+            "halt",
+            {"instrument": "BTC-USD", "venue": "kraken"},
+            "console:bob",
+            "wide",
+        )
         _out(j, "c4", "halt", "console:bob", "BTC-USD halted on kraken")
         _cmd(at(50), "c5", "isolate", {"venue": "binance"}, "console:bob", "typo")
         _out(j, "c5", "isolate", "console:bob", "unknown venue", ok=False)
         _alert(at(60), "resolved", "spread", "kraken", "warning", started=27)
-        _cmd(at(70), "n1", "note", {"text": "okx status page: maintenance\x1b[31m"}, "console:alice")
+        _cmd(
+            at(70), "n1", "note", {"text": "okx status page: maintenance\x1b[31m"}, "console:alice"
+        )
         _out(j, "n1", "note", "console:alice", "noted")
         _cmd(at(80), "c6", "resume", {"instrument": "BTC-USD", "venue": "kraken"}, "console:bob")
         _out(j, "c6", "resume", "console:bob", "BTC-USD resumed on kraken")
