@@ -221,7 +221,7 @@ def test_time_filters_take_any_iso_precision_and_name_the_flag(journal_path: Pat
     assert all("07:00:3" <= r["ts"][11:19] < "07:01" for r in rep["timeline"])
     # State at the window's start comes from before it: okx was already isolated.
     assert rep["impact"]["venues"]["okx"]["time_in_state_s"]["ISOLATED"] == pytest.approx(30.0)
-    with pytest.raises(TimeFlagError, match="^--since: 'yesterday'"):
+    with pytest.raises(TimeFlagError, match=r"^--since: 'yesterday'"):
         report.build(path, since="yesterday")
 
 
