@@ -58,6 +58,7 @@ def headless(path: str, config: str | None, engine: bool = True) -> tuple[int, d
             eng.on_event(ev)
 
     rep = Replayer(emit=on_event)
+    rep.source = path
     if engine:
         from adapters.instruments import InstrumentMap
         from tui.engine.engine import Engine
@@ -87,6 +88,8 @@ def headless(path: str, config: str | None, engine: bool = True) -> tuple[int, d
                 next_tick = line.ts + period
     except CaptureError as exc:
         error = str(exc)
+    if error is None and not rep.lines:
+        error = f"{path}: empty capture: no lines to replay"
     if eng is not None and rep.last_ts:
         _tick(eng, rep.last_ts, transitions)  # judge the last lines too
     report: dict[str, Any] = {"complete": error is None, "error": error, "capture": path}
