@@ -66,6 +66,8 @@ class Replayer:
             self.first_ts = ts
         self.last_ts = ts
         event = line.event
+        if event == "config":
+            return  # engine settings: the application's business, not the adapters'
         if event is None and (line.venue, line.conn) not in self.sessions:
             # Without its connect line a frame has no symbols or settings: every
             # book would be silently empty. Say what is missing instead.

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from adapters.feed import Feed
 from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
+from tui.capture_config import capture_settings
 from tui.config import Config, state_dir
 from tui.console.server import ConsoleServer
 from tui.control.controller import Controller, Sink
@@ -71,6 +73,15 @@ class Service:
         self._pending: set[asyncio.Task[Any]] = set()
         self._states_seen: dict[str, str] = {}
 
+    # -- clocks: live time here; a replay substitutes capture time ---------------------
+
+    def wall_ns(self) -> int:
+        return time.time_ns()
+
+    def utc_now(self) -> datetime:
+        """The time journal entries carry."""
+        return datetime.now(UTC)
+
     # -- assembly ------------------------------------------------------------------------
 
     def _build_engine(self) -> Engine:
@@ -78,6 +89,7 @@ class Service:
         cfg = self.config
         if cfg.record:
             self.recorder = Writer(cfg.record)
+            self.recorder.config(time.time_ns(), capture_settings(cfg))
         for name, vs in cfg.enabled_venues().items():
             venue = registry.load(vs.adapter)(vs)
             feed = Feed(venue, self._on_event)
@@ -92,9 +104,11 @@ class Service:
     async def start(self) -> None:
         cfg = self.config
         self.engine = self._build_engine()
-        self.journal = await AsyncJournal.open(self.journal_path)
+        self.journal = await AsyncJournal.open(self.journal_path, clock=self.utc_now)
         sinks = self.sinks or list(build_sinks(cfg.sinks))
-        self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
+        self.controller = Controller(
+            self.engine, JournalAdapter(self.journal), sinks, wall=self.wall_ns
+        )
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -161,7 +175,7 @@ class Service:
         self.server.publish()
 
     async def _sample_history(self) -> None:
-        now = time.time_ns()
+        now = self.wall_ns()
         keep = int(self.config.engine.history_s)
         for ih in self.engine.instruments.values():
             if ih.spread_bps is None:

@@ -102,11 +102,16 @@ async def _serve(args: argparse.Namespace) -> int:
 async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
-    from tui.cli.common import demo_config
-    from tui.config import load, state_dir
+    from adapters.capture import CaptureError
+    from tui.capture_config import replay_config
+    from tui.config import state_dir
     from tui.replay_service import ReplayService
 
-    cfg = load(args.config) if args.config else demo_config()
+    # The same configuration a headless replay of this capture uses.
+    try:
+        cfg, _ = replay_config(args.replay, args.config)
+    except CaptureError as exc:
+        return fail(str(exc))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
     service = ReplayService(
