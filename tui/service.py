@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from adapters.feed import Feed
 from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
+from tui.capture_config import capture_settings
 from tui.config import Config, state_dir
 from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
@@ -80,6 +82,16 @@ class Service:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self._states_seen: dict[str, str] = {}
+
+    # -- clocks: live time here; a replay substitutes capture time ---------------------
+
+    def wall_ns(self) -> int:
+        return time.time_ns()
+
+    def utc_now(self) -> datetime:
+        """The time journal entries carry."""
+        return datetime.now(UTC)
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -88,6 +100,7 @@ class Service:
         cfg = self.config
         if cfg.record:
             self.recorder = Writer(cfg.record)
+            self.recorder.config(time.time_ns(), capture_settings(cfg))
         for name, vs in cfg.enabled_venues().items():
             venue = registry.load(vs.adapter)(vs)
             feed = Feed(venue, self._on_event)
@@ -110,10 +123,12 @@ class Service:
             recovery.prior_entries, self.journal_path, self.accept_broken_journal
         )
         self.journal = await AsyncJournal.open(
-            self.journal_path, anchor_every_s=cfg.journal.anchor_every_s
+            self.journal_path, anchor_every_s=cfg.journal.anchor_every_s, clock=self.utc_now
         )
         sinks = self.sinks or list(build_sinks(cfg.sinks))
-        self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
+        self.controller = Controller(
+            self.engine, JournalAdapter(self.journal), sinks, wall=self.wall_ns
+        )
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         self.health = JournalHealthWatch(self.journal, self.controller)
@@ -217,7 +232,7 @@ class Service:
         self.server.publish()
 
     async def _sample_history(self) -> None:
-        now = time.time_ns()
+        now = self.wall_ns()
         keep = int(self.config.engine.history_s)
         for ih in self.engine.instruments.values():
             if ih.spread_bps is None:
@@ -252,6 +267,7 @@ class Service:
             server.on_feed_event(ev)
 
     def _on_transitions(self, transitions: list[Transition]) -> None:
+        self._journal_states()
         for t in transitions:
             a = t.alert
             task = asyncio.get_running_loop().create_task(
@@ -266,6 +282,22 @@ class Service:
                     inhibited=a.inhibited,
                     started=a.started_ns,
                     key=a.key,
+                )
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    def _journal_states(self) -> None:
+        """Each venue state change, so a report reads time in each state, not guesses it."""
+        known = self._states_seen
+        for venue, state in self.engine.states.items():
+            was = known.get(venue, "LIVE")
+            if state == was:
+                continue
+            known[venue] = state
+            task = asyncio.get_running_loop().create_task(
+                self.controller.record(
+                    "system", event="venue state", venue=venue, state=state, was=was
                 )
             )
             self._pending.add(task)

@@ -125,15 +125,17 @@ async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
     from adapters.capture import CaptureError, read
-    from tui.cli.common import demo_config
-    from tui.config import load, state_dir
+    from tui.capture_config import replay_config
+    from tui.config import state_dir
     from tui.replay_service import ReplayService
 
-    try:  # a capture whose start cannot be read would serve an empty engine, silently
+    # The same configuration a headless replay of this capture uses; a capture
+    # whose start cannot be read would serve an empty engine, silently.
+    try:
         next(iter(read(args.replay)), None)
+        cfg, _ = replay_config(args.replay, args.config)
     except CaptureError as exc:
         return fail(str(exc))
-    cfg = load(args.config) if args.config else demo_config()
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
     service = ReplayService(
