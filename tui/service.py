@@ -94,6 +94,12 @@ class Service:
         self.journal = await AsyncJournal.open(self.journal_path)
         sinks = self.sinks or list(build_sinks(cfg.sinks))
         self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
+        self.venue_controls = None
+        if cfg.controls:  # venue kill switches: a sink on the controller, plus the dead-man keeper
+            from tui.control.venue_controls import VenueControls, build
+
+            self.venue_controls = VenueControls(build(cfg.controls))
+            self.venue_controls.attach(self.controller, self.engine)
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -112,6 +118,8 @@ class Service:
             journal=str(self.journal_path),
         )
         self._start_sources()
+        if self.venue_controls is not None:
+            self.venue_controls.start()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 1}
@@ -136,6 +144,8 @@ class Service:
             await sup.stop()
         await self.server.stop()
         await self.controller.drain()
+        if self.venue_controls is not None:
+            await self.venue_controls.stop()
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t

@@ -26,6 +26,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="venue kill switches journal the signed calls a halt would make, and send none",
+    )
+    p.add_argument(
         "--replay",
         metavar="CAPTURE",
         help="feed the engine from a capture instead of venues (post-mortems, drills)",
@@ -68,6 +73,9 @@ async def _serve(args: argparse.Namespace) -> int:
         )
     if args.record:
         cfg = msgspec.structs.replace(cfg, record=args.record)
+    if getattr(args, "dry_run", False):
+        dry = {k: msgspec.structs.replace(c, dry_run=True) for k, c in cfg.controls.items()}
+        cfg = msgspec.structs.replace(cfg, controls=dry)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
     service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)

@@ -58,7 +58,9 @@ class DeadmanKeeper:
         on_change: Callable[[str, DeadmanState], None] | None = None,
     ) -> None:
         self.controls = {
-            v: c for v, c in controls.items() if c.settings.keep_alive and c.has_deadman
+            v: c
+            for v, c in controls.items()
+            if c.settings.keep_alive and c.has_deadman and not c.dry_run
         }
         self.record = record
         self.locks = locks or {v: asyncio.Lock() for v in self.controls}

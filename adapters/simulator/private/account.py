@@ -73,6 +73,10 @@ class Account:
         self._notify()
         return out
 
+    def received(self, method: str, path: str) -> None:
+        self.calls.append((method, path))
+        self._notify()
+
     def open(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self.orders.values() if symbol is None or o.symbol == symbol]
 

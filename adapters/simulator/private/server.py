@@ -109,7 +109,7 @@ class PrivateSimulator:
             body = await request.text()
             raw_query = request.rel_url.raw_query_string
             acct = backend.account
-            acct.calls.append((request.method, request.path))
+            acct.received(request.method, request.path)
             if acct.take("timeout"):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._release.wait(), TIMEOUT_HOLD_S)
