@@ -69,6 +69,8 @@ class Service:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self.control_credentials: dict[str, Any] = {}
+        """Venue kill-switch credentials given in memory (the demo's simulator keys)."""
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -98,7 +100,9 @@ class Service:
         if cfg.controls:  # venue kill switches: a sink on the controller, plus the dead-man keeper
             from tui.control.venue_controls import VenueControls, build
 
-            self.venue_controls = VenueControls(build(cfg.controls))
+            self.venue_controls = VenueControls(
+                build(cfg.controls, False, self.control_credentials)
+            )
             self.venue_controls.attach(self.controller, self.engine)
         self.server = ConsoleServer(
             self.controller,

@@ -26,6 +26,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
+        "--sim-kill-switches",
+        action="store_true",
+        help="with --simulate: also simulate the venues' private side and halt there",
+    )
+    p.add_argument(
         "--dry-run",
         action="store_true",
         help="venue kill switches journal the signed calls a halt would make, and send none",
@@ -78,12 +83,20 @@ async def _serve(args: argparse.Namespace) -> int:
         cfg = msgspec.structs.replace(cfg, controls=dry)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
+    psim, creds = None, None
+    if args.simulate and getattr(args, "sim_kill_switches", False):
+        from tui.cli.sim_controls import start_private
+
+        psim, cfg, creds = await start_private(cfg, set(cfg.enabled_venues()))
     service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)
+    service.control_credentials = creds or {}
     try:
         await service.start()
     except (JournalError, OSError, ValueError) as exc:
         if sim is not None:
             await sim.stop()
+        if psim is not None:
+            await psim.stop()
         return fail(f"cannot start the engine: {exc}")
     stop = asyncio.Event()
     install_stop(stop)
@@ -103,6 +116,8 @@ async def _serve(args: argparse.Namespace) -> int:
     await service.stop("signal")
     if sim is not None:
         await sim.stop()
+    if psim is not None:
+        await psim.stop()
     print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
     return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from adapters.controls import registry
-from adapters.controls.base import ControlSettings, Step
+from adapters.controls.base import ControlSettings, Credentials, Step
 from adapters.controls.client import VenueControl
 from tui.control import venue_keys
 from tui.control.controller import Controller
@@ -25,14 +25,20 @@ class ControlsError(ValueError):
     """A kill switch that cannot be set up; the message names the table and the fix."""
 
 
-def build(settings: dict[str, ControlSettings], dry_run: bool = False) -> dict[str, VenueControl]:
+def build(
+    settings: dict[str, ControlSettings],
+    dry_run: bool = False,
+    credentials: dict[str, Credentials] | None = None,
+) -> dict[str, VenueControl]:
+    """One adapter per table; credentials from the keyring unless given (the demo's)."""
     controls: dict[str, VenueControl] = {}
     for name, s in settings.items():
         s = msgspec.structs.replace(s, dry_run=s.dry_run or dry_run)
         adapter = s.adapter or name
         try:
             cls = registry.load(adapter)
-            creds = venue_keys.load(adapter, s.account)
+            given = (credentials or {}).get(name)
+            creds = given or venue_keys.load(adapter, s.account)
         except (KeyError, ValueError, venue_keys.KeysError) as exc:
             raise ControlsError(f"controls.{name}: {exc}") from None
         controls[name] = cls(s, creds)
