@@ -82,6 +82,8 @@ class Service:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self.control_credentials: dict[str, Any] = {}
+        """Venue kill-switch credentials given in memory (the demo's simulator keys)."""
         self._states_seen: dict[str, str] = {}
 
     # -- clocks: live time here; a replay substitutes capture time ---------------------
@@ -133,6 +135,14 @@ class Service:
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         self.health = JournalHealthWatch(self.journal, self.controller)
         self.engine.condition_sources.append(self.health.conditions)
+        self.venue_controls = None
+        if cfg.controls:  # venue kill switches: a sink on the controller, plus the dead-man keeper
+            from tui.control.venue_controls import VenueControls, build
+
+            self.venue_controls = VenueControls(
+                build(cfg.controls, False, self.control_credentials)
+            )
+            self.venue_controls.attach(self.controller, self.engine)
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -160,6 +170,8 @@ class Service:
         )
         await self._journal_recovery(recovered, set_aside)
         self._start_sources()
+        if self.venue_controls is not None:
+            self.venue_controls.start()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 1}
@@ -208,6 +220,8 @@ class Service:
             await sup.stop()
         await self.server.stop()
         await self.controller.drain()
+        if self.venue_controls is not None:
+            await self.venue_controls.stop()
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t

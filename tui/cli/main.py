@@ -25,6 +25,7 @@ COMMANDS = {
     "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "keys": "Venue API credentials in the keyring (set, list, test).",
 }
 
 

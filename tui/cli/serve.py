@@ -32,6 +32,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
+        "--sim-kill-switches",
+        action="store_true",
+        help="with --simulate: also simulate the venues' private side and halt there",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="venue kill switches journal the signed calls a halt would make, and send none",
+    )
+    p.add_argument(
         "--replay",
         metavar="CAPTURE",
         help="feed the engine from a capture instead of venues (post-mortems, drills)",
@@ -74,8 +84,16 @@ async def _serve(args: argparse.Namespace) -> int:
         )
     if args.record:
         cfg = msgspec.structs.replace(cfg, record=args.record)
+    if getattr(args, "dry_run", False):
+        dry = {k: msgspec.structs.replace(c, dry_run=True) for k, c in cfg.controls.items()}
+        cfg = msgspec.structs.replace(cfg, controls=dry)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
+    psim, creds = None, None
+    if args.simulate and getattr(args, "sim_kill_switches", False):
+        from tui.cli.sim_controls import start_private
+
+        psim, cfg, creds = await start_private(cfg, set(cfg.enabled_venues()))
     service = Service(
         cfg,
         console_token(cfg),
@@ -83,11 +101,14 @@ async def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         allow_remote=args.allow_remote,
     )
+    service.control_credentials = creds or {}
     try:
         await service.start()
     except (JournalError, OSError, ValueError) as exc:
         if sim is not None:
             await sim.stop()
+        if psim is not None:
+            await psim.stop()
         return fail(f"cannot start the engine: {exc}")
     stop = asyncio.Event()
     install_stop(stop)
@@ -108,6 +129,8 @@ async def _serve(args: argparse.Namespace) -> int:
     await service.stop("signal")
     if sim is not None:
         await sim.stop()
+    if psim is not None:
+        await psim.stop()
     print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
     return 0
 
