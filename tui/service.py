@@ -29,9 +29,10 @@ from tui.config import Config, state_dir
 from tui.console.server import ConsoleServer
 from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
-from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
+from tui.integrations.hub import Integrations
+from tui.integrations.sinks import build as build_sinks
 
 log = logging.getLogger("venuewatch.service")
 
@@ -93,7 +94,9 @@ class Service:
         self.engine = self._build_engine()
         self.journal = await AsyncJournal.open(self.journal_path)
         sinks = self.sinks or list(build_sinks(cfg.sinks))
-        self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
+        self.integrations = Integrations(cfg.metrics, cfg.api)
+        journal = self.integrations.timed(JournalAdapter(self.journal))
+        self.controller = Controller(self.engine, journal, sinks)
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -104,6 +107,7 @@ class Service:
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
+        await self.integrations.start(self)
         await self.controller.record(
             "system",
             event="engine started",
@@ -135,6 +139,7 @@ class Service:
         for sup in self.supervisors.values():
             await sup.stop()
         await self.server.stop()
+        await self.integrations.stop()
         await self.controller.drain()
         for t in list(self._pending):
             with contextlib.suppress(Exception):
