@@ -42,7 +42,7 @@ def message(title: str, body: str, fields: dict[str, object], context: str) -> d
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": clip(escape(body), TEXT_MAX)},
                 "fields": [
-                    {"type": "mrkdwn", "text": clip(f"*{k}*\n{escape(v)}", FIELD_MAX)}
+                    {"type": "mrkdwn", "text": clip(f"*{escape(k)}*\n{escape(v)}", FIELD_MAX)}
                     for k, v in list(shown.items())[:FIELDS_MAX]
                 ],
             },
