@@ -1,4 +1,4 @@
-"""A real Alertmanager receives a firing alert with its labels, keeps it while resent, and resolves it.
+"""A real Alertmanager gets a firing alert with its labels, keeps it while resent, resolves it.
 
 Alertmanager's client contract (https://prometheus.io/docs/alerting/clients/):
 labels identify an alert, clients re-send active alerts, endsAt ends them.
@@ -46,7 +46,7 @@ async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
                     if got:
                         return got
                     ticks = rig.engine.ticks
-                    await rig.wait_for(lambda: rig.engine.ticks > ticks, what="a tick")
+                    await rig.wait_for(lambda t=ticks: rig.engine.ticks > t, what="a tick")
                 raise AssertionError("the alert never reached Alertmanager")
 
             (alert,) = await seen()
@@ -73,7 +73,7 @@ async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
                     if not got or all(_t(a["endsAt"]) <= now for a in got):
                         return
                     ticks = rig.engine.ticks
-                    await rig.wait_for(lambda: rig.engine.ticks > ticks, what="a tick")
+                    await rig.wait_for(lambda t=ticks: rig.engine.ticks > t, what="a tick")
                 raise AssertionError("Alertmanager still shows the alert active")
 
             await gone()

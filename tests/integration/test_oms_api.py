@@ -1,4 +1,4 @@
-"""The OMS read API over loopback: token required, documents from the engine's model, SSE changes."""
+"""The OMS read API over loopback: token required, the engine's model, SSE changes."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ async def test_read_api_needs_the_token_and_streams_an_isolation(tmp_path: Path)
             (route,) = (await client.get(base + "/routes", headers=auth)).json()
             assert route["active"] == "binance" and route["previous"] == "kraken"
             assert route["by"] == "console:alice" and route["since"] == halt["since"]
-            venues = {v["venue"]: v for v in (await client.get(base + "/venues", headers=auth)).json()}
+            venues = {
+                v["venue"]: v for v in (await client.get(base + "/venues", headers=auth)).json()
+            }
             assert venues["kraken"]["usable"] is False and venues["kraken"]["state"] == "ISOLATED"
             assert venues["kraken"]["isolated"]["by"] == "console:alice"
 

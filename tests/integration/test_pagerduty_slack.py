@@ -88,7 +88,9 @@ async def test_pagerduty_trigger_acknowledge_resolve_share_one_dedup_key(tmp_pat
             )
     text = _journal_text(tmp_path)
     assert ROUTING_KEY not in text
-    sinks = [e.as_dict() for e in journal.read(tmp_path / "journal.jsonl").entries if e.kind == "sink"]
+    sinks = [
+        e.as_dict() for e in journal.read(tmp_path / "journal.jsonl").entries if e.kind == "sink"
+    ]
     pd_results = [s for s in sinks if s["sink"].startswith("pagerduty:")]
     assert any(s["ok"] and "HTTP 202" in s["detail"] for s in pd_results)
     assert any(s.get("detail", "").startswith("acknowledged: stale|kraken|") for s in pd_results)

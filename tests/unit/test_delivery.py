@@ -15,7 +15,9 @@ from tui.control.delivery import Outbox, Request, SinkError, backoff_s, redact_u
 
 
 def test_redaction_keeps_scheme_host_and_port_only() -> None:
-    assert redact_url("https://hooks.slack.com/services/T0/B0/sEcReT") == "https://hooks.slack.com/…"
+    assert (
+        redact_url("https://hooks.slack.com/services/T0/B0/sEcReT") == "https://hooks.slack.com/…"
+    )
     assert redact_url("http://127.0.0.1:9093") == "http://127.0.0.1:9093"
     assert redact_url("https://x.example/?token=abc") == "https://x.example/…"
     assert redact_url("http://[::1:bad") == "<unparseable url>"
@@ -27,7 +29,9 @@ def test_redaction_keeps_scheme_host_and_port_only() -> None:
     cap=st.floats(0.001, 60),
     r=st.floats(0, 1, exclude_max=True),
 )
-def test_backoff_is_full_jitter_under_the_cap(attempt: int, base: float, cap: float, r: float) -> None:
+def test_backoff_is_full_jitter_under_the_cap(
+    attempt: int, base: float, cap: float, r: float
+) -> None:
     b = backoff_s(attempt, base, cap, lambda: r)
     assert 0 <= b <= min(cap, base * 2 ** (attempt - 1))
 
@@ -98,7 +102,9 @@ async def test_signing_runs_per_attempt() -> None:
 
     n = iter(range(10))
     box = _box(handler, retries=1)
-    await box.send(Request("http://127.0.0.1:1/", b"{}", sign=lambda b: {"X-Attempt": str(next(n))}))
+    await box.send(
+        Request("http://127.0.0.1:1/", b"{}", sign=lambda b: {"X-Attempt": str(next(n))})
+    )
     assert stamps == ["0", "1"]
     await box.aclose()
 

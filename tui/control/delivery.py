@@ -57,7 +57,7 @@ def backoff_s(attempt: int, base_s: float, cap_s: float, rng: Callable[[], float
     Random in [0, min(cap, base * 2**(attempt-1))): many engines retrying a
     receiver that just came back do not all hit it in the same instant.
     """
-    return rng() * min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    return float(rng() * min(cap_s, base_s * 2 ** max(0, attempt - 1)))
 
 
 class Request:

@@ -133,7 +133,9 @@ class AlertmanagerSink(AlertSink):
     def _post(self, items: list[dict[str, Any]], about: str, journal: bool) -> None:
         if not items:
             return
-        self.send(Request(self.url, msgspec.json.encode(items), self._auth_headers()), about, journal)
+        self.send(
+            Request(self.url, msgspec.json.encode(items), self._auth_headers()), about, journal
+        )
 
     # -- events --------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -22,14 +22,14 @@ from tui.engine.alerts import SEVERITIES, Alert
 log = logging.getLogger("venuewatch.sinks")
 
 OVERFLOW_JOURNAL_EVERY: Final = 100
-"""After the first drop, one journal entry per this many more (a dead sink must not fill the disk)."""
+"""After the first drop, one journal entry per this many more (a dead sink must not fill a disk)."""
 
 
 @dataclass
 class Context:
     """What an alerting sink may use of the running service, and nothing more."""
 
-    record: Callable[..., Awaitable[dict[str, Any]]]
+    record: Callable[..., Coroutine[Any, Any, dict[str, Any]]]
     """Journal an entry (the controller's ``record``)."""
     firing: Callable[[], list[Alert]]
     """The alerts firing now, inhibited ones included."""

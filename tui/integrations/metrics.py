@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from tui.engine.alerts import SEVERITIES
@@ -36,7 +36,11 @@ IL: Final = ["venue", "instrument", "symbol"]
 
 METRICS: Final[dict[str, tuple[str, str, list[str]]]] = {
     # name (without prefix): (type, help, labels)
-    "venue_state": ("gauge", "1 for the venue's current state, 0 for the others", ["venue", "state"]),
+    "venue_state": (
+        "gauge",
+        "1 for the venue's current state, 0 for the others",
+        ["venue", "state"],
+    ),
     "venue_connected": ("gauge", "1 while at least one connection to the venue is up", VL),
     "venue_messages_per_second": ("gauge", "Frames received per second (smoothed)", VL),
     "venue_frames_total": ("counter", "Frames received from the venue", VL),
@@ -87,7 +91,11 @@ METRICS: Final[dict[str, tuple[str, str, list[str]]]] = {
     "ingest_frames_per_second": ("gauge", "Frames per second over all venues (smoothed)", []),
     "ingest_frames_total": ("counter", "Frames received over all venues", []),
     "sink_queue_depth": ("gauge", "Deliveries waiting or in flight per sink", ["sink"]),
-    "sink_dropped_total": ("counter", "Deliveries dropped because the sink's queue was full", ["sink"]),
+    "sink_dropped_total": (
+        "counter",
+        "Deliveries dropped because the sink's queue was full",
+        ["sink"],
+    ),
     "sink_deliveries_total": ("counter", "Deliveries by result", ["sink", "result"]),
 }
 
@@ -120,7 +128,7 @@ class EngineCollector(Collector):
         return []  # unchecked collector: families are built per scrape
 
     def collect(self) -> Iterator[Metric]:
-        fam: dict[str, Metric] = {}
+        fam: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
         for name, (kind, doc, labels) in METRICS.items():
             if kind == "gauge":
                 fam[name] = GaugeMetricFamily(P + name, doc, labels=labels)
@@ -142,15 +150,17 @@ class EngineCollector(Collector):
             fam["sink_deliveries_total"].add_metric([sink.name, "failed"], box.failed)
         yield from fam.values()
 
-    def _engine(self, engine: Engine, fam: dict[str, Metric]) -> None:
+    def _engine(
+        self, engine: Engine, fam: dict[str, GaugeMetricFamily | CounterMetricFamily]
+    ) -> None:
         facts = engine.facts
         total_rate = 0.0
         total_frames = 0
         for name, vh in engine.venues.items():
             feed = engine.feeds[name]
             state = engine.state(name)
-            for st in VENUE_STATES:
-                fam["venue_state"].add_metric([name, st], 1.0 if st == state else 0.0)
+            for each in VENUE_STATES:
+                fam["venue_state"].add_metric([name, each], 1.0 if each == state else 0.0)
             fam["venue_connected"].add_metric([name], 1.0 if vh.connected else 0.0)
             fam["venue_messages_per_second"].add_metric([name], vh.msgs_per_s)
             fam["venue_frames_total"].add_metric([name], feed.frames)
@@ -235,4 +245,3 @@ class TimedJournal:
         entry: dict[str, Any] = await self.inner.append(kind, **fields)
         self.histogram.observe(time.perf_counter() - t0)
         return entry
-

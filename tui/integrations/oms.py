@@ -120,9 +120,14 @@ class OmsApi:
 
     def on_entry(self, entry: dict[str, Any]) -> None:
         """A journal entry, already followed by the provenance tracker."""
-        if entry.get("kind") == "outcome" and entry.get("ok") and entry.get("action") in (
-            *CHANGES,
-            "undo",
+        if (
+            entry.get("kind") == "outcome"
+            and entry.get("ok")
+            and entry.get("action")
+            in (
+                *CHANGES,
+                "undo",
+            )
         ):
             self.publish(
                 "command",
@@ -210,7 +215,9 @@ class OmsApi:
         try:
             # The state as of subscribing, so a reader never has to race a GET.
             hello = {"venues": self.venues(), "routes": self.routes(), "halts": self.halts()}
-            await resp.write(f"event: snapshot\ndata: {json.dumps(hello, default=str)}\n\n".encode())
+            await resp.write(
+                f"event: snapshot\ndata: {json.dumps(hello, default=str)}\n\n".encode()
+            )
             while True:
                 try:
                     frame = await asyncio.wait_for(q.get(), KEEPALIVE_S)
