@@ -23,6 +23,8 @@ from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
 from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
+from tui.integrations.settings import ApiSettings, MetricsSettings
+from tui.integrations.settings import check as check_integrations
 
 
 class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -64,7 +66,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     console: ConsoleSettings = msgspec.field(default_factory=ConsoleSettings)
     journal: JournalSettings = msgspec.field(default_factory=JournalSettings)
     sinks: list[SinkSettings] = []
-    """Where commands are dispatched after the journal (webhooks)."""
+    """Where commands and alerts are sent after the journal (webhook, alertmanager,
+    pagerduty, slack)."""
+    metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
+    api: ApiSettings = msgspec.field(default_factory=ApiSettings)
     record: str = ""
     """If set, record every raw frame to this capture file while serving."""
     controls: dict[str, ControlSettings] = {}
@@ -154,10 +159,8 @@ def check(cfg: Config) -> list[str]:
             problems.append(f"venues.{name}.symbols: at least one symbol is needed")
     problems.extend(cfg.engine.check(set(cfg.venues)))
     for i, s in enumerate(cfg.sinks):
-        if s.kind != "webhook":
-            problems.append(f"sinks[{i}].kind: expected 'webhook', got {s.kind!r}")
-        if not s.url.startswith(("http://", "https://")):
-            problems.append(f"sinks[{i}].url: expected an http(s) URL")
+        problems.extend(s.check(f"sinks[{i}]"))
+    problems.extend(check_integrations(cfg.metrics, cfg.api))
     problems.extend(_check_controls(cfg))
     if not 0.5 <= cfg.console.publish_hz <= 60:
         problems.append("console.publish_hz: expected between 0.5 and 60")

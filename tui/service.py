@@ -36,9 +36,10 @@ from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
 from tui.control.journal_health import JournalHealthWatch
 from tui.control.policy import Policy
-from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
+from tui.integrations.hub import Integrations
+from tui.integrations.sinks import build as build_sinks
 
 log = logging.getLogger("venuewatch.service")
 
@@ -128,9 +129,9 @@ class Service:
             self.journal_path, anchor_every_s=cfg.journal.anchor_every_s, clock=self.utc_now
         )
         sinks = self.sinks or list(build_sinks(cfg.sinks))
-        self.controller = Controller(
-            self.engine, JournalAdapter(self.journal), sinks, wall=self.wall_ns
-        )
+        self.integrations = Integrations(cfg.metrics, cfg.api)
+        journal = self.integrations.timed(JournalAdapter(self.journal))
+        self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         self.health = JournalHealthWatch(self.journal, self.controller)
@@ -161,6 +162,7 @@ class Service:
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
+        await self.integrations.start(self)
         await self.controller.record(
             "system",
             event="engine started",
@@ -219,6 +221,7 @@ class Service:
         for sup in self.supervisors.values():
             await sup.stop()
         await self.server.stop()
+        await self.integrations.stop()
         await self.controller.drain()
         if self.venue_controls is not None:
             await self.venue_controls.stop()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import Any
 
 from tui.cli.common import (
     add_source_args,
@@ -30,6 +31,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="serve consoles beyond loopback (needs console.tls_cert and tls_key: wss://)",
     )
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (0 picks a free one)",
+    )
+    p.add_argument(
+        "--api-port",
+        type=int,
+        metavar="PORT",
+        help="serve the OMS read API on 127.0.0.1:PORT/v1 (0 picks a free one)",
+    )
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
         "--sim-kill-switches",
@@ -87,6 +100,7 @@ async def _serve(args: argparse.Namespace) -> int:
     if getattr(args, "dry_run", False):
         dry = {k: msgspec.structs.replace(c, dry_run=True) for k, c in cfg.controls.items()}
         cfg = msgspec.structs.replace(cfg, controls=dry)
+    cfg = _with_ports(cfg, args)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
     psim, creds = None, None
@@ -121,6 +135,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 "journal": str(service.journal_path),
                 "venues": sorted(service.feeds),
                 **_fingerprint(cfg),
+                **service.integrations.urls(),
             }
         ),
         flush=True,
@@ -188,3 +203,18 @@ async def _serve_replay(args: argparse.Namespace) -> int:
     done.cancel()
     await service.stop("signal")
     return 2 if service.error else 0
+
+
+def _with_ports(cfg: Any, args: argparse.Namespace) -> Any:
+    """``--metrics-port`` / ``--api-port`` over the config's ``[metrics]`` / ``[api]``."""
+    import msgspec
+
+    for flag, section in (("metrics_port", "metrics"), ("api_port", "api")):
+        port = getattr(args, flag, None)
+        if port is None:
+            continue
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"--{flag.replace('_', '-')}: expected a port 0..65535, got {port}")
+        current = getattr(cfg, section)
+        cfg = msgspec.structs.replace(cfg, **{section: msgspec.structs.replace(current, port=port)})
+    return cfg
