@@ -14,8 +14,9 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -47,6 +48,18 @@ class JournalAdapter:
         return entry.as_dict()
 
 
+class EventSource(Protocol):
+    """Feeds filled from elsewhere instead of local supervisors (e.g. collectors over NATS)."""
+
+    feeds: dict[str, Feed]
+
+    def bind(self, emit: Callable[[Event], None]) -> None: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Service:
     def __init__(
         self,
@@ -55,6 +68,7 @@ class Service:
         sinks: list[Sink] | None = None,
         journal_path: str | Path | None = None,
         port: int | None = None,
+        source: EventSource | None = None,
     ) -> None:
         self.config = config
         self.token = token
@@ -66,6 +80,7 @@ class Service:
         self.feeds: dict[str, Feed] = {}
         self.supervisors: dict[str, Supervisor] = {}
         self.recorder: Writer | None = None
+        self.source = source
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
@@ -75,6 +90,10 @@ class Service:
     def _build_engine(self) -> Engine:
         """Feeds and supervisors for the configured venues, and the engine over them."""
         cfg = self.config
+        if self.source is not None:
+            self.feeds = self.source.feeds
+            self.source.bind(self._on_event)
+            return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
         if cfg.record:
             self.recorder = Writer(cfg.record)
         for name, vs in cfg.enabled_venues().items():
@@ -85,6 +104,8 @@ class Service:
         return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
 
     def _start_sources(self) -> None:
+        if self.source is not None:
+            self.source.start()
         for sup in self.supervisors.values():
             sup.start()
 
@@ -134,6 +155,8 @@ class Service:
             self.scheduler.shutdown(wait=False)
         for sup in self.supervisors.values():
             await sup.stop()
+        if self.source is not None:
+            await self.source.stop()
         await self.server.stop()
         await self.controller.drain()
         for t in list(self._pending):

@@ -24,6 +24,7 @@ COMMANDS = {
     "report": "Incident report (Markdown or JSON) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
 }
 
 
