@@ -10,8 +10,9 @@ import pytest
 from adapters.model import FeedStatus
 from adapters.simulator import Simulator
 from adapters.simulator.catalogue import DEFAULT_VENUES
-from bus_rig import CollectorProcess, exact, nats_server, start_engine, wait_until, write_config
 from tui.bus.natsd import NatsServer
+
+from bus_rig import CollectorProcess, exact, nats_server, start_engine, wait_until, write_config
 
 pytestmark = pytest.mark.slow
 

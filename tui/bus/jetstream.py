@@ -6,6 +6,7 @@ the same configuration, so collectors and engines can start in any order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Final
@@ -48,6 +49,17 @@ async def connect(url: str, name: str, **callbacks: Any) -> Any:
     async def _error(exc: Exception) -> None:
         log.warning("nats: %s", exc)
 
+    # nats-py retries a first connection forever when reconnects are unlimited;
+    # a user who typed the wrong port deserves one line now, not a retry loop.
+    target = urlsplit(server_url(url))
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(target.hostname, target.port), 3.0
+        )
+        writer.close()
+    except (OSError, TimeoutError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "timed out"
+        raise BusError(f"cannot connect to NATS at {server_url(url)}: {reason}") from None
     try:
         return await nats.connect(
             server_url(url),
