@@ -106,11 +106,16 @@ class Mirror:
         """Frames for a venue whose adapter settings are not known yet."""
         self.conflicts = 0
         self.messages = 0
+        self.retired: dict[str, set[str]] = {}
+        self.stale_runs = 0
 
     # -- messages --------------------------------------------------------------------------
 
     def apply(self, msg: FeedMessage) -> None:
         self.messages += 1
+        if msg.run in self.retired.get(msg.collector, ()):
+            self.stale_runs += 1
+            return  # a previous run's message delivered late: that run's books are gone
         now = self.clock()
         cs = self._collector(msg.collector, msg.run, msg.seq, now)
         if msg.seq <= cs.last_seq:
@@ -139,6 +144,7 @@ class Mirror:
             return cs
         fresh = CollectorState(name, run, seq, now)
         if cs is not None:
+            self.retired.setdefault(name, set()).add(cs.run)
             fresh.offset_ns = cs.offset_ns
             fresh.conns = cs.conns
             fresh.gaps = cs.gaps
@@ -234,8 +240,18 @@ class Mirror:
             cs.gaps += 1
             if resync:
                 self.needs_resync.add(cs.name)
-        venues = {v for v, _ in cs.conns}
-        for venue, conn in sorted(cs.conns):
+        targets = set(cs.conns)
+        # A book can be synced by an in-band snapshot on a connection whose
+        # connect line this engine never saw (it joined mid-stream): end those too.
+        for venue, owner in self.owner.items():
+            feed = self.feeds.get(venue)
+            if owner != cs.name or feed is None:
+                continue
+            targets.update(
+                (venue, s.conn) for s in feed.instruments.values() if s.synced or s.buffering
+            )
+        venues = {v for v, _ in targets}
+        for venue, conn in sorted(targets):
             feed = self.feeds.get(venue)
             if feed is None:
                 continue
