@@ -42,6 +42,7 @@ LOST_AFTER_S: Final = 3.0
 class CollectorState:
     __slots__ = (
         "conns",
+        "first_seq",
         "gaps",
         "health",
         "last_mono",
@@ -56,6 +57,8 @@ class CollectorState:
     def __init__(self, name: str, run: str, seq: int, now_mono: int) -> None:
         self.name = name
         self.run = run
+        self.first_seq = seq
+        """The first message this engine saw of the run (resumed consumers start mid-run)."""
         self.last_seq = seq - 1
         self.last_mono = now_mono
         self.offset_ns = 0

@@ -51,7 +51,7 @@ class NatsSource:
 
     async def connect(self) -> None:
         """Connect and bind the durable consumer (raises BusError, one line)."""
-        from nats.js.api import AckPolicy, ConsumerConfig
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
         self._nc = await connect(self.url, f"venuewatch-engine-{self.durable}")
         self._js = self._nc.jetstream()
@@ -62,9 +62,36 @@ class NatsSource:
             max_ack_pending=-1,
             ack_wait=30.0,
         )
+        resume = await self._ack_floor()
+        if resume is not None:
+            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            config.opt_start_seq = resume
         self._sub = await self._js.pull_subscribe(
             "", durable=self.durable, stream=FEED_STREAM, config=config
         )
+
+    async def _ack_floor(self) -> int | None:
+        """Where to resume when the durable has delivered more than was acknowledged.
+
+        A pull that was in flight when the engine died leaves messages delivered
+        but unacknowledged; the server would redeliver them only after
+        ``ack_wait``, and with cumulative acks the next acknowledgement would
+        cover them unseen. Recreating the durable at its ack floor + 1 hands
+        them over again first, so a restart resumes with no hole.
+        """
+        from nats.js.errors import NotFoundError
+
+        try:
+            info = await self._js.consumer_info(FEED_STREAM, self.durable)
+        except NotFoundError:
+            return None
+        floor = info.ack_floor.stream_seq if info.ack_floor else 0
+        delivered = info.delivered.stream_seq if info.delivered else 0
+        if delivered <= floor:
+            return None
+        await self._js.delete_consumer(FEED_STREAM, self.durable)
+        log.info("durable %s resumes at %d (ack floor)", self.durable, floor + 1)
+        return int(floor) + 1
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
