@@ -205,7 +205,7 @@ class MirrorMachine(RuleBasedStateMachine):
 
 
 TestMirror = MirrorMachine.TestCase
-TestMirror.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestMirror.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 
 
 def test_a_lost_message_is_a_gap_that_discards_the_book_and_asks_for_a_resync() -> None:

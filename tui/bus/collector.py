@@ -121,13 +121,14 @@ class Collector:
     async def stop(self) -> None:
         for sup in self.supervisors.values():
             await sup.stop()
-        self._health(stopping=True)
-        await self._drain()
+        # One drainer at a time: two would publish the same message and skip one.
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
+        self._health(stopping=True)
+        await self._drain()
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.drain()
@@ -201,15 +202,17 @@ class Collector:
         q = self.queue
         n = 0
         while q:
-            subj, payload, ts = q[0]
+            # Taken before the await: nats-py buffers the message before it can
+            # yield, so a cancelled drain neither loses nor repeats it.
+            subj, payload, ts = q.popleft()
             try:
                 await nc.publish(subj, payload)
             except Exception as exc:
                 # Outbound buffer full while NATS is away: wait for it, keep order.
+                q.appendleft((subj, payload, ts))
                 log.warning("publish failed, retrying: %s", exc)
                 await asyncio.sleep(0.2)
                 continue
-            q.popleft()
             self.published += 1
             n += 1
             if n % 512 == 0:

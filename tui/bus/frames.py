@@ -35,18 +35,24 @@ RESYNC_ALL: Final = "vw.ctl.resync"
 """Request subject every collector answers: resync every book it serves."""
 DAY_S: Final = 86_400.0
 
-_ESCAPE: Final = {".": "%2E", "*": "%2A", ">": "%3E", " ": "%20", "%": "%25"}
+_SPECIAL: Final = frozenset(".*>%")
 
 
 def token(text: str) -> str:
-    """A subject token for a name: the wildcard and separator characters escaped.
+    """A subject token for a name: separators, wildcards, spaces and controls escaped.
 
     Symbols such as ``BTC/USD`` or ``BTC-27JUN25-60000-C`` stay readable; a
-    ``.`` (a token separator in NATS) or a wildcard never reaches a subject.
+    ``.`` (a token separator in NATS), a wildcard or a space never reaches a
+    subject, and ``%`` is escaped too so distinct names stay distinct.
     """
     if not text:
         return "_"
-    return "".join(_ESCAPE.get(c, c) if (c in _ESCAPE or c.isspace()) else c for c in text)
+    return "".join(
+        "".join(f"%{b:02X}" for b in c.encode())
+        if c in _SPECIAL or c.isspace() or not c.isprintable()
+        else c
+        for c in text
+    )
 
 
 def subject(collector: str, venue: str, instrument: str, kind: str) -> str:

@@ -25,6 +25,7 @@ COMMANDS = {
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
     "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
+    "capture": "Capture tools (export a time range from NATS JetStream).",
 }
 
 
