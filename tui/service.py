@@ -28,8 +28,10 @@ from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.config import Config, state_dir
 from tui.console.server import ConsoleServer
+from tui.control import recovery
 from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
+from tui.control.policy import Policy
 from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
@@ -68,9 +70,13 @@ class Service:
         sinks: list[Sink] | None = None,
         journal_path: str | Path | None = None,
         port: int | None = None,
+        fresh: bool = False,
+        accept_broken_journal: bool = False,
         source: EventSource | None = None,
     ) -> None:
         self.config = config
+        self.fresh = fresh
+        self.accept_broken_journal = accept_broken_journal
         self.token = token
         self.sinks = sinks or []
         self.journal_path = Path(
@@ -112,9 +118,14 @@ class Service:
     async def start(self) -> None:
         cfg = self.config
         self.engine = self._build_engine()
+        prior, set_aside = await asyncio.to_thread(
+            recovery.prior_entries, self.journal_path, self.accept_broken_journal
+        )
         self.journal = await AsyncJournal.open(self.journal_path)
         sinks = self.sinks or list(build_sinks(cfg.sinks))
         self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
+        self.policy = Policy(self.engine, self.controller)
+        recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -132,6 +143,7 @@ class Service:
             venues=sorted(self.feeds),
             journal=str(self.journal_path),
         )
+        await self._journal_recovery(recovered, set_aside)
         self._start_sources()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
@@ -148,6 +160,26 @@ class Service:
             len(self.feeds),
             self.server.url,
             self.journal_path,
+        )
+
+    async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:
+        if set_aside:
+            await self.controller.record(
+                "system",
+                event="journal set aside",
+                detail=set_aside,
+                journal=str(self.journal_path),
+            )
+        if recovered is None:
+            await self.controller.record(
+                "system", event=recovery.FRESH_EVENT, detail="serve --fresh: clean control state"
+            )
+            return
+        await self.controller.record(
+            "system",
+            event="control state recovered",
+            detail=recovery.describe(recovered),
+            recovered=recovered,
         )
 
     async def stop(self, reason: str = "stopped") -> None:
@@ -177,7 +209,7 @@ class Service:
 
     async def _evaluate(self) -> None:
         self.engine.tick()
-        await self.controller.policy.on_tick()
+        await self.policy.on_tick()
 
     async def _publish(self) -> None:
         self.server.publish()
