@@ -82,18 +82,6 @@ def model() -> ConsoleModel:
 # -- the registry -----------------------------------------------------------------------
 
 
-def test_registry_holds_every_panel_once_by_its_id() -> None:
-    assert set(PANELS) == {"venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes"}
-    areas = {"venues", "instruments", "consensus", "routes", "breakers", "alerts", "journal"}
-    areas.add("history")
-    ids = [cls.PANEL_ID for cls in PANELS.values()]
-    assert len(ids) == len(set(ids))
-    for pid, cls in PANELS.items():
-        assert issubclass(cls, Panel)
-        assert pid == cls.PANEL_ID
-        assert cls.TITLE and cls.AREAS and areas >= cls.AREAS, pid
-
-
 async def test_no_panel_uses_a_datatable_and_rows_are_statics(model: ConsoleModel) -> None:
     for cls in PANELS.values():
         panel = cls()
@@ -493,13 +481,6 @@ async def test_spread_chart_no_color_uses_markers(
         assert "\x1b[38" not in panel.text
         for marker, venue in zip(chart.MARKERS, ["binance-futures", "bybit-linear"], strict=False):
             assert f"{marker}{marker} {venue}" in panel.text
-
-
-def test_downsample_keeps_spikes() -> None:
-    pts = [(float(i), 1.0) for i in range(1000)]
-    pts[501] = (501.0, 50.0)
-    out = chart.downsample(pts, 100)
-    assert len(out) <= 100 and max(y for _, y in out) == 50.0
 
 
 # -- every panel at the compact and the roomy size ----------------------------------------
