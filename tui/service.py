@@ -26,6 +26,7 @@ from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.config import Config, state_dir
+from tui.console import people
 from tui.console.server import ConsoleServer
 from tui.control import recovery
 from tui.control.controller import Controller, Sink
@@ -105,6 +106,8 @@ class Service:
         self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
+        if not prior and not self.fresh:
+            recovered = {}  # a new journal: nothing to recover, nothing to say
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -112,6 +115,7 @@ class Service:
             self.port,
             cfg.console.publish_hz,
             history=self._history_snapshot,
+            people=people.authenticate,
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
@@ -153,6 +157,8 @@ class Service:
             await self.controller.record(
                 "system", event=recovery.FRESH_EVENT, detail="serve --fresh: clean control state"
             )
+            return
+        if not recovered:
             return
         await self.controller.record(
             "system",

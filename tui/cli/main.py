@@ -24,6 +24,8 @@ COMMANDS = {
     "report": "Incident report (Markdown or JSON) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "token": "Per-person console tokens (add, list, revoke).",
+    "ctl": "One-shot control commands and status through the console protocol.",
 }
 
 

@@ -31,6 +31,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="feed the engine from a capture instead of venues (post-mortems, drills)",
     )
     p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from a clean control state (no isolation, halt, trip) instead of the "
+        "one rebuilt from the journal; journalled",
+    )
+    p.add_argument(
+        "--accept-broken-journal",
+        action="store_true",
+        help="start even though the journal fails verification: it is kept aside as "
+        "evidence and the state is rebuilt from the entries before the break",
+    )
+    p.add_argument(
         "--speed",
         type=float,
         default=1.0,
@@ -70,7 +82,14 @@ async def _serve(args: argparse.Namespace) -> int:
         cfg = msgspec.structs.replace(cfg, record=args.record)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
-    service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)
+    service = Service(
+        cfg,
+        console_token(cfg),
+        journal_path=args.journal,
+        port=args.port,
+        fresh=args.fresh,
+        accept_broken_journal=args.accept_broken_journal,
+    )
     try:
         await service.start()
     except (JournalError, OSError, ValueError) as exc:

@@ -86,7 +86,10 @@ class ConsoleServer:
         publish_hz: float = 10.0,
         engine_name: str = "venuewatch",
         history: Callable[[], dict[str, list[tuple[int, float]]]] | None = None,
+        people: Callable[[str], str | None] | None = None,
     ) -> None:
+        self._people = people
+        """Token -> the person it belongs to (per-person tokens), or None."""
         self.controller = controller
         self.engine = controller.engine
         self._token = token
@@ -204,7 +207,8 @@ class ConsoleServer:
         if not isinstance(hello, p.Hello):
             await self._refuse_and_close(ws, "the first frame must be a Hello")
             return
-        if not hmac.compare_digest(hello.token.encode(), self._token.encode()):
+        person = self._people(hello.token) if self._people is not None else None
+        if person is None and not hmac.compare_digest(hello.token.encode(), self._token.encode()):
             log.warning("console refused: bad token from %s", ws.remote_address)
             await self._refuse_and_close(ws, "unauthorized: wrong token")
             return
@@ -215,7 +219,8 @@ class ConsoleServer:
                 f"{p.PROTOCOL_VERSION})",
             )
             return
-        user = (hello.user or "console")[:64]
+        # A person's token names them; the shared token takes the console's word.
+        user = person or (hello.user or "console")[:64]
         client = _Client(ws, user)
         state = build(self.engine)
         welcome = p.Welcome(

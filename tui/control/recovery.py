@@ -113,9 +113,30 @@ def summary(controller: Controller, last_seq: int) -> dict[str, Any]:
             for n, rs in facts.routes.items()
             if rs.active != next(iter(settings.routes[n].venues), None)
         },
+        # Arming that differs from the configuration (what a person changed).
         "disarmed": sorted(
-            [f"breaker:{n}" for n, b in facts.breakers.items() if not b.armed]
-            + [f"route:{n}" for n, rs in facts.routes.items() if not rs.armed]
+            [
+                f"breaker:{n}"
+                for n, b in facts.breakers.items()
+                if settings.breakers[n].armed > b.armed
+            ]
+            + [
+                f"route:{n}"
+                for n, rs in facts.routes.items()
+                if settings.routes[n].auto_failover > rs.armed
+            ]
+        ),
+        "armed": sorted(
+            [
+                f"breaker:{n}"
+                for n, b in facts.breakers.items()
+                if settings.breakers[n].armed < b.armed
+            ]
+            + [
+                f"route:{n}"
+                for n, rs in facts.routes.items()
+                if settings.routes[n].auto_failover < rs.armed
+            ]
         ),
         "tripped": sorted(f"{n}@{v}" for n, b in facts.breakers.items() for v in b.tripped),
         "undoable": len([d for d in controller.history.values() if d.in_effect]),
@@ -126,7 +147,7 @@ def summary(controller: Controller, last_seq: int) -> dict[str, Any]:
 def describe(recovered: dict[str, Any]) -> str:
     """One line for the timeline."""
     parts = []
-    for key in ("isolated", "halted", "tripped", "disarmed"):
+    for key in ("isolated", "halted", "tripped", "disarmed", "armed"):
         if recovered.get(key):
             parts.append(f"{key} {', '.join(recovered[key])}")
     if recovered.get("routes"):
