@@ -177,7 +177,7 @@ class Service:
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t
-        await self.controller.record("system", event="engine stopped", reason=reason)
+        await self.controller.try_record("system", event="engine stopped", reason=reason)
         await self.journal.aclose()
         if self.recorder is not None:
             self.recorder.close()
@@ -211,7 +211,7 @@ class Service:
 
     async def _checkpoint(self) -> None:
         firing = self.engine.alerts.firing(include_inhibited=True)
-        await self.controller.record(
+        await self.controller.try_record(
             "system",
             event="checkpoint",
             states=dict(self.engine.states),
@@ -236,7 +236,7 @@ class Service:
         for t in transitions:
             a = t.alert
             task = asyncio.get_running_loop().create_task(
-                self.controller.record(
+                self.controller.try_record(
                     "alert",
                     what=t.what,
                     rule=a.rule,

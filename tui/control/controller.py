@@ -149,6 +149,15 @@ class Controller:
             fn(entry)
         return entry
 
+    async def try_record(self, kind: str, **fields: Any) -> dict[str, Any] | None:
+        """Journal an observation (alert, checkpoint, shutdown); a failed write is
+        logged and reported through ``journal_error``, never raised into a task."""
+        try:
+            return await self.record(kind, **fields)
+        except JOURNAL_FAILURES as exc:
+            log.error("journal unwritable, %s entry lost: %s", kind, exc)
+            return None
+
     # -- commands -----------------------------------------------------------------------
 
     async def execute(self, cmd: Command) -> Outcome:
