@@ -63,7 +63,14 @@ class Replayer:
         if not self.first_ts:
             self.first_ts = ts
         self.last_ts = ts
-        feed = self.feed(line.venue, line.settings)
+        try:
+            feed = self.feed(line.venue, line.settings)
+        except (ValueError, TypeError, KeyError, msgspec.ValidationError) as exc:
+            # Settings recorded by another version or edited by hand (e.g. a depth the
+            # adapter does not offer): name the line instead of crashing the replay.
+            raise capture.CaptureError(
+                f"line {self.lines}: {line.venue}: connect settings not usable: {exc}"
+            ) from None
         event = line.event
         if event is None:
             feed.on_frame(self._session(feed, line.conn), line.payload(), ts, ts)

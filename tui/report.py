@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.control import journal
+from tui.text import clean_obj
 
 
 def _ts(ts: str) -> datetime:
@@ -91,7 +92,8 @@ def build(
             continue
         if e["kind"] == "system" and e.get("event") == "checkpoint" and not include_checkpoints:
             continue
-        who, what, detail, important = describe(e)
+        # Notes and venue text may hold escape sequences: a report is read in terminals.
+        who, what, detail, important = describe(clean_obj(e))
         rows.append(
             {
                 "seq": e["seq"],

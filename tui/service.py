@@ -27,10 +27,13 @@ from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.config import Config, state_dir
 from tui.console import people
+from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
+from tui.console.tls import check_binding, server_context
 from tui.control import recovery
 from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
+from tui.control.journal_health import JournalHealthWatch
 from tui.control.policy import Policy
 from tui.control.sinks import build as build_sinks
 from tui.engine.alerts import Transition
@@ -60,7 +63,9 @@ class Service:
         port: int | None = None,
         fresh: bool = False,
         accept_broken_journal: bool = False,
+        allow_remote: bool = False,
     ) -> None:
+        self.allow_remote = allow_remote
         self.config = config
         self.fresh = fresh
         self.accept_broken_journal = accept_broken_journal
@@ -98,24 +103,40 @@ class Service:
     async def start(self) -> None:
         cfg = self.config
         self.engine = self._build_engine()
+        c = cfg.console
+        # Before anything opens: binding beyond loopback needs TLS and --allow-remote.
+        check_binding(c.host, bool(c.tls_cert), self.allow_remote)
+        tls = server_context(c.tls_cert, c.tls_key) if c.tls_cert else None
         prior, set_aside = await asyncio.to_thread(
             recovery.prior_entries, self.journal_path, self.accept_broken_journal
         )
-        self.journal = await AsyncJournal.open(self.journal_path)
+        self.journal = await AsyncJournal.open(
+            self.journal_path, anchor_every_s=cfg.journal.anchor_every_s
+        )
         sinks = self.sinks or list(build_sinks(cfg.sinks))
         self.controller = Controller(self.engine, JournalAdapter(self.journal), sinks)
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         if not prior and not self.fresh:
             recovered = {}  # a new journal: nothing to recover, nothing to say
+        self.health = JournalHealthWatch(self.journal, self.controller)
+        self.engine.condition_sources.append(self.health.conditions)
         self.server = ConsoleServer(
             self.controller,
             self.token,
-            cfg.console.host,
+            c.host,
             self.port,
-            cfg.console.publish_hz,
+            c.publish_hz,
             history=self._history_snapshot,
             people=people.authenticate,
+            limits=Limits(
+                max_outbound_frames=c.max_outbound_frames,
+                max_outbound_bytes=c.max_outbound_bytes,
+                commands_per_s=c.commands_per_s,
+                command_burst=c.command_burst,
+                max_queued_commands=c.max_queued_commands,
+            ),
+            ssl=tls,
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
@@ -137,6 +158,10 @@ class Service:
         sched.add_job(self._publish, "interval", seconds=1.0 / cfg.console.publish_hz, **common)
         sched.add_job(self._sample_history, "interval", seconds=1.0, **common)
         sched.add_job(self._checkpoint, "interval", seconds=60.0, **common)
+        sched.add_job(self.health.probe, "interval", seconds=1.0, **common)
+        sched.add_job(
+            self.health.send_anchor, "interval", seconds=cfg.journal.anchor_to_sinks_s, **common
+        )
         sched.start()
         log.info(
             "engine up: %d venues, consoles on %s, journal %s",
@@ -177,7 +202,7 @@ class Service:
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t
-        await self.controller.try_record("system", event="engine stopped", reason=reason)
+        await self.health.record_quietly("system", event="engine stopped", reason=reason)
         await self.journal.aclose()
         if self.recorder is not None:
             self.recorder.close()
@@ -211,7 +236,7 @@ class Service:
 
     async def _checkpoint(self) -> None:
         firing = self.engine.alerts.firing(include_inhibited=True)
-        await self.controller.try_record(
+        await self.health.record_quietly(
             "system",
             event="checkpoint",
             states=dict(self.engine.states),
@@ -236,7 +261,7 @@ class Service:
         for t in transitions:
             a = t.alert
             task = asyncio.get_running_loop().create_task(
-                self.controller.try_record(
+                self.health.record_quietly(
                     "alert",
                     what=t.what,
                     rule=a.rule,

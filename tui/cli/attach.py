@@ -22,6 +22,8 @@ from tui.cli.common import fail
 if TYPE_CHECKING:  # Textual is imported only after TEXTUAL_FPS is set (see _set_fps)
     from textual.notifications import SeverityLevel
 
+    from tui.console.tls import ClientTLS
+
 
 def add_console_args(p: argparse.ArgumentParser) -> None:
     """Options every console command shares (attach, demo, replay into a console)."""
@@ -67,6 +69,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="keyring entry holding the token (default: console.token_name from the "
         "config, 'console-token'; a person's own: person-token.NAME)",
     )
+    add_tls_args(p)
     add_console_args(p)
 
 
@@ -84,6 +87,27 @@ def _token_name(explicit: str | None) -> str:
     return "console-token"
 
 
+def add_tls_args(p: argparse.ArgumentParser) -> None:
+    """How a console checks a wss:// engine (attach, ctl)."""
+    p.add_argument(
+        "--cafile",
+        metavar="PEM",
+        help="wss://: trust this CA (or the engine's own self-signed certificate)",
+    )
+    p.add_argument(
+        "--pin",
+        metavar="SHA256",
+        help="wss://: accept only the certificate with this SHA-256 fingerprint "
+        "(printed as tls_sha256 by `venuewatch serve`)",
+    )
+
+
+def client_tls(args: argparse.Namespace) -> ClientTLS:
+    from tui.console.tls import ClientTLS
+
+    return ClientTLS(cafile=getattr(args, "cafile", None), pin=getattr(args, "pin", None))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         token = resolve_token(args.token_file, _token_name(args.token_name))
@@ -92,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")
     return run_console(
-        args.url, token, user=args.user or "", layout=args.layout, theme=args.theme, fps=args.fps
+        args.url,
+        token,
+        user=args.user or "",
+        layout=args.layout,
+        theme=args.theme,
+        fps=args.fps,
+        tls=client_tls(args),
     )
 
 
@@ -147,6 +177,7 @@ def run_console(
     title: str = "",
     quit_note: str = "",
     engine_poll: Callable[[], int | None] | None = None,
+    tls: ClientTLS | None = None,
 ) -> int:
     """Run a console attached to the engine at ``url`` until the responder quits.
 
@@ -170,8 +201,12 @@ def run_console(
     from tui.app.source import LiveSource
 
     who = user or settings.user or _login()
+    from functools import partial
+
+    from tui.console.client import ConsoleClient
+
     app = ConsoleApp(
-        LiveSource(url, token, who),
+        LiveSource(url, token, who, client_factory=partial(ConsoleClient, tls=tls)),
         settings=settings,
         layout=layout,
         theme=theme,

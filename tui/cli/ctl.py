@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from tui.cli.attach import add_tls_args
 from tui.cli.common import fail
 
 ACTIONS = (
@@ -32,6 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="keyring entry holding your token (default: the configured console.token_name)",
     )
     p.add_argument("--user", metavar="NAME", help="who you are (shared token only)")
+    add_tls_args(p)
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the engine")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s = sub.add_parser("status", help="venue states, routes, breakers, halts, firing alerts")
@@ -117,14 +119,17 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     try:
         return asyncio.run(_ctl(args, url, token, args.user or _login()))
+    except ValueError as exc:  # an unreadable --cafile, a malformed --pin
+        return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted")
 
 
 async def _ctl(args: argparse.Namespace, url: str, token: str, user: str) -> int:
+    from tui.cli.attach import client_tls
     from tui.console.client import AttachError, ConsoleClient
 
-    client = ConsoleClient(url, token, user)
+    client = ConsoleClient(url, token, user, tls=client_tls(args))
     try:
         welcome = await client.connect(timeout=args.timeout)
     except AttachError as exc:

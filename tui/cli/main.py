@@ -54,16 +54,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from tui.text import SafeFormatter
+
+    handler = logging.StreamHandler(sys.stderr)  # escapes control characters in every line
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{args.command}")
+    from tui.config import ConfigError
+    from tui.console.tls import TLSError
+    from tui.control.journal import JournalError
+    from tui.secrets import SecretError
+    from tui.text import clean
+
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:
         return 130
+    except (ConfigError, SecretError, TLSError, JournalError) as exc:
+        # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
+        print(f"venuewatch: {clean(exc)}", file=sys.stderr)
+        return 2
     return code
 
 

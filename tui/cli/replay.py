@@ -86,7 +86,7 @@ def headless(path: str, config: str | None, engine: bool = True) -> tuple[int, d
                 _tick(eng, line.ts, transitions)
                 next_tick = line.ts + period
     except CaptureError as exc:
-        error = str(exc)
+        error = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
     if eng is not None and rep.last_ts:
         _tick(eng, rep.last_ts, transitions)  # judge the last lines too
     report: dict[str, Any] = {"complete": error is None, "error": error, "capture": path}

@@ -13,16 +13,22 @@ from tui.cli.common import (
     fail,
     install_stop,
     load_config,
+    port_number,
     start_simulator,
     with_venues,
 )
-from tui.config import ConfigError
+from tui.config import Config, ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     add_source_args(p)
     p.add_argument("--host", help="console host (default from config: 127.0.0.1)")
-    p.add_argument("--port", type=int, help="console port (0 picks a free one)")
+    p.add_argument("--port", type=port_number, help="console port (0 picks a free one)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="serve consoles beyond loopback (needs console.tls_cert and tls_key: wss://)",
+    )
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
@@ -89,6 +95,7 @@ async def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         fresh=args.fresh,
         accept_broken_journal=args.accept_broken_journal,
+        allow_remote=args.allow_remote,
     )
     try:
         await service.start()
@@ -106,6 +113,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 "console": service.server.url,
                 "journal": str(service.journal_path),
                 "venues": sorted(service.feeds),
+                **_fingerprint(cfg),
             }
         ),
         flush=True,
@@ -118,13 +126,27 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fingerprint(cfg: Config) -> dict[str, str]:
+    """What a console pins with ``attach --pin`` when the engine serves wss://."""
+    if not cfg.console.tls_cert:
+        return {}
+    from tui.console.tls import cert_fingerprint
+
+    return {"tls_sha256": cert_fingerprint(cfg.console.tls_cert)}
+
+
 async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
+    from adapters.capture import CaptureError, read
     from tui.cli.common import demo_config
     from tui.config import load, state_dir
     from tui.replay_service import ReplayService
 
+    try:  # a capture whose start cannot be read would serve an empty engine, silently
+        next(iter(read(args.replay)), None)
+    except CaptureError as exc:
+        return fail(str(exc))
     cfg = load(args.config) if args.config else demo_config()
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
@@ -145,6 +167,13 @@ async def _serve_replay(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    done = asyncio.ensure_future(service.done.wait())
+    await asyncio.wait([done, asyncio.ensure_future(stop.wait())], return_when="FIRST_COMPLETED")
+    if service.error:  # what was read is still served: a post-mortem wants it
+        err = service.error
+        where = "" if err.startswith(args.replay) else f"{args.replay}: "
+        print(f"venuewatch: replay stopped: {where}{err}", file=sys.stderr, flush=True)
     await stop.wait()
+    done.cancel()
     await service.stop("signal")
-    return 0
+    return 2 if service.error else 0

@@ -23,6 +23,7 @@ from typing import Any, Final
 import msgspec
 
 from tui.secrets import Secret
+from tui.text import redact_url
 
 SIGNATURE_HEADER: Final = "X-Venuewatch-Signature"
 TIMESTAMP_HEADER: Final = "X-Venuewatch-Timestamp"
@@ -56,7 +57,8 @@ class WebhookSink:
 
     def __init__(self, settings: SinkSettings, secret: Secret | None = None) -> None:
         self.settings = settings
-        self.name = f"webhook:{settings.url}"
+        # The URL may embed a secret: only its redacted form is journalled or logged.
+        self.name = f"webhook:{redact_url(settings.url)}"
         self._secret = secret
 
     def wants(self, entry: dict[str, Any]) -> bool:
