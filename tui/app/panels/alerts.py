@@ -14,6 +14,7 @@ from textual.content import Content
 from tui.app.panel import Selection
 from tui.app.panels import marks
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
 from tui.engine.alerts import Alert
 
@@ -69,6 +70,8 @@ class AlertsPanel(TablePanel):
         now = model.ts_ns
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
+        journal = list(model.journal)
+        acks, muted = cv.acknowledgements(journal), cv.silences(journal, now)
         for a in active:
             values: dict[str, Content | str] = {
                 "age": marks.age(now, _since(a)),
@@ -77,7 +80,8 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": a.summary,
+                # Acknowledged or silenced alerts stay listed: the note says who.
+                "summary": a.summary + cv.alert_note(a.key, acks, muted),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
