@@ -131,8 +131,6 @@ KEYS: Final[tuple[Key, ...]] = (
         "acknowledge",
         "Acknowledge the newest alert on the selected venue (it stays listed)",
         "Act",
-        show=True,
-        footer="ack",
     ),
     Key("add-note", "n", "note", "Add a note to the journal", "Act", show=True, footer="note"),
     Key(
