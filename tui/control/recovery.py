@@ -79,16 +79,17 @@ def rebuild(controller: Controller, entries: Iterable[dict[str, Any]]) -> dict[s
             fx.apply(state, dict(e.get("effects") or {}))
             for cid in e.get("commands") or []:
                 trips[str(cid)] = (str(e.get("breaker")), str(e.get("venue")))
-        elif kind == "outcome" and e.get("ok") is True:
+        elif kind == "outcome":
             found = commands.pop(str(e.get("id")), None)
             if found is None:
                 continue
+            effects = dict(e.get("effects") or {})
+            # A refused breaker action still carries its trip.
+            fx.apply(state, effects)
             seq, centry = found
             cmd = _command(centry)
-            if cmd is None:
+            if cmd is None or e.get("ok") is not True:
                 continue
-            effects = dict(e.get("effects") or {})
-            fx.apply(state, effects)
             undid = e.get("undid")
             target = controller.history.get(int(undid)) if isinstance(undid, int) else None
             controller._bookkeep(
