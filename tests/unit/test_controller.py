@@ -239,3 +239,14 @@ async def test_a_refused_breaker_action_still_trips_once() -> None:
     new = Controller(rig.engine(with_breakers()), rig.MemoryJournal())
     recovery.rebuild(new, j.entries)
     assert "binance" in new.facts.breakers["slow"].tripped
+
+
+async def test_a_venue_no_longer_configured_is_not_rebuilt_into_force() -> None:
+    ctl, j, _ = rig.controller()
+    await run(ctl, "isolate", venue="kraken")
+    await run(ctl, "halt", instrument="BTC-USD", venue="kraken")
+    eng = rig.engine()
+    del eng.venues["kraken"]
+    new = Controller(eng, rig.MemoryJournal())
+    got = recovery.rebuild(new, j.entries)
+    assert got["isolated"] == [] and got["halted"] == []

@@ -95,6 +95,15 @@ def rebuild(controller: Controller, entries: Iterable[dict[str, Any]]) -> dict[s
             controller._bookkeep(
                 seq, cmd, _inverse(centry, cmd), effects, target, trips.get(cmd.id), int(e["seq"])
             )
+    # The configuration may have changed since: what names no venue or instrument
+    # configured now cannot be in force (the journal still holds it).
+    engine = controller.engine
+    state["isolated"] = {v: w for v, w in state["isolated"].items() if v in engine.venues}
+    state["halted"] = {
+        k: w
+        for k, w in state["halted"].items()
+        if k.split("|", 1)[0] in (*engine.venues, "*") and k.split("|", 1)[1] in engine.by_canonical
+    }
     fx.install(controller.facts, state)
     for venue in controller.facts.isolated:
         controller.engine.states[venue] = ISOLATED
