@@ -67,7 +67,8 @@ class AlertsPanel(TablePanel):
     ) -> tuple[Content | None, list[Line]]:
         narrow = width < 76
         layout = fit(NARROW if narrow else COLUMNS, width)
-        now = model.ts_ns
+        now = model.now_ns()
+        stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
         journal = list(model.journal)
@@ -81,7 +82,11 @@ class AlertsPanel(TablePanel):
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
                 # Acknowledged or silenced alerts stay listed: the note says who.
-                "summary": a.summary + cv.alert_note(a.key, acks, muted),
+                "summary": Content.assemble(
+                    *([(f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE)] if a.flaps else []),
+                    a.summary,
+                    cv.alert_note(a.key, acks, muted),
+                ),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
@@ -89,7 +94,11 @@ class AlertsPanel(TablePanel):
                 classes.add("-selected")
             out.append(Line(f"a|{a.key}", line(layout, values), classes))
         if not active:
-            out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
+            if stale:
+                text = f"? none active {marks.duration(stale.age_s)} ago; nothing known since"
+                out.append(Line("none", Content.styled(text, marks.STALE_STYLE)))
+            else:
+                out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
         limit = self.resolved_limit()
         resolved = sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key))[:limit]
         if resolved:
@@ -104,7 +113,8 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument,
                 "rule": a.rule,
-                "summary": a.summary,
+                # The words at the worst moment, beside the worst severity: one story.
+                "summary": a.peak_summary or a.summary,
             }
             key = f"r|{a.key}|{a.resolved_ns}"
             out.append(Line(key, line(layout, values), {"-dim"}))
