@@ -18,10 +18,13 @@ from typing import Any
 
 import msgspec
 
+from adapters.controls.base import ControlSettings
 from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
 from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
+from tui.integrations.settings import ApiSettings, MetricsSettings
+from tui.integrations.settings import check as check_integrations
 
 
 class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -63,9 +66,14 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     console: ConsoleSettings = msgspec.field(default_factory=ConsoleSettings)
     journal: JournalSettings = msgspec.field(default_factory=JournalSettings)
     sinks: list[SinkSettings] = []
-    """Where commands are dispatched after the journal (webhooks)."""
+    """Where commands and alerts are sent after the journal (webhook, alertmanager,
+    pagerduty, slack)."""
+    metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
+    api: ApiSettings = msgspec.field(default_factory=ApiSettings)
     record: str = ""
     """If set, record every raw frame to this capture file while serving."""
+    controls: dict[str, ControlSettings] = {}
+    """Venue kill switches (``[controls.<venue>]``): halting at the venue itself."""
 
     def enabled_venues(self) -> dict[str, VenueSettings]:
         return {
@@ -151,10 +159,9 @@ def check(cfg: Config) -> list[str]:
             problems.append(f"venues.{name}.symbols: at least one symbol is needed")
     problems.extend(cfg.engine.check(set(cfg.venues)))
     for i, s in enumerate(cfg.sinks):
-        if s.kind != "webhook":
-            problems.append(f"sinks[{i}].kind: expected 'webhook', got {s.kind!r}")
-        if not s.url.startswith(("http://", "https://")):
-            problems.append(f"sinks[{i}].url: expected an http(s) URL")
+        problems.extend(s.check(f"sinks[{i}]"))
+    problems.extend(check_integrations(cfg.metrics, cfg.api))
+    problems.extend(_check_controls(cfg))
     if not 0.5 <= cfg.console.publish_hz <= 60:
         problems.append("console.publish_hz: expected between 0.5 and 60")
     problems.extend(_console_problems(cfg.console))
@@ -162,4 +169,23 @@ def check(cfg: Config) -> list[str]:
         problems.append("journal.anchor_every_s: expected 0-3600")
     if not 1 <= cfg.journal.anchor_to_sinks_s <= 86400:
         problems.append("journal.anchor_to_sinks_s: expected 1-86400")
+    return problems
+
+
+def _check_controls(cfg: Config) -> list[str]:
+    from adapters.controls import registry as controls
+
+    known = set(controls.available())
+    problems = []
+    for name, c in cfg.controls.items():
+        adapter = c.adapter or name
+        if adapter not in known:
+            problems.append(
+                f"controls.{name}: unknown control adapter {adapter!r} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        if c.url and not c.url.startswith(("http://", "https://")):
+            problems.append(f"controls.{name}.url: expected an http(s) URL")
+        if c.keep_alive and c.heartbeat_s >= c.deadman_s:
+            problems.append(f"controls.{name}.heartbeat_s: must be shorter than deadman_s")
     return problems
