@@ -120,5 +120,5 @@ def test_webhook_urls_are_redacted_wherever_a_sink_is_named() -> None:
     sink = WebhookSink(
         SinkSettings(kind="webhook", url="https://ops:hunter2@127.0.0.1:9/hooks/T0/B0?token=SECRET")
     )
-    assert sink.name == "webhook:https://***@127.0.0.1:9/hooks/T0/B0?***"
+    assert sink.name == "webhook:https://127.0.0.1:9/…"  # Slack-style paths hold tokens too
     assert "hunter2" not in sink.name and "SECRET" not in sink.name
