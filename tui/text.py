@@ -64,4 +64,3 @@ class SafeFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return "\n".join(clean(line) for line in super().format(record).split("\n"))
-

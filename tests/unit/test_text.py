@@ -44,4 +44,3 @@ def test_nested_values_are_cleaned() -> None:
 def test_log_lines_are_escaped() -> None:
     record = logging.LogRecord("x", logging.WARNING, "f", 1, "note %s", ("\x1b]0;t\x07",), None)
     assert SafeFormatter("%(message)s").format(record) == "note \\x1b]0;t\\x07"
-
