@@ -25,9 +25,8 @@ from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Outbox, Request, SinkError
+from tui.control.delivery import Outbox, Request, SinkError, redact_url
 from tui.secrets import Secret
-from tui.text import redact_url
 
 __all__ = ["KINDS", "SinkError", "SinkSettings", "WebhookSink", "build", "sign"]
 
