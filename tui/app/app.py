@@ -28,11 +28,12 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
 from tui.app import keys, themes
+from tui.app.detail import DetailScreen
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
 from tui.app.palette import ConsoleCommands
 from tui.app.panel import Panel, Selection
-from tui.app.panels import marks
+from tui.app.panels import legend, marks
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.settings import Settings
 from tui.app.source import LiveSource, NotSent, Source
@@ -51,6 +52,7 @@ class ConsoleApp(LayoutActions, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keys.bindings(),
         Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
+        Binding("enter", "details", "details", show=True),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -106,7 +108,7 @@ class ConsoleApp(LayoutActions, App[int]):
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
         self._urgent_until = 0.0
-        self._stale_seen: tuple[str, int] | None = None
+        self._stale_seen: tuple[int, str, int] | None = None
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -151,6 +153,9 @@ class ConsoleApp(LayoutActions, App[int]):
         if self._sync_selection(model):
             self._stale.update(self._panels)
         self._mark_staleness(model)
+        focused = self.focused_pane()
+        for panel in self._panels:
+            panel.mark_focus(focused is not None and panel.parent is focused)
         for panel in self._panels:
             if panel in self._stale or panel.AREAS & dirty:
                 if panel.display and panel.is_on_screen:
@@ -167,13 +172,14 @@ class ConsoleApp(LayoutActions, App[int]):
         """Stale data is redrawn as stale once a second (ages count up), and every
         pane says how old its figures are, even when no frame marks it dirty."""
         st = model.staleness()
-        seen = (st.reason, int(st.age_s)) if st else None
+        # Keyed by the panel list too: a new layout's panels need the note as well.
+        seen = (id(self._panels), st.reason, int(st.age_s)) if st else (id(self._panels), "", 0)
         if seen == self._stale_seen:
             return
         self._stale_seen = seen
-        subtitle = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
+        note = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
         for panel in self._panels:
-            panel.border_subtitle = subtitle
+            panel.set_note("stale", note)
             panel.set_class(st is not None, "-stale")
         self._stale.update(self._panels)
 
@@ -237,8 +243,17 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def _sync_selection(self, model: ConsoleModel) -> bool:
         sel = self.selection
-        before = (sel.venue, sel.instrument, sel.route, list(sel.venues), list(sel.instruments))
+        before = (
+            sel.venue,
+            sel.instrument,
+            sel.route,
+            list(sel.venues),
+            list(sel.instruments),
+            list(sel.digits),
+        )
         sel.venues = self._order("venues", model, sorted(model.venues))
+        preferred = [v for v in self.settings.venue_order if v in model.venues]
+        sel.digits = preferred + [v for v in model.venues if v not in set(preferred)]
         sel.instruments = self._order("matrix", model, model.canonical_names())
         if sel.venue not in sel.venues:
             sel.venue = sel.venues[0] if sel.venues else None
@@ -246,7 +261,14 @@ class ConsoleApp(LayoutActions, App[int]):
             sel.instrument = sel.instruments[0] if sel.instruments else None
         if sel.route not in model.routes or not self._route_pinned:
             sel.route = self._route_for(model, sel.instrument)
-        return before != (sel.venue, sel.instrument, sel.route, sel.venues, sel.instruments)
+        return before != (
+            sel.venue,
+            sel.instrument,
+            sel.route,
+            sel.venues,
+            sel.instruments,
+            sel.digits,
+        )
 
     @staticmethod
     def _route_for(model: ConsoleModel, instrument: str | None) -> str | None:
@@ -285,7 +307,9 @@ class ConsoleApp(LayoutActions, App[int]):
         )
 
     def action_select_venue_at(self, n: int) -> None:
-        venues = self.selection.venues
+        # A fixed order, shown beside each row: rows re-sort by health, digits never do
+        # (a digit that meant another venue a second ago would isolate the wrong one).
+        venues = self.selection.digits
         if n > len(venues):
             self.notify(f"no venue #{n}: {len(venues)} venues", severity="warning", timeout=3)
             return
@@ -517,6 +541,17 @@ class ConsoleApp(LayoutActions, App[int]):
             yes="Quit",
         )
 
+    def action_details(self) -> None:
+        """The focused pane's rows in full (text cut on screen is never lost)."""
+        pane = self.focused_pane()
+        panel = pane.panel if pane is not None else None
+        fn = getattr(panel, "details", None)
+        if not isinstance(panel, Panel) or fn is None:
+            self.notify("this pane has no details view", severity="warning", timeout=3)
+            return
+        rows = fn(self.source.model, self.selection)
+        self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
+
     def action_help(self) -> None:
         effective = keys.effective(self.settings.keys)
         display = {
@@ -525,7 +560,8 @@ class ConsoleApp(LayoutActions, App[int]):
         }
         notes = (
             f"Selected: {self.selection.venue or '-'} · {self.selection.instrument or '-'} · "
-            f"route {self.selection.route or '-'}. tab moves between panes."
+            f"route {self.selection.route or '-'}. tab moves between panes; enter shows "
+            "the focused pane's rows in full.\n\n" + legend.text()
         )
         self.push_screen(HelpScreen(effective, display, notes))
 

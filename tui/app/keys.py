@@ -156,10 +156,10 @@ KEYS: Final[tuple[Key, ...]] = (
         "help",
         "question_mark",
         "help",
-        "Help: the keys in effect",
+        "Help: the keys in effect, and what every symbol means",
         "Console",
         show=True,
-        footer="help",
+        footer="keys·symbols",
     ),
     Key(
         "quit",
