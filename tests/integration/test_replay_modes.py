@@ -143,7 +143,9 @@ def test_step_to_next_alert_pauses_there_on_capture_time(
         await asyncio.wait_for(svc.paused_event.wait(), 10)
         paused, at = svc.paused, svc.clock.ns
         lines = svc.replayer.lines
+        assert svc.server.engine_name == "replay ×1"  # what consoles show in the header
         svc.set_speed(0)
+        assert svc.server.engine_name == "replay ×max"
         svc.resume()
         await asyncio.wait_for(svc.done.wait(), 30)
         await svc.stop("test")
