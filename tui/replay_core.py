@@ -97,6 +97,8 @@ class ReplayCore:
         self.trips: list[dict[str, Any]] = []
         self.states: dict[str, str] = {}
         self.on_alert: list[Callable[[Transition], None]] = []
+        self.on_tick: list[Callable[[int], None]] = []
+        """Called after each evaluation with its capture time (evidence sampling)."""
         controller.journal_listeners.append(self._on_entry)
 
     def _on_entry(self, entry: dict[str, Any]) -> None:
@@ -153,6 +155,8 @@ class ReplayCore:
                     "system", event="venue state", venue=venue, state=state, was=was
                 )
         await self.controller.policy.on_tick()
+        for hook in self.on_tick:
+            hook(t)
         if self.every_second is not None and t >= self.next_second:
             await self.every_second()
             self.next_second = t + NS

@@ -155,3 +155,37 @@ def test_step_to_next_alert_pauses_there_on_capture_time(
     # Flat out to the silent venue's alert (5 s after its last frame), and no further.
     assert paused and T0 + 9 * S <= at <= T0 + 10 * S
     assert lines == 11  # config, connect, snapshot, 8 updates: the last frame is still ahead
+
+
+def test_report_says_why_an_alert_fired_from_the_capture(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    from tui import report
+    from tui.report import markdown
+
+    jpath = tmp_path / "j.jsonl"
+    asyncio.run(headless_run(str(capture_file), None, jpath))
+    rep = report.build(jpath, captures=[str(capture_file)], why_from=str(capture_file))
+    assert rep["evidence"]["config"] == "the capture's"
+    (venue_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|"]
+    assert venue_alert["fired"] == "2025-11-28T07:01:57.250000Z"
+    why = venue_alert["why"]
+    at = {r["offset_s"]: r for r in why["series"]}
+    # Silent since the last frame at 07:01:52.1: 5.15 s when it fired, 0.15 s ten seconds before.
+    assert at[0.0]["venue_silent_s"] == pytest.approx(5.15)
+    assert at[-5.0]["venue_silent_s"] == pytest.approx(0.15)
+    assert [f["t"] for f in why["frames"]] == [
+        "2025-11-28T07:01:51.100000Z",
+        "2025-11-28T07:01:51.600000Z",
+        "2025-11-28T07:01:52.100000Z",
+    ]
+    assert '"instId": "BTC-USDT"' in why["frames"][-1]["raw"]
+    (inst_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|BTC-USD"]
+    c = inst_alert["why"]["consensus"]
+    assert c["instrument"] == "BTC-USD" and c["mids"]["okx"] == pytest.approx((3366.1 + 3366.8) / 2)
+    md = markdown.render(rep)
+    assert "## Why did this fire?" in md and "### stale\\|okx\\| at 2025-11-28 07:01:57.250" in md
+    from tui.report import html
+
+    page = html.render(rep)
+    assert "Why did this fire?" in page and page.count("<svg") >= 3 and "<script" not in page

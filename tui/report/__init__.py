@@ -20,7 +20,7 @@ from tui.report.inputs import not_a_journal, sha256
 from tui.report.timeline import describe, rows
 from tui.report.times import iso, journal_ns, parse_flag
 
-__all__ = ["NotAJournal", "build", "describe"]
+__all__ = ["EvidenceError", "NotAJournal", "build", "describe"]
 
 
 class NotAJournal(ValueError):
@@ -33,8 +33,13 @@ def build(
     until: str | None = None,
     include_checkpoints: bool = False,
     captures: list[str] | None = None,
+    why_from: str | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
-    """The report as plain data. Raises NotAJournal, TimeFlagError or OSError."""
+    """The report as plain data. Raises NotAJournal, TimeFlagError, EvidenceError or OSError.
+
+    ``why_from``: a capture to replay for each alert's readings ("why did this fire?").
+    """
     why = not_a_journal(path)
     if why:
         raise NotAJournal(why)
@@ -84,6 +89,8 @@ def build(
     }
     rep["impact"] = _impact(inc, start, end)
     rep["alerts"] = [a.as_dict(inc.end_ns) for a in alerts]
+    if why_from:
+        _why(rep, why_from, config)
     rep["actions"] = [_action(a) for a in actions]
     rep["breaker_trips"] = [_trip(t) for t in inc.trips if start <= t.ts_ns <= end]
     rep["notes"] = [n for n in inc.notes if start <= journal_ns(n["ts"]) <= end]
@@ -92,6 +99,26 @@ def build(
     rep["summary"] = _summary(rep, timeline)
     rep["timeline"] = timeline
     return rep
+
+
+class EvidenceError(ValueError):
+    """The capture (or config) for "why did this fire?" cannot be read; names the flag."""
+
+
+def _why(rep: dict[str, Any], capture_path: str, config: str | None) -> None:
+    from adapters.capture import CaptureError
+    from tui.config import ConfigError
+    from tui.report import evidence
+
+    try:
+        ev = evidence.gather(capture_path, rep["alerts"], config)
+    except CaptureError as exc:
+        raise EvidenceError(f"--capture: {exc}") from None
+    except ConfigError as exc:
+        raise EvidenceError(f"--config: {exc}") from None
+    rep["evidence"] = {k: v for k, v in ev.items() if k != "alerts"}
+    for a in rep["alerts"]:
+        a["why"] = ev["alerts"].get(f"{a['key']}@{a['fired']}")
 
 
 def _final(inc: inc_mod.Incident) -> dict[str, Any]:
