@@ -189,3 +189,49 @@ def test_report_says_why_an_alert_fired_from_the_capture(
 
     page = html.render(rep)
     assert "Why did this fire?" in page and page.count("<svg") >= 3 and "<script" not in page
+
+
+def test_a_console_steers_the_replay(capture_file: Path, tmp_path: Path) -> None:
+    from tui.console.client import ConsoleClient
+
+    async def go() -> list[tuple[bool, str]]:
+        cfg, _ = replay_config(capture_file, None)
+        svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
+        svc.pause()
+        await svc.start()
+        client = ConsoleClient(svc.server.url, "tok", user="alice")
+        welcome = await client.connect()
+        assert welcome.engine == "replay ×1"
+        reader = asyncio.create_task(client.run())
+        results = []
+        out = await client.command("replay-step")
+        results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        for action, args in (
+            ("replay-seek", {"to": "2025-11-28T07:01:50Z"}),  # behind us: refused
+            ("replay-seek", {"to": "2025-11-28T07:02:05Z"}),
+        ):
+            out = await client.command(action, **args)
+            results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        results.append((True, str(svc.clock.ns)))
+        out = await client.command("replay-speed", speed="fast")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-speed", speed="max")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-resume")
+        await asyncio.wait_for(svc.done.wait(), 30)
+        await client.close()
+        reader.cancel()
+        await svc.stop("test")
+        # Controls are not incident actions: the replay's journal has none of them.
+        assert not [e for e in journal.read(tmp_path / "j").entries if "replay-" in str(e.fields)]
+        return results
+
+    r = asyncio.run(go())
+    assert r[0] == (True, "running to the next alert")
+    assert not r[1][0] and "cannot seek back to 07:01:50.000" in r[1][1]
+    assert r[2] == (True, "seeking to 07:02:05.000")
+    assert int(r[3][1]) == T0 + 17 * S  # paused exactly at the seek target
+    assert not r[4][0] and "expected 1, 10, 100 or max" in r[4][1]
+    assert r[5] == (True, "speed ×max")
