@@ -78,7 +78,14 @@ class Replayer:
                 "connect line with the venue's symbols and settings; convert other "
                 "recorders' files with `venuewatch import`)"
             )
-        feed = self.feed(line.venue, line.settings)
+        try:
+            feed = self.feed(line.venue, line.settings)
+        except (ValueError, TypeError, KeyError, msgspec.ValidationError) as exc:
+            # Settings recorded by another version or edited by hand (e.g. a depth the
+            # adapter does not offer): name the line instead of crashing the replay.
+            raise capture.CaptureError(
+                f"line {self.lines}: {line.venue}: connect settings not usable: {exc}"
+            ) from None
         if event is None:
             feed.on_frame(self._session(feed, line.conn), line.payload(), ts, ts)
         elif event == "connect":

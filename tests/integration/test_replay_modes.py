@@ -73,15 +73,29 @@ def write_capture(path: Path) -> Path:
     return path
 
 
-def comparable(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """The entries a replay's judgement produced (ids are random per run, so left out)."""
+def _without_ids(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {ids.get(k, k): _without_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(v, ids) for v in value]
+    if isinstance(value, str):
+        for cid, name in ids.items():
+            value = value.replace(cid, name)
+    return value
+
+
+def comparable(path: Path) -> list[tuple[str, str, Any]]:
+    """The entries a replay's judgement produced; command ids (random per run) numbered."""
+    entries = journal.read(path).entries
+    ids = {
+        str(e.fields["id"]): f"<command {n}>"
+        for n, e in enumerate(x for x in entries if x.kind == "command")
+    }
     out = []
-    for e in journal.read(path).entries:
-        f = dict(e.fields)
-        if e.kind == "system" and f.get("event") != "venue state":
+    for e in entries:
+        if e.kind == "system" and e.fields.get("event") != "venue state":
             continue
-        f.pop("id", None)
-        out.append((e.ts, e.kind, f))
+        out.append((e.ts, e.kind, _without_ids(dict(e.fields), ids)))
     return out
 
 

@@ -25,6 +25,9 @@ COMMANDS = {
     "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "keys": "Venue API credentials in the keyring (set, list, test).",
+    "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
+    "capture": "Capture tools (export a time range from NATS JetStream).",
 }
 
 
@@ -57,16 +60,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from tui.text import SafeFormatter
+
+    handler = logging.StreamHandler(sys.stderr)  # escapes control characters in every line
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{MODULES.get(args.command, args.command)}")
+    from tui.config import ConfigError
+    from tui.console.tls import TLSError
+    from tui.control.journal import JournalError
+    from tui.secrets import SecretError
+    from tui.text import clean
+
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:
         return 130
+    except (ConfigError, SecretError, TLSError, JournalError) as exc:
+        # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
+        print(f"venuewatch: {clean(exc)}", file=sys.stderr)
+        return 2
     return code
 
 

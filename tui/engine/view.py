@@ -35,6 +35,10 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     """Worst severity firing on the venue ("" if none)."""
     note: str = ""
     """Why it is isolated, or how long its probation still runs."""
+    halt: str = ""
+    """The venue-side halt: REQUESTED, ACKED, CONFIRMED (0 open) or FAILED."""
+    deadman: str = ""
+    """The venue's dead-man timer kept by the engine: armed, last heartbeat, fires at."""
 
 
 class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +68,10 @@ class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
     references: list[str]
     blame: bool
     split_bps: float | None
+    excluded: dict[str, str] = {}
+    """Venue -> why it is not a reference for this instrument."""
+    note: str = ""
+    """Why there is no reference (fewer than two trusted venues)."""
 
 
 class RouteRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,6 +146,8 @@ def build(engine: Engine) -> EngineState:
                 alerts=len(mine),
                 worst=_worst(mine),
                 note=note,
+                halt=facts.venue_halt.get(name, ""),
+                deadman=facts.deadman.get(name, ""),
             )
         )
     instruments = []
@@ -173,6 +183,8 @@ def build(engine: Engine) -> EngineState:
             references=list(c.references),
             blame=c.blame,
             split_bps=_r(c.spread_bps, 1),
+            excluded=dict(c.excluded),
+            note=c.note,
         )
         for c in engine.consensus.values()
     ]

@@ -19,6 +19,7 @@ from tui.report import incident as inc_mod
 from tui.report.inputs import not_a_journal, sha256
 from tui.report.timeline import describe, rows
 from tui.report.times import iso, journal_ns, parse_flag
+from tui.text import clean_obj
 
 __all__ = ["EvidenceError", "NotAJournal", "build", "describe"]
 
@@ -47,7 +48,8 @@ def build(
     hi = parse_flag("--until", until, end_of_unit=True) if until else None
     read = journal.read(path)
     check = read.verify
-    entries = [e.as_dict() for e in read.entries]
+    # Notes and venue text may hold escape sequences: a report is read in terminals.
+    entries = [clean_obj(e.as_dict()) for e in read.entries]
     inc = inc_mod.rebuild(entries)
     start = max(inc.start_ns, lo) if lo is not None else inc.start_ns
     end = min(inc.end_ns, hi) if hi is not None else inc.end_ns
