@@ -175,7 +175,7 @@ def test_report_says_why_an_alert_fired_from_the_capture(
     capture_file: Path, tmp_path: Path
 ) -> None:
     from tui import report
-    from tui.report import markdown
+    from tui.report import md as markdown
 
     jpath = tmp_path / "j.jsonl"
     asyncio.run(headless_run(str(capture_file), None, jpath))

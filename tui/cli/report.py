@@ -33,7 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui import report
-    from tui.report import html, markdown
+    from tui.report import html, md
     from tui.report.times import TimeFlagError
 
     if not Path(args.journal).is_file():
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"venuewatch: {args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if args.format == "md":
-        text = markdown.render(rep)
+        text = md.render(rep)
     elif args.format == "html":
         text = html.render(rep)
     else:

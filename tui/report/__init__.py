@@ -5,7 +5,7 @@ hash, so the copy reviewed can be matched to the original), because a timeline
 from a tampered journal is not evidence. Then: a summary; the state at the end
 (isolated venues, latched breakers, halts, routes, alerts still firing); the
 impact per venue and instrument; each alert's times; the actions with who and
-why; notes; the full timeline. Renderers: :mod:`tui.report.markdown`,
+why; notes; the full timeline. Renderers: :mod:`tui.report.md` (also :func:`markdown`),
 :mod:`tui.report.html`; JSON is :func:`build`'s dict as it is.
 """
 
@@ -21,7 +21,7 @@ from tui.report.timeline import describe, rows
 from tui.report.times import iso, journal_ns, parse_flag
 from tui.text import clean_obj
 
-__all__ = ["EvidenceError", "NotAJournal", "build", "describe"]
+__all__ = ["EvidenceError", "NotAJournal", "build", "describe", "markdown"]
 
 
 class NotAJournal(ValueError):
@@ -101,6 +101,13 @@ def build(
     rep["summary"] = _summary(rep, timeline)
     rep["timeline"] = timeline
     return rep
+
+
+def markdown(rep: dict[str, Any]) -> str:
+    """The report as Markdown (:mod:`tui.report.md`)."""
+    from tui.report import md
+
+    return md.render(rep)
 
 
 class EvidenceError(ValueError):

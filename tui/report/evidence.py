@@ -10,7 +10,6 @@ moment, and the venue's last frames before it fired, exactly as received.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from adapters.replay import Replayer
 from tui.capture_config import replay_config
 from tui.control.controller import Controller
 from tui.engine.engine import Engine
-from tui.replay_core import CaptureClock, ReplayCore, first_ts, iso
+from tui.replay_core import CaptureClock, ReplayCore, first_ts, iso, run_sync
 from tui.report.times import journal_ns
 
 NS = 1_000_000_000
@@ -144,7 +143,7 @@ def gather(
     targets = [_Target(a) for a in alerts if a.get("fired")]
     if not targets:
         return {"config": None, "alerts": {}}
-    source = asyncio.run(_gather(str(capture_path), config, targets))
+    source = run_sync(_gather(str(capture_path), config, targets))
     return {
         "capture": str(capture_path),
         "config": source,

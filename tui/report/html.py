@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from tui.report.markdown import _CONTROL
+from tui.report.md import _CONTROL
 from tui.report.times import duration, journal_ns
 
 COLOURS = {
