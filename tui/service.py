@@ -42,6 +42,7 @@ from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
+from tui.replay_core import alert_fields
 
 log = logging.getLogger("venuewatch.service")
 
@@ -315,20 +316,8 @@ class Service:
     def _on_transitions(self, transitions: list[Transition]) -> None:
         self._journal_states()
         for t in transitions:
-            a = t.alert
             task = asyncio.get_running_loop().create_task(
-                self.health.record_quietly(
-                    "alert",
-                    what=t.what,
-                    rule=a.rule,
-                    venue=a.venue,
-                    instrument=a.instrument,
-                    severity=a.severity,
-                    summary=a.summary,
-                    inhibited=a.inhibited,
-                    started=a.started_ns,
-                    key=a.key,
-                )
+                self.health.record_quietly("alert", **alert_fields(t))
             )
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
