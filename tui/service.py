@@ -14,9 +14,10 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -55,6 +56,18 @@ class JournalAdapter:
         return entry.as_dict()
 
 
+class EventSource(Protocol):
+    """Feeds filled from elsewhere instead of local supervisors (e.g. collectors over NATS)."""
+
+    feeds: dict[str, Feed]
+
+    def bind(self, emit: Callable[[Event], None]) -> None: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Service:
     def __init__(
         self,
@@ -66,6 +79,7 @@ class Service:
         fresh: bool = False,
         accept_broken_journal: bool = False,
         allow_remote: bool = False,
+        source: EventSource | None = None,
     ) -> None:
         self.allow_remote = allow_remote
         self.config = config
@@ -80,6 +94,7 @@ class Service:
         self.feeds: dict[str, Feed] = {}
         self.supervisors: dict[str, Supervisor] = {}
         self.recorder: Writer | None = None
+        self.source = source
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
@@ -101,6 +116,10 @@ class Service:
     def _build_engine(self) -> Engine:
         """Feeds and supervisors for the configured venues, and the engine over them."""
         cfg = self.config
+        if self.source is not None:
+            self.feeds = self.source.feeds
+            self.source.bind(self._on_event)
+            return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
         if cfg.record:
             self.recorder = Writer(cfg.record)
             self.recorder.config(time.time_ns(), capture_settings(cfg))
@@ -112,6 +131,8 @@ class Service:
         return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
 
     def _start_sources(self) -> None:
+        if self.source is not None:
+            self.source.start()
         for sup in self.supervisors.values():
             sup.start()
 
@@ -220,6 +241,8 @@ class Service:
             self.scheduler.shutdown(wait=False)
         for sup in self.supervisors.values():
             await sup.stop()
+        if self.source is not None:
+            await self.source.stop()
         await self.server.stop()
         await self.integrations.stop()
         await self.controller.drain()

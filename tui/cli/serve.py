@@ -65,6 +65,16 @@ def configure(p: argparse.ArgumentParser) -> None:
         default=1.0,
         help="replay pace: 1 = as recorded, 10 = ten times faster",
     )
+    p.add_argument(
+        "--source",
+        metavar="NATS_URL",
+        help="consume collectors over NATS JetStream (nats://HOST:PORT) instead of venues",
+    )
+    p.add_argument(
+        "--durable",
+        default="venuewatch-engine",
+        help="with --source: this engine's durable consumer name (one per engine)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +96,10 @@ async def _serve(args: argparse.Namespace) -> int:
 
     if args.replay:
         return await _serve_replay(args)
+    if args.source:
+        from tui.cli.serve_bus import serve_bus
+
+        return await serve_bus(args)
     cfg = load_config(args)
     sim = None
     if args.simulate:
