@@ -29,16 +29,20 @@ COLUMNS = [
     Col("resync", "resync", 6, priority=8),
     Col("parse", "pe60s", 5, priority=8),
     Col("p50", "p50ms", 6, priority=9),
+]
+# Shown only where venue kill switches are configured (a venue reports either).
+CONTROL_COLUMNS = [
     Col("halt", "venue halt", 18, priority=2, right=False),
     Col("deadman", "dead-man", 34, priority=5, right=False),
 ]
 
 
-def columns(width: int) -> list[Col]:
+def columns(width: int, controls: bool = False) -> list[Col]:
     # The note says *why* (isolation reason, probation left): it outranks the
     # finer metrics and takes whatever width is left, more of it when wide.
     room = 40 if width >= 120 else 22 if width >= 76 else 12
-    return [*COLUMNS, Col("note", "note", room, priority=1, right=False, flex=True)]
+    extra = CONTROL_COLUMNS if controls else []
+    return [*COLUMNS, *extra, Col("note", "note", room, priority=1, right=False, flex=True)]
 
 
 def _silent(v: VenueRow, extra_s: float = 0.0) -> Content:
@@ -115,7 +119,8 @@ class VenuesPanel(TablePanel):
     def lines(
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
-        layout = fit(columns(width), width)
+        controls = any(v.halt or v.deadman for v in model.venues.values())
+        layout = fit(columns(width, controls), width)
         st = model.staleness()
         age = st.age_s if st else 0.0
         out = []
