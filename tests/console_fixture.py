@@ -219,7 +219,12 @@ def consensus() -> list[ConsensusRow]:
             split_bps=None,
         ),
         ConsensusRow(
-            instrument=OPTION, price=None, references=["deribit"], blame=False, split_bps=None
+            instrument=OPTION,
+            price=None,
+            references=["deribit"],
+            blame=False,
+            split_bps=None,
+            note="no reference: only deribit is trusted",
         ),
     ]
 

@@ -215,7 +215,7 @@ async def test_matrix_cells_show_deviation_states_and_consensus(model: ConsoleMo
         assert "+38.0" in perp and "!!" in perp  # deviating venue, critical
         assert "resync" in perp  # okx's perp book is resyncing
         assert "HALT" in rows["ETH-USD"]
-        assert "no consensus" in rows[fx.OPTION]
+        assert "no ref: on…s trusted" in rows[fx.OPTION]  # elided in the middle
         assert "split 12.7" in rows["SOL-USD"]
         assert "64,921.68 n4" in rows["BTC-USD"]
         assert "×4.8" in rows["BTC-USD"]  # coinbase's spread ratio

@@ -34,11 +34,28 @@ class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """State frames per second sent to each console (coalesced; never one per venue message)."""
     token_name: str = "console-token"
     """Name of the console auth token in the keyring (or the 0600 fallback file)."""
+    tls_cert: str = ""
+    """PEM certificate (chain) for ``wss://``; required to bind beyond loopback."""
+    tls_key: str = ""
+    """PEM private key for ``tls_cert``."""
+    max_outbound_frames: int = 5000
+    """Frames queued to one console before it is closed with 4008 (too slow)."""
+    max_outbound_bytes: int = 8 << 20
+    """Bytes queued to one console before it is closed with 4008 (too slow)."""
+    commands_per_s: float = 20.0
+    """Commands one console may run per second (a token bucket; the excess waits)."""
+    command_burst: int = 40
+    max_queued_commands: int = 64
+    """Commands one console may have waiting; more are refused at once."""
 
 
 class JournalSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     path: str = ""
     """Audit journal file; empty means <state dir>/venuewatch/journal.jsonl."""
+    anchor_every_s: float = 1.0
+    """The anchor sidecar (head seq and hash, fsynced) lags the journal by at most this."""
+    anchor_to_sinks_s: float = 300.0
+    """How often the anchor is sent to the sinks (an off-machine copy)."""
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -107,6 +124,22 @@ def load(path: str | Path) -> Config:
     return parse(text, str(p))
 
 
+def _console_problems(c: ConsoleSettings) -> list[str]:
+    problems = []
+    if not 0 <= c.port <= 65535:
+        problems.append(f"console.port: expected 0-65535, got {c.port}")
+    if bool(c.tls_cert) != bool(c.tls_key):
+        problems.append("console.tls_cert and console.tls_key: give both or neither")
+    for name in ("max_outbound_frames", "max_outbound_bytes", "command_burst"):
+        if getattr(c, name) < 1:
+            problems.append(f"console.{name}: expected at least 1")
+    if not 1 <= c.max_queued_commands <= 10000:
+        problems.append("console.max_queued_commands: expected 1-10000")
+    if not 0 < c.commands_per_s <= 1000:
+        problems.append("console.commands_per_s: expected above 0 and at most 1000")
+    return problems
+
+
 def check(cfg: Config) -> list[str]:
     """Cross-field rules the types cannot express."""
     from adapters import registry
@@ -127,4 +160,9 @@ def check(cfg: Config) -> list[str]:
     problems.extend(check_integrations(cfg.metrics, cfg.api))
     if not 0.5 <= cfg.console.publish_hz <= 60:
         problems.append("console.publish_hz: expected between 0.5 and 60")
+    problems.extend(_console_problems(cfg.console))
+    if not 0 <= cfg.journal.anchor_every_s <= 3600:
+        problems.append("journal.anchor_every_s: expected 0-3600")
+    if not 1 <= cfg.journal.anchor_to_sinks_s <= 86400:
+        problems.append("journal.anchor_to_sinks_s: expected 1-86400")
     return problems

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,16 @@ from adapters.feed import Feed
 from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
+from tui.capture_config import capture_settings
 from tui.config import Config, state_dir
+from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
+from tui.console.tls import check_binding, server_context
+from tui.control import recovery
 from tui.control.controller import Controller, Sink
 from tui.control.journal import AsyncJournal
+from tui.control.journal_health import JournalHealthWatch
+from tui.control.policy import Policy
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
@@ -56,8 +63,14 @@ class Service:
         sinks: list[Sink] | None = None,
         journal_path: str | Path | None = None,
         port: int | None = None,
+        fresh: bool = False,
+        accept_broken_journal: bool = False,
+        allow_remote: bool = False,
     ) -> None:
+        self.allow_remote = allow_remote
         self.config = config
+        self.fresh = fresh
+        self.accept_broken_journal = accept_broken_journal
         self.token = token
         self.sinks = sinks or []
         self.journal_path = Path(
@@ -70,6 +83,16 @@ class Service:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self._states_seen: dict[str, str] = {}
+
+    # -- clocks: live time here; a replay substitutes capture time ---------------------
+
+    def wall_ns(self) -> int:
+        return time.time_ns()
+
+    def utc_now(self) -> datetime:
+        """The time journal entries carry."""
+        return datetime.now(UTC)
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -78,6 +101,7 @@ class Service:
         cfg = self.config
         if cfg.record:
             self.recorder = Writer(cfg.record)
+            self.recorder.config(time.time_ns(), capture_settings(cfg))
         for name, vs in cfg.enabled_venues().items():
             venue = registry.load(vs.adapter)(vs)
             feed = Feed(venue, self._on_event)
@@ -92,22 +116,43 @@ class Service:
     async def start(self) -> None:
         cfg = self.config
         self.engine = self._build_engine()
-        self.journal = await AsyncJournal.open(self.journal_path)
+        c = cfg.console
+        # Before anything opens: binding beyond loopback needs TLS and --allow-remote.
+        check_binding(c.host, bool(c.tls_cert), self.allow_remote)
+        tls = server_context(c.tls_cert, c.tls_key) if c.tls_cert else None
+        prior, set_aside = await asyncio.to_thread(
+            recovery.prior_entries, self.journal_path, self.accept_broken_journal
+        )
+        self.journal = await AsyncJournal.open(
+            self.journal_path, anchor_every_s=cfg.journal.anchor_every_s, clock=self.utc_now
+        )
         sinks = self.sinks or list(build_sinks(cfg.sinks))
         self.integrations = Integrations(cfg.metrics, cfg.api)
         journal = self.integrations.timed(JournalAdapter(self.journal))
-        self.controller = Controller(self.engine, journal, sinks)
+        self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
+        self.policy = Policy(self.engine, self.controller)
+        recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
+        self.health = JournalHealthWatch(self.journal, self.controller)
+        self.engine.condition_sources.append(self.health.conditions)
         self.server = ConsoleServer(
             self.controller,
             self.token,
-            cfg.console.host,
+            c.host,
             self.port,
-            cfg.console.publish_hz,
+            c.publish_hz,
             history=self._history_snapshot,
+            limits=Limits(
+                max_outbound_frames=c.max_outbound_frames,
+                max_outbound_bytes=c.max_outbound_bytes,
+                commands_per_s=c.commands_per_s,
+                command_burst=c.command_burst,
+                max_queued_commands=c.max_queued_commands,
+            ),
+            ssl=tls,
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
-        await self.integrations.start(self)
+        await self.integrations.start(self, prior)
         await self.controller.record(
             "system",
             event="engine started",
@@ -115,6 +160,7 @@ class Service:
             venues=sorted(self.feeds),
             journal=str(self.journal_path),
         )
+        await self._journal_recovery(recovered, set_aside)
         self._start_sources()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
@@ -125,12 +171,36 @@ class Service:
         sched.add_job(self._publish, "interval", seconds=1.0 / cfg.console.publish_hz, **common)
         sched.add_job(self._sample_history, "interval", seconds=1.0, **common)
         sched.add_job(self._checkpoint, "interval", seconds=60.0, **common)
+        sched.add_job(self.health.probe, "interval", seconds=1.0, **common)
+        sched.add_job(
+            self.health.send_anchor, "interval", seconds=cfg.journal.anchor_to_sinks_s, **common
+        )
         sched.start()
         log.info(
             "engine up: %d venues, consoles on %s, journal %s",
             len(self.feeds),
             self.server.url,
             self.journal_path,
+        )
+
+    async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:
+        if set_aside:
+            await self.controller.record(
+                "system",
+                event="journal set aside",
+                detail=set_aside,
+                journal=str(self.journal_path),
+            )
+        if recovered is None:
+            await self.controller.record(
+                "system", event=recovery.FRESH_EVENT, detail="serve --fresh: clean control state"
+            )
+            return
+        await self.controller.record(
+            "system",
+            event="control state recovered",
+            detail=recovery.describe(recovered),
+            recovered=recovered,
         )
 
     async def stop(self, reason: str = "stopped") -> None:
@@ -144,7 +214,7 @@ class Service:
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t
-        await self.controller.record("system", event="engine stopped", reason=reason)
+        await self.health.record_quietly("system", event="engine stopped", reason=reason)
         await self.journal.aclose()
         if self.recorder is not None:
             self.recorder.close()
@@ -159,13 +229,13 @@ class Service:
 
     async def _evaluate(self) -> None:
         self.engine.tick()
-        await self.controller.policy.on_tick()
+        await self.policy.on_tick()
 
     async def _publish(self) -> None:
         self.server.publish()
 
     async def _sample_history(self) -> None:
-        now = time.time_ns()
+        now = self.wall_ns()
         keep = int(self.config.engine.history_s)
         for ih in self.engine.instruments.values():
             if ih.spread_bps is None:
@@ -178,7 +248,7 @@ class Service:
 
     async def _checkpoint(self) -> None:
         firing = self.engine.alerts.firing(include_inhibited=True)
-        await self.controller.record(
+        await self.health.record_quietly(
             "system",
             event="checkpoint",
             states=dict(self.engine.states),
@@ -200,10 +270,11 @@ class Service:
             server.on_feed_event(ev)
 
     def _on_transitions(self, transitions: list[Transition]) -> None:
+        self._journal_states()
         for t in transitions:
             a = t.alert
             task = asyncio.get_running_loop().create_task(
-                self.controller.record(
+                self.health.record_quietly(
                     "alert",
                     what=t.what,
                     rule=a.rule,
@@ -214,6 +285,22 @@ class Service:
                     inhibited=a.inhibited,
                     started=a.started_ns,
                     key=a.key,
+                )
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    def _journal_states(self) -> None:
+        """Each venue state change, so a report reads time in each state, not guesses it."""
+        known = self._states_seen
+        for venue, state in self.engine.states.items():
+            was = known.get(venue, "LIVE")
+            if state == was:
+                continue
+            known[venue] = state
+            task = asyncio.get_running_loop().create_task(
+                self.controller.record(
+                    "system", event="venue state", venue=venue, state=state, was=was
                 )
             )
             self._pending.add(task)

@@ -24,7 +24,7 @@ ENGINE = {
             "venues": ["kraken", "binance"],
             "auto_failover": True,
         }
-    }
+    },
 }
 
 

@@ -32,6 +32,7 @@ from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
 from tui.app.palette import ConsoleCommands
 from tui.app.panel import Panel, Selection
+from tui.app.panels import marks
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.settings import Settings
 from tui.app.source import LiveSource, NotSent, Source
@@ -104,6 +105,7 @@ class ConsoleApp(LayoutActions, App[int]):
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
         self._urgent_until = 0.0
+        self._stale_seen: tuple[str, int] | None = None
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class ConsoleApp(LayoutActions, App[int]):
         dirty = model.take_dirty()
         if self._sync_selection(model):
             self._stale.update(self._panels)
+        self._mark_staleness(model)
         for panel in self._panels:
             if panel in self._stale or panel.AREAS & dirty:
                 if panel.display and panel.is_on_screen:
@@ -158,6 +161,20 @@ class ConsoleApp(LayoutActions, App[int]):
         self._follow_terminal()
         self.ticks += 1
         self._frame.set()
+
+    def _mark_staleness(self, model: ConsoleModel) -> None:
+        """Stale data is redrawn as stale once a second (ages count up), and every
+        pane says how old its figures are, even when no frame marks it dirty."""
+        st = model.staleness()
+        seen = (st.reason, int(st.age_s)) if st else None
+        if seen == self._stale_seen:
+            return
+        self._stale_seen = seen
+        subtitle = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
+        for panel in self._panels:
+            panel.border_subtitle = subtitle
+            panel.set_class(st is not None, "-stale")
+        self._stale.update(self._panels)
 
     def _update(self, panel: Panel, model: ConsoleModel) -> None:
         try:
@@ -299,7 +316,9 @@ class ConsoleApp(LayoutActions, App[int]):
         try:
             out = await self.source.command(action, reason, **args)
         except NotSent as exc:
-            self._report("error", f"{label} — NOT SENT: {exc}")
+            st = self.source.model.staleness()
+            why = f" (the screen shows data {marks.duration(st.age_s)} old)" if st else ""
+            self._report("error", f"{label} — NOT SENT: {exc}{why}")
         else:
             if out.ok:
                 self._report("information", f"{label} — done, journal #{out.seq}\n{out.detail}")

@@ -190,6 +190,11 @@ def status(
         segments["flight"] = f"{in_flight} in flight"
     segments["layout"] = "? help" if narrow else layout
     alarms = {"flight"} | ({"breakers"} if tripped else set())
+    stale = model.staleness()
+    if stale is not None and source.state == "attached":
+        # Attached but nothing moves (publisher stalled, replay ended): as loud as a lost link.
+        segments["conn"] = f"STALE: {stale.reason} · data {_age(stale.age_s)} old"
+        return "reconnecting", segments, alarms
     return source.state, segments, alarms
 
 

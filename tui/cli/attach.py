@@ -22,6 +22,8 @@ from tui.cli.common import fail
 if TYPE_CHECKING:  # Textual is imported only after TEXTUAL_FPS is set (see _set_fps)
     from textual.notifications import SeverityLevel
 
+    from tui.console.tls import ClientTLS
+
 
 def add_console_args(p: argparse.ArgumentParser) -> None:
     """Options every console command shares (attach, demo, replay into a console)."""
@@ -61,7 +63,29 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="read the console token from FILE (else $VENUEWATCH_TOKEN, else the "
         "keyring entry 'console-token')",
     )
+    add_tls_args(p)
     add_console_args(p)
+
+
+def add_tls_args(p: argparse.ArgumentParser) -> None:
+    """How a console checks a wss:// engine (attach, ctl)."""
+    p.add_argument(
+        "--cafile",
+        metavar="PEM",
+        help="wss://: trust this CA (or the engine's own self-signed certificate)",
+    )
+    p.add_argument(
+        "--pin",
+        metavar="SHA256",
+        help="wss://: accept only the certificate with this SHA-256 fingerprint "
+        "(printed as tls_sha256 by `venuewatch serve`)",
+    )
+
+
+def client_tls(args: argparse.Namespace) -> ClientTLS:
+    from tui.console.tls import ClientTLS
+
+    return ClientTLS(cafile=getattr(args, "cafile", None), pin=getattr(args, "pin", None))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +96,13 @@ def run(args: argparse.Namespace) -> int:
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")
     return run_console(
-        args.url, token, user=args.user or "", layout=args.layout, theme=args.theme, fps=args.fps
+        args.url,
+        token,
+        user=args.user or "",
+        layout=args.layout,
+        theme=args.theme,
+        fps=args.fps,
+        tls=client_tls(args),
     )
 
 
@@ -126,6 +156,7 @@ def run_console(
     title: str = "",
     quit_note: str = "",
     engine_poll: Callable[[], int | None] | None = None,
+    tls: ClientTLS | None = None,
 ) -> int:
     """Run a console attached to the engine at ``url`` until the responder quits.
 
@@ -149,8 +180,12 @@ def run_console(
     from tui.app.source import LiveSource
 
     who = user or settings.user or _login()
+    from functools import partial
+
+    from tui.console.client import ConsoleClient
+
     app = ConsoleApp(
-        LiveSource(url, token, who),
+        LiveSource(url, token, who, client_factory=partial(ConsoleClient, tls=tls)),
         settings=settings,
         layout=layout,
         theme=theme,

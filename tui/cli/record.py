@@ -37,6 +37,7 @@ async def _record(args: argparse.Namespace) -> int:
     from adapters.capture import Writer
     from adapters.feed import Feed
     from adapters.supervisor import Supervisor
+    from tui.capture_config import capture_settings
     from tui.cli.common import with_venues
 
     cfg = load_config(args)
@@ -45,6 +46,7 @@ async def _record(args: argparse.Namespace) -> int:
         sim, venues = await start_simulator(args)
         cfg = with_venues(cfg, venues)
     writer = Writer(args.out)
+    writer.config(time.time_ns(), capture_settings(cfg))
     sups = []
     for vs in cfg.enabled_venues().values():
         feed = Feed(registry.load(vs.adapter)(vs))

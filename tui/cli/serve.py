@@ -14,16 +14,22 @@ from tui.cli.common import (
     fail,
     install_stop,
     load_config,
+    port_number,
     start_simulator,
     with_venues,
 )
-from tui.config import ConfigError
+from tui.config import Config, ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     add_source_args(p)
     p.add_argument("--host", help="console host (default from config: 127.0.0.1)")
-    p.add_argument("--port", type=int, help="console port (0 picks a free one)")
+    p.add_argument("--port", type=port_number, help="console port (0 picks a free one)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="serve consoles beyond loopback (needs console.tls_cert and tls_key: wss://)",
+    )
     p.add_argument("--journal", metavar="PATH", help="audit journal file")
     p.add_argument(
         "--metrics-port",
@@ -84,7 +90,13 @@ async def _serve(args: argparse.Namespace) -> int:
     cfg = _with_ports(cfg, args)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
-    service = Service(cfg, console_token(cfg), journal_path=args.journal, port=args.port)
+    service = Service(
+        cfg,
+        console_token(cfg),
+        journal_path=args.journal,
+        port=args.port,
+        allow_remote=args.allow_remote,
+    )
     try:
         await service.start()
     except (JournalError, OSError, ValueError) as exc:
@@ -101,6 +113,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 "console": service.server.url,
                 "journal": str(service.journal_path),
                 "venues": sorted(service.feeds),
+                **_fingerprint(cfg),
                 **service.integrations.urls(),
             }
         ),
@@ -114,14 +127,30 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fingerprint(cfg: Config) -> dict[str, str]:
+    """What a console pins with ``attach --pin`` when the engine serves wss://."""
+    if not cfg.console.tls_cert:
+        return {}
+    from tui.console.tls import cert_fingerprint
+
+    return {"tls_sha256": cert_fingerprint(cfg.console.tls_cert)}
+
+
 async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
-    from tui.cli.common import demo_config
-    from tui.config import load, state_dir
+    from adapters.capture import CaptureError, read
+    from tui.capture_config import replay_config
+    from tui.config import state_dir
     from tui.replay_service import ReplayService
 
-    cfg = load(args.config) if args.config else demo_config()
+    # The same configuration a headless replay of this capture uses; a capture
+    # whose start cannot be read would serve an empty engine, silently.
+    try:
+        next(iter(read(args.replay)), None)
+        cfg, _ = replay_config(args.replay, args.config)
+    except CaptureError as exc:
+        return fail(str(exc))
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
     service = ReplayService(
@@ -141,9 +170,16 @@ async def _serve_replay(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    done = asyncio.ensure_future(service.done.wait())
+    await asyncio.wait([done, asyncio.ensure_future(stop.wait())], return_when="FIRST_COMPLETED")
+    if service.error:  # what was read is still served: a post-mortem wants it
+        err = service.error
+        where = "" if err.startswith(args.replay) else f"{args.replay}: "
+        print(f"venuewatch: replay stopped: {where}{err}", file=sys.stderr, flush=True)
     await stop.wait()
+    done.cancel()
     await service.stop("signal")
-    return 0
+    return 2 if service.error else 0
 
 
 def _with_ports(cfg: Any, args: argparse.Namespace) -> Any:

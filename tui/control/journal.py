@@ -27,29 +27,49 @@ Canonical form (what is hashed, and what is written):
 order. A crash mid-write leaves at most one torn last line: readers report it
 distinctly from tampering, and :meth:`Journal.open` moves it to a sidecar file
 and journals the recovery. One writer per file, enforced with ``flock``.
+
+Failure and truncation (the worst minute):
+
+* a write that fails (disk full, I/O error) raises :class:`JournalUnwritable`
+  with a one-line reason; the partial bytes are cut back off, so nothing that
+  was not acknowledged stays in the file. The journal never wedges: the next
+  append (or :meth:`Journal.probe`) reopens the file and, once a write
+  succeeds again, journals a ``journal-gap`` entry saying since when and how
+  many writes failed before the entry that was asked for;
+* an *external anchor* (``<journal>.anchor``, JSON, fsynced, replaced
+  atomically) holds the head ``seq`` and ``hash`` at most ``anchor_every_s``
+  behind the journal and at close. ``verify`` prints it and names a journal
+  that ends before its anchor as TRUNCATED; :meth:`Journal.open` refuses such
+  a journal, so a sequence number is never issued twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import errno
 import hashlib
+import logging
 import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final, Literal
+from typing import Any, BinaryIO, Final, Literal, NoReturn
 
 import msgspec
 
 if sys.platform != "win32":
     import fcntl
+
+log = logging.getLogger("venuewatch.journal")
 
 ZERO_HASH: Final = "0" * 64
 _HEADER: Final = ("seq", "ts", "kind", "prev", "hash")
@@ -102,6 +122,7 @@ class VerifyResult:
     broken_line: int | None = None
     reason: str | None = None  # e.g. "line 7: hash does not match its content (modified)"
     torn: TornTail | None = None
+    anchor_hash: str | None = None  # hash of the entry at the anchor's seq, when asked
 
     @property
     def ok(self) -> bool:
@@ -137,6 +158,101 @@ class JournalBroken(JournalError):
 
 class JournalLocked(JournalError):
     """Another writer holds the journal; two writers would fork the chain."""
+
+
+class JournalTruncated(JournalError):
+    """The journal ends before its anchor: entries were removed. Never reuse their seqs."""
+
+
+class JournalUnwritable(JournalError, OSError):
+    """An append could not be made durable (disk full, I/O error); nothing was recorded.
+
+    The hook for the controller: catch it around an append and refuse the
+    command (no effect) with ``reason`` (one line, meant for a console). It is an
+    OSError too, so code that treats storage failures alike keeps working. The
+    journal is not wedged: a later append retries, and journals the gap.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"journal unwritable: {reason}")
+
+    def __str__(self) -> str:
+        return f"journal unwritable: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Whether the journal can record right now (part of the engine's health)."""
+
+    ok: bool
+    reason: str = ""  # one line: why the last write failed
+    since: str = ""  # UTC ts of the first failure of this outage
+    failed_writes: int = 0  # appends refused in this outage
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The head of the chain, kept outside the journal file."""
+
+    seq: int
+    hash: str
+    ts: str
+
+    def describe(self) -> str:
+        return f"seq {self.seq} hash {self.hash} at {self.ts}"
+
+
+def anchor_path(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    return p.with_name(p.name + ".anchor")
+
+
+def read_anchor(path: str | os.PathLike[str]) -> Anchor | None:
+    """The anchor beside a journal; None if there is none. ValueError if unreadable."""
+    ap = anchor_path(path)
+    try:
+        data = ap.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        obj = msgspec.json.decode(data)
+        seq, digest, ts = obj["seq"], obj["hash"], obj["ts"]
+        if type(seq) is not int or seq < 0 or not _HEX_RE.match(str(digest)):
+            raise ValueError
+        return Anchor(seq, str(digest), str(ts))
+    except (msgspec.MsgspecError, ValueError, KeyError, TypeError):
+        raise ValueError(f"{ap}: not a journal anchor (malformed)") from None
+
+
+def _write_anchor(path: Path, anchor: Anchor) -> None:
+    ap = anchor_path(path)
+    tmp = ap.with_name(ap.name + ".tmp")
+    data = msgspec.json.encode({"seq": anchor.seq, "hash": anchor.hash, "ts": anchor.ts})
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        _write_all(fd, data + b"\n")
+        _sync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, ap)
+    _sync_dir(path.parent)
+
+
+def _truncation(path: Path, r: VerifyResult, anchor: Anchor | None) -> str | None:
+    """Why the journal does not reach its anchor, or None if it does."""
+    if anchor is None:
+        return None
+    if anchor.seq > r.entries:
+        first = r.entries + 1
+        missing = f"seq {first}" if first == anchor.seq else f"seqs {first}-{anchor.seq}"
+        return (
+            f"ends at seq {r.entries} but its anchor {anchor_path(path).name} records "
+            f"seq {anchor.seq} ({anchor.ts}): {missing} removed"
+        )
+    if r.anchor_hash is not None and r.anchor_hash != anchor.hash:
+        return f"entry seq {anchor.seq} does not match its anchor's hash (rewritten)"
+    return None
 
 
 # --- canonical form and verification ------------------------------------------------------
@@ -190,9 +306,13 @@ def _check(obj: object, body: bytes, last_seq: int, last_hash: str, lineno: int)
 _Scan = tuple[VerifyResult, list[Entry], bytes]  # result, entries, torn bytes
 
 
-def _scan(path: Path, f: BinaryIO, collect: bool) -> _Scan:
-    """One streaming pass over the file: every check, stopping at the first problem."""
+def _scan(path: Path, f: BinaryIO, collect: bool, at_seq: int = 0) -> _Scan:
+    """One streaming pass over the file: every check, stopping at the first problem.
+
+    ``at_seq``: also report the hash of that entry (the anchor's), if reached.
+    """
     entries: list[Entry] = []
+    at_hash: str | None = None
     count, last_seq, last_hash, offset = 0, 0, ZERO_HASH, 0
     lines = iter(f)
     for lineno, raw in enumerate(lines, 1):
@@ -214,10 +334,12 @@ def _scan(path: Path, f: BinaryIO, collect: bool) -> _Scan:
             reason = f"line {lineno}: {checked}"
             return VerifyResult(path, "broken", count, last_hash, lineno, reason), entries, b""
         count, last_seq, last_hash = count + 1, checked.seq, checked.hash
+        if checked.seq == at_seq:
+            at_hash = checked.hash
         offset += len(raw)
         if collect:
             entries.append(checked)
-    return VerifyResult(path, "ok", count, last_hash), entries, b""
+    return VerifyResult(path, "ok", count, last_hash, anchor_hash=at_hash), entries, b""
 
 
 def verify(path: str | os.PathLike[str]) -> VerifyResult:
@@ -236,11 +358,20 @@ def read(path: str | os.PathLike[str]) -> ReadResult:
 def verify_main(path: str | os.PathLike[str]) -> tuple[int, str]:
     """Exit code and one-line message for ``venuewatch journal verify FILE``."""
     try:
-        r = verify(path)
+        anchor = read_anchor(path)
+        with open(path, "rb") as f:
+            r = _scan(Path(path), f, collect=False, at_seq=anchor.seq if anchor else 0)[0]
     except OSError as exc:
         return 2, f"{path}: UNREADABLE: {exc.strerror or exc}"
+    except ValueError as exc:
+        return 2, f"{exc}"
+    if r.status == "ok" and (problem := _truncation(Path(path), r, anchor)):
+        return 1, f"{path}: TRUNCATED: {problem}"
     if r.status == "ok":
-        return 0, f"{path}: OK: {r.entries} entries, chain intact, last hash {r.last_hash}"
+        where = f"anchor seq {anchor.seq} ({anchor.ts}) matches" if anchor else "no anchor"
+        return 0, (
+            f"{path}: OK: {r.entries} entries, chain intact, last hash {r.last_hash}; {where}"
+        )
     if r.status == "torn":
         return 1, (
             f"{path}: TORN: {r.reason}; the {r.entries} entries before it verify "
@@ -283,49 +414,91 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _open_locked(path: Path) -> int:
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        if sys.platform != "win32":
+            os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+        _sync_dir(path.parent)
+    except FileExistsError:
+        fd = os.open(path, flags)
+    if sys.platform != "win32":
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise JournalLocked(f"{path}: another process is writing it") from None
+    return fd
+
+
+def _one_line(exc: OSError) -> str:
+    name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return f"{exc.strerror or exc} ({name})"
+
+
 class Journal:
     """The single writer of one journal file. Thread-safe; appends are durable on return."""
 
-    def __init__(self, path: Path, fd: int, scan: VerifyResult, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        path: Path,
+        fd: int,
+        scan: VerifyResult,
+        clock: Callable[[], datetime],
+        anchor_every_s: float = 1.0,
+    ) -> None:
         self.path = path
         self._fd = fd
         self._clock = clock
         self._lock = threading.Lock()
         self._seq = scan.entries
         self._last = scan.last_hash
+        self._size = scan.torn.offset if scan.torn else os.fstat(fd).st_size
         self._failed: str | None = None
+        self._failed_since = ""
+        self._failed_writes = 0
+        self._anchor_every_ns = int(anchor_every_s * 1e9)
+        self._anchored_seq = 0
+        self._anchored_mono = 0
+        self.anchor_error: str | None = None  # why the last anchor write failed, if it did
         self.recovered: TornTail | None = None  # set when open() repaired a torn tail
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = _now) -> Journal:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _now,
+        anchor_every_s: float = 1.0,
+    ) -> Journal:
         """Open for appending, creating it (0600) if missing and repairing a torn tail.
 
         Raises JournalBroken if the chain is broken anywhere but a torn last line,
-        JournalLocked if another process has it open for writing.
+        JournalTruncated if it ends before its anchor, JournalLocked if another
+        process has it open for writing.
         """
         path = Path(path)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
-            if sys.platform != "win32":
-                os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
-            _sync_dir(path.parent)
-        except FileExistsError:
-            fd = os.open(path, flags)
+            anchor = read_anchor(path)
+        except ValueError as exc:
+            raise JournalBroken(path, 0, str(exc)) from None
+        fd = _open_locked(path)
         try:
-            if sys.platform != "win32":
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise JournalLocked(f"{path}: another process is writing it") from None
             # Scan through our own descriptor: the file we lock is the file we check.
             with os.fdopen(os.dup(fd), "rb") as f:
-                r, _, torn_bytes = _scan(path, f, collect=False)
+                r, _, torn_bytes = _scan(path, f, collect=False, at_seq=anchor.seq if anchor else 0)
             if r.status == "broken":
                 assert r.broken_line is not None and r.reason is not None
                 raise JournalBroken(path, r.broken_line, r.reason)
-            journal = cls(path, fd, r, clock)
+            if problem := _truncation(path, r, anchor):
+                raise JournalTruncated(
+                    f"{path}: TRUNCATED: {problem}; refusing to reuse sequence numbers. "
+                    "Keep it and its anchor as evidence and start a new journal."
+                )
+            journal = cls(path, fd, r, clock, anchor_every_s)
+            journal._anchored_seq = anchor.seq if anchor else 0
             if r.torn is not None:
                 journal._recover(r.torn, torn_bytes)
             return journal
@@ -370,13 +543,19 @@ class Journal:
     def closed(self) -> bool:
         return self._fd < 0
 
+    @property
+    def health(self) -> Health:
+        if self._failed is None:
+            return Health(True)
+        return Health(False, self._failed, self._failed_since, self._failed_writes)
+
     def append(self, kind: str, /, **fields: object) -> Entry:
         """Write one entry, flush and fsync it, and return it. Durable when this returns.
 
         Raises ValueError for a payload that is not JSON with string keys (it
-        would not verify), JournalError if the journal is closed or a previous
-        write failed (after a failed fsync the page cache cannot be trusted:
-        reopen, which repairs a torn tail).
+        would not verify), JournalError if the journal is closed, and
+        JournalUnwritable if the bytes could not be made durable (then nothing
+        of this entry stays in the file, and the next append retries).
         """
         if not isinstance(kind, str) or not kind:
             raise ValueError("kind must be a non-empty string")
@@ -386,31 +565,115 @@ class Journal:
             if self._fd < 0:
                 raise JournalError(f"{self.path}: journal is closed")
             if self._failed is not None:
-                raise JournalError(f"{self.path}: an earlier write failed ({self._failed}); reopen")
-            seq, ts = self._seq + 1, self._clock().astimezone(UTC).strftime(_TS_FORMAT)
-            try:
-                canonical = _canonical(seq, ts, kind, self._last, dict(fields))
-            except (TypeError, msgspec.EncodeError) as exc:
-                raise ValueError(f"payload is not JSON-encodable: {exc}") from None
-            digest = hashlib.sha256(canonical).hexdigest()
-            line = _line(canonical, digest)
-            # Verify what we are about to write with the reader's own code, so every
-            # line this writer produces is one the verifier accepts.
-            checked = _check(msgspec.json.decode(line), line, self._seq, self._last, seq)
-            if isinstance(checked, str):
-                raise ValueError(f"payload would not verify ({checked})")
-            try:
-                _write_all(self._fd, line + b"\n")
-                _sync(self._fd)
-            except OSError as exc:
-                self._failed = f"{type(exc).__name__}: {exc}"
-                raise JournalError(f"{self.path}: write failed: {exc}") from exc
-            self._seq, self._last = seq, digest
-            return checked
+                self._heal()
+            entry = self._append(kind, dict(fields))
+            self._maybe_anchor()
+            return entry
+
+    def probe(self) -> Health:
+        """Retry a failed journal now (a timer calls this so an outage ends without a command)."""
+        with self._lock:
+            if self._fd >= 0 and self._failed is not None:
+                refused = self._failed_writes  # a probe is not a refused write
+                try:
+                    self._heal()
+                except JournalUnwritable:
+                    self._failed_writes = refused
+            return self.health
+
+    def _append(self, kind: str, fields: dict[str, Any]) -> Entry:
+        seq, ts = self._seq + 1, self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            canonical = _canonical(seq, ts, kind, self._last, fields)
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise ValueError(f"payload is not JSON-encodable: {exc}") from None
+        digest = hashlib.sha256(canonical).hexdigest()
+        line = _line(canonical, digest)
+        # Verify what we are about to write with the reader's own code, so every
+        # line this writer produces is one the verifier accepts.
+        checked = _check(msgspec.json.decode(line), line, self._seq, self._last, seq)
+        if isinstance(checked, str):
+            raise ValueError(f"payload would not verify ({checked})")
+        try:
+            _write_all(self._fd, line + b"\n")
+            _sync(self._fd)
+        except OSError as exc:
+            self._fail(exc, ts)
+        self._seq, self._last = seq, digest
+        self._size += len(line) + 1
+        return checked
+
+    def _fail(self, exc: OSError, ts: str) -> NoReturn:
+        # Cut off whatever part of the entry reached the file: an entry that was
+        # not acknowledged must not appear later as if it had been.
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, self._size)
+        reason = _one_line(exc)
+        if self._failed is None:
+            self._failed_since = ts
+            log.critical("journal %s unwritable: %s", self.path, reason)
+        self._failed = reason
+        self._failed_writes += 1
+        raise JournalUnwritable(self.path, f"{self.path.name}: {reason}") from None
+
+    def _heal(self) -> None:
+        """Reopen after a failure and journal the gap; JournalUnwritable if still failing."""
+        ts = self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            # A fresh descriptor, cut back to the last acknowledged byte: after a
+            # failed fsync the old descriptor's pages cannot be trusted.
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            self._fail(exc, ts)
+        old, self._fd = self._fd, fd
+        os.close(old)  # releases our flock; taken again at once on the new descriptor
+        try:
+            if sys.platform != "win32":
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(fd, self._size)
+            _sync(fd)
+        except OSError as exc:
+            self._fail(exc, ts)
+        failed, since, count = self._failed, self._failed_since, self._failed_writes
+        self._append(
+            "system",
+            {
+                "event": "journal-gap",
+                "reason": failed,
+                "since": since,
+                "failed_writes": count,
+            },
+        )
+        self._failed, self._failed_since, self._failed_writes = None, "", 0
+        log.warning("journal %s writable again after %d failed writes", self.path, count)
+
+    def _maybe_anchor(self, force: bool = False) -> None:
+        if self._seq == self._anchored_seq:
+            return
+        now = time.monotonic_ns()
+        if not force and now - self._anchored_mono < self._anchor_every_ns:
+            return
+        ts = self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            _write_anchor(self.path, Anchor(self._seq, self._last, ts))
+        except OSError as exc:
+            # The anchor lags; the journal itself is intact, so this is not a refusal.
+            self.anchor_error = _one_line(exc)
+            return
+        self.anchor_error = None
+        self._anchored_seq, self._anchored_mono = self._seq, now
+
+    def checkpoint_anchor(self) -> Anchor:
+        """Write the anchor now; return the head it records."""
+        with self._lock:
+            self._maybe_anchor(force=True)
+            return Anchor(self._anchored_seq, self._last, "")
 
     def close(self) -> None:
         with self._lock:
             if self._fd >= 0:
+                if self._failed is None:
+                    self._maybe_anchor(force=True)
                 os.close(self._fd)  # releases the flock
                 self._fd = -1
 
@@ -439,11 +702,17 @@ class AsyncJournal:
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = _now
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _now,
+        anchor_every_s: float = 1.0,
     ) -> AsyncJournal:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-writer")
         try:
-            journal = await asyncio.wrap_future(executor.submit(Journal.open, path, clock=clock))
+            journal = await asyncio.wrap_future(
+                executor.submit(Journal.open, path, clock=clock, anchor_every_s=anchor_every_s)
+            )
         except BaseException:
             executor.shutdown(wait=False)
             raise
@@ -454,6 +723,19 @@ class AsyncJournal:
             raise JournalError(f"{self.journal.path}: journal is closed")
         done = self._executor.submit(self.journal.append, kind, **fields)
         return asyncio.shield(asyncio.wrap_future(done))
+
+    @property
+    def health(self) -> Health:
+        return self.journal.health
+
+    async def probe(self) -> Health:
+        """Retry a failed journal on the writer thread (in order with appends)."""
+        if self._closed:
+            return self.journal.health
+        return await asyncio.wrap_future(self._executor.submit(self.journal.probe))
+
+    async def checkpoint_anchor(self) -> Anchor:
+        return await asyncio.wrap_future(self._executor.submit(self.journal.checkpoint_anchor))
 
     async def aclose(self) -> None:
         """Close after every entry already submitted has been written."""

@@ -20,12 +20,15 @@ VENUE_STATES: Final = (LIVE, DEGRADED, ISOLATED, RECOVERING)
 
 
 class Trip(msgspec.Struct, kw_only=True):
-    """A breaker's trip on one venue: it stays until a person restores the venue."""
+    """A breaker's trip on one venue: it stays until a person clears it (restore,
+    resume, undo of the breaker's action, or an explicit clear)."""
 
     ts_ns: int
     reason: str
     """The metric, its value, the threshold and how long it held."""
     command_id: str = ""
+    value: float | None = None
+    """The reading that tripped it."""
 
 
 class BreakerState(msgspec.Struct, kw_only=True):

@@ -64,6 +64,10 @@ class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
     references: list[str]
     blame: bool
     split_bps: float | None
+    excluded: dict[str, str] = {}
+    """Venue -> why it is not a reference for this instrument."""
+    note: str = ""
+    """Why there is no reference (fewer than two trusted venues)."""
 
 
 class RouteRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,6 +177,8 @@ def build(engine: Engine) -> EngineState:
             references=list(c.references),
             blame=c.blame,
             split_bps=_r(c.spread_bps, 1),
+            excluded=dict(c.excluded),
+            note=c.note,
         )
         for c in engine.consensus.values()
     ]

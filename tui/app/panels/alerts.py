@@ -66,7 +66,8 @@ class AlertsPanel(TablePanel):
     ) -> tuple[Content | None, list[Line]]:
         narrow = width < 76
         layout = fit(NARROW if narrow else COLUMNS, width)
-        now = model.ts_ns
+        now = model.now_ns()
+        stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
         for a in active:
@@ -77,7 +78,11 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": a.summary,
+                "summary": (
+                    Content.assemble((f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE), a.summary)
+                    if a.flaps
+                    else a.summary
+                ),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
@@ -85,7 +90,11 @@ class AlertsPanel(TablePanel):
                 classes.add("-selected")
             out.append(Line(f"a|{a.key}", line(layout, values), classes))
         if not active:
-            out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
+            if stale:
+                text = f"? none active {marks.duration(stale.age_s)} ago; nothing known since"
+                out.append(Line("none", Content.styled(text, marks.STALE_STYLE)))
+            else:
+                out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
         limit = self.resolved_limit()
         resolved = sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key))[:limit]
         if resolved:
@@ -100,7 +109,8 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument,
                 "rule": a.rule,
-                "summary": a.summary,
+                # The words at the worst moment, beside the worst severity: one story.
+                "summary": a.peak_summary or a.summary,
             }
             key = f"r|{a.key}|{a.resolved_ns}"
             out.append(Line(key, line(layout, values), {"-dim"}))

@@ -59,8 +59,9 @@ def _counts(model: ConsoleModel, row: InstrumentRow) -> bool:
 def _flags(model: ConsoleModel, row: InstrumentRow, wide: bool) -> Content:
     parts: list[Content] = []
     v = model.venues.get(row.venue)
-    if v is not None and v.state != "LIVE":
-        parts.append(marks.state(v.state) if wide else marks.state_short(v.state))
+    stale = model.staleness() is not None
+    if v is not None and (v.state != "LIVE" or stale):
+        parts.append(marks.state(v.state, stale) if wide else marks.state_short(v.state, stale))
     if row.halted:
         parts.append(Content.styled("HALT", marks.BAD_STYLE))
     if not row.synced:

@@ -66,7 +66,10 @@ def _cell(row: InstrumentRow | None, width: int, isolated: bool) -> Content:
 
 def _consensus(c: ConsensusRow | None, width: int) -> Content:
     if c is None or c.price is None:
-        return Content.styled("no consensus" if width >= 12 else "none", marks.WARN_STYLE)
+        # Why there is none, as far as it fits ("no ref: only okx is trusted (…)").
+        why = c.note.removeprefix("no reference: ") if c is not None else ""
+        text = f"no ref: {why}" if why and width >= 16 else "no ref" if width >= 6 else "none"
+        return Content.styled(marks.middle(text, width), marks.WARN_STYLE)
     refs = len(c.references)
     if c.split_bps is not None and not c.blame:
         word = "split" if width >= 14 else "±"

@@ -82,7 +82,7 @@ def chain(model: ConsoleModel, route: RouteRow, sep: str = " › ", room: int = 
 def _why(model: ConsoleModel, route: RouteRow) -> Content:
     if not route.changed_ns:
         return Content.styled("unchanged", marks.DIM)
-    ago = marks.age(model.ts_ns, route.changed_ns)
+    ago = marks.age(model.now_ns(), route.changed_ns)
     prev = f"from {route.previous}: " if route.previous else ""
     return Content.assemble(f"{prev}{route.reason or '—'}", (f" ({ago} ago)", marks.DIM))
 
@@ -109,6 +109,7 @@ class RoutesPanel(TablePanel):
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
         out: list[Line] = []
+        stale = model.staleness() is not None
         sep = " › " if width >= 100 else "›"
         room = max(8, width - 22)
         chains = {name: chain(model, r, sep, room) for name, r in model.routes.items()}
@@ -117,7 +118,9 @@ class RoutesPanel(TablePanel):
         out.append(Line("routes", header(layout), {"-section"}))
         for name, r in model.routes.items():
             auto = (
-                Content.styled("● on", marks.OK_STYLE)
+                Content.styled("? on", marks.STALE_STYLE)
+                if stale
+                else Content.styled("● on", marks.OK_STYLE)
                 if r.armed
                 else Content.styled("○ off", marks.WARN_STYLE)
             )
@@ -138,7 +141,9 @@ class RoutesPanel(TablePanel):
         out.append(Line("breakers", header(layout), {"-section"}))
         for name, b in model.breakers.items():
             armed = (
-                Content.styled("● armed", marks.OK_STYLE)
+                Content.styled(f"? {'armed' if b.armed else 'DISARMED'}", marks.STALE_STYLE)
+                if stale
+                else Content.styled("● armed", marks.OK_STYLE)
                 if b.armed
                 else Content.styled("○ DISARMED", marks.WARN_STYLE)
             )

@@ -39,11 +39,14 @@ def columns(width: int) -> list[Col]:
     return [*COLUMNS, Col("note", "note", room, priority=1, right=False, flex=True)]
 
 
-def _silent(v: VenueRow) -> Content:
-    text = marks.num(v.silent_s, 6) + "s"
-    if v.silent_s >= 5:
+def _silent(v: VenueRow, extra_s: float = 0.0) -> Content:
+    silent = v.silent_s + extra_s
+    text = marks.num(silent, 6) + "s"
+    if extra_s:  # stale: the last frame we know of is at least this old, and counting
+        return Content.styled(text, marks.STALE_STYLE)
+    if silent >= 5:
         return Content.styled(text, marks.BAD_STYLE)
-    if v.silent_s >= 1:
+    if silent >= 1:
         return Content.styled(text, marks.WARN_STYLE)
     return Content.styled(text, marks.DIM)
 
@@ -52,8 +55,11 @@ def _ms(x: float | None) -> Content:
     return Content.styled(marks.num(x, 6), "" if x is not None else marks.DIM)
 
 
-def _note(v: VenueRow) -> Content:
+def _note(v: VenueRow, stale: bool = False) -> Content:
     parts: list[Content] = []
+    if stale and v.state != "LIVE":
+        # What it was, dimmed (a LIVE from the past is not repeated: it reads as now).
+        parts.append(Content.styled(f"last known {v.state}", marks.DIM))
     if not v.connected:
         parts.append(Content.styled("down", marks.BAD_STYLE))
     if v.note:
@@ -98,6 +104,8 @@ class VenuesPanel(TablePanel):
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
         layout = fit(columns(width), width)
+        st = model.staleness()
+        age = st.age_s if st else 0.0
         out = []
         for name in self.order(model):
             v = model.venues[name]
@@ -106,21 +114,25 @@ class VenuesPanel(TablePanel):
                 "venue": Content.assemble(
                     ("▶" if selected else " ", "bold"), (name, "bold" if selected else "")
                 ),
-                "state": marks.state(v.state),
-                "rate": Content.styled(
-                    marks.num(v.msgs_per_s, 6),
-                    marks.WARN_STYLE if v.msgs_per_s == 0 else "",
+                "state": marks.state(v.state, stale=st is not None),
+                "rate": (
+                    Content.styled("?" + marks.num(v.msgs_per_s, 5), marks.DIM)
+                    if st
+                    else Content.styled(
+                        marks.num(v.msgs_per_s, 6),
+                        marks.WARN_STYLE if v.msgs_per_s == 0 else "",
+                    )
                 ),
                 "p50": _ms(v.latency_p50_ms),
                 "p99": _ms(v.latency_p99_ms),
-                "silent": _silent(v),
+                "silent": _silent(v, max(age, 0.1) if st else 0.0),
                 "gaps": marks.count(v.gaps),
                 "cksum": marks.count(v.checksum_failures),
                 "resync": marks.count(v.resyncs),
                 "reconn": marks.count(v.reconnects_5m),
                 "parse": marks.count(v.parse_errors_60s),
                 "alerts": marks.severity(v.worst, v.alerts) if v.alerts else marks.NONE,
-                "note": _note(v),
+                "note": _note(v, st is not None),
             }
             classes = {"-selected"} if selected else set()
             out.append(Line(name, line(layout, values), classes))
