@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from adapters.controls.base import ControlSettings
 from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
 from tui.control.sinks import SinkSettings
@@ -71,6 +72,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     api: ApiSettings = msgspec.field(default_factory=ApiSettings)
     record: str = ""
     """If set, record every raw frame to this capture file while serving."""
+    controls: dict[str, ControlSettings] = {}
+    """Venue kill switches (``[controls.<venue>]``): halting at the venue itself."""
 
     def enabled_venues(self) -> dict[str, VenueSettings]:
         return {
@@ -158,6 +161,7 @@ def check(cfg: Config) -> list[str]:
     for i, s in enumerate(cfg.sinks):
         problems.extend(s.check(f"sinks[{i}]"))
     problems.extend(check_integrations(cfg.metrics, cfg.api))
+    problems.extend(_check_controls(cfg))
     if not 0.5 <= cfg.console.publish_hz <= 60:
         problems.append("console.publish_hz: expected between 0.5 and 60")
     problems.extend(_console_problems(cfg.console))
@@ -165,4 +169,23 @@ def check(cfg: Config) -> list[str]:
         problems.append("journal.anchor_every_s: expected 0-3600")
     if not 1 <= cfg.journal.anchor_to_sinks_s <= 86400:
         problems.append("journal.anchor_to_sinks_s: expected 1-86400")
+    return problems
+
+
+def _check_controls(cfg: Config) -> list[str]:
+    from adapters.controls import registry as controls
+
+    known = set(controls.available())
+    problems = []
+    for name, c in cfg.controls.items():
+        adapter = c.adapter or name
+        if adapter not in known:
+            problems.append(
+                f"controls.{name}: unknown control adapter {adapter!r} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        if c.url and not c.url.startswith(("http://", "https://")):
+            problems.append(f"controls.{name}.url: expected an http(s) URL")
+        if c.keep_alive and c.heartbeat_s >= c.deadman_s:
+            problems.append(f"controls.{name}.heartbeat_s: must be shorter than deadman_s")
     return problems

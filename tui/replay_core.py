@@ -24,6 +24,7 @@ from adapters import capture
 from adapters.capture import Line
 from adapters.replay import Replayer
 from tui.control.controller import Controller
+from tui.control.policy import Policy
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine
 
@@ -87,6 +88,8 @@ class ReplayCore:
         self.replayer = replayer
         self.engine = engine
         self.controller = controller
+        # Breakers and auto-failover judge the replay as they would a live feed.
+        self.policy = Policy(engine, controller)
         self.clock = clock
         self.period = max(1, int(NS / evaluate_hz))
         self.every_second = every_second
@@ -152,7 +155,7 @@ class ReplayCore:
                 await self.controller.record(
                     "system", event="venue state", venue=venue, state=state, was=was
                 )
-        await self.controller.policy.on_tick()
+        await self.policy.on_tick()
         if self.every_second is not None and t >= self.next_second:
             await self.every_second()
             self.next_second = t + NS

@@ -14,9 +14,10 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -55,6 +56,18 @@ class JournalAdapter:
         return entry.as_dict()
 
 
+class EventSource(Protocol):
+    """Feeds filled from elsewhere instead of local supervisors (e.g. collectors over NATS)."""
+
+    feeds: dict[str, Feed]
+
+    def bind(self, emit: Callable[[Event], None]) -> None: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Service:
     def __init__(
         self,
@@ -66,6 +79,7 @@ class Service:
         fresh: bool = False,
         accept_broken_journal: bool = False,
         allow_remote: bool = False,
+        source: EventSource | None = None,
     ) -> None:
         self.allow_remote = allow_remote
         self.config = config
@@ -80,9 +94,12 @@ class Service:
         self.feeds: dict[str, Feed] = {}
         self.supervisors: dict[str, Supervisor] = {}
         self.recorder: Writer | None = None
+        self.source = source
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self._stop = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
+        self.control_credentials: dict[str, Any] = {}
+        """Venue kill-switch credentials given in memory (the demo's simulator keys)."""
         self._states_seen: dict[str, str] = {}
 
     # -- clocks: live time here; a replay substitutes capture time ---------------------
@@ -99,6 +116,10 @@ class Service:
     def _build_engine(self) -> Engine:
         """Feeds and supervisors for the configured venues, and the engine over them."""
         cfg = self.config
+        if self.source is not None:
+            self.feeds = self.source.feeds
+            self.source.bind(self._on_event)
+            return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
         if cfg.record:
             self.recorder = Writer(cfg.record)
             self.recorder.config(time.time_ns(), capture_settings(cfg))
@@ -110,6 +131,8 @@ class Service:
         return Engine(cfg.engine, self.feeds, InstrumentMap(cfg.instruments))
 
     def _start_sources(self) -> None:
+        if self.source is not None:
+            self.source.start()
         for sup in self.supervisors.values():
             sup.start()
 
@@ -134,6 +157,14 @@ class Service:
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         self.health = JournalHealthWatch(self.journal, self.controller)
         self.engine.condition_sources.append(self.health.conditions)
+        self.venue_controls = None
+        if cfg.controls:  # venue kill switches: a sink on the controller, plus the dead-man keeper
+            from tui.control.venue_controls import VenueControls, build
+
+            self.venue_controls = VenueControls(
+                build(cfg.controls, False, self.control_credentials)
+            )
+            self.venue_controls.attach(self.controller, self.engine)
         self.server = ConsoleServer(
             self.controller,
             self.token,
@@ -162,6 +193,8 @@ class Service:
         )
         await self._journal_recovery(recovered, set_aside)
         self._start_sources()
+        if self.venue_controls is not None:
+            self.venue_controls.start()
         eng = cfg.engine
         sched = self.scheduler = AsyncIOScheduler()
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 1}
@@ -208,9 +241,13 @@ class Service:
             self.scheduler.shutdown(wait=False)
         for sup in self.supervisors.values():
             await sup.stop()
+        if self.source is not None:
+            await self.source.stop()
         await self.server.stop()
         await self.integrations.stop()
         await self.controller.drain()
+        if self.venue_controls is not None:
+            await self.venue_controls.stop()
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t

@@ -25,6 +25,9 @@ COMMANDS = {
     "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "keys": "Venue API credentials in the keyring (set, list, test).",
+    "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
+    "capture": "Capture tools (export a time range from NATS JetStream).",
 }
 
 

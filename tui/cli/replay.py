@@ -24,7 +24,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     from tui.cli.attach import add_console_args
 
     add_console_args(p)
-    p.add_argument("capture", help="capture file (gzip or plain NDJSON)")
+    p.add_argument(
+        "capture",
+        help="capture file (gzip or plain NDJSON), or nats://HOST:PORT?start=…&end=… (JetStream)",
+    )
     p.add_argument(
         "--headless", action="store_true", help="no console: print a JSON report at the end"
     )
@@ -149,6 +152,15 @@ def run(args: argparse.Namespace) -> int:
     from tui.config import ConfigError
     from tui.control.journal import JournalError
 
+    if args.capture.startswith(("nats://", "tls://")):
+        from tui.bus.jetstream import BusError
+        from tui.cli.capture import capture_for_replay
+
+        try:
+            args.capture = capture_for_replay(args.capture)
+        except BusError as exc:
+            print(f"venuewatch: {exc}", file=sys.stderr)
+            return 2
     if not Path(args.capture).is_file():
         print(f"venuewatch: {args.capture}: cannot open: no such capture file", file=sys.stderr)
         return 2

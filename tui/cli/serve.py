@@ -45,6 +45,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--record", metavar="CAPTURE", help="also record raw frames to this capture")
     p.add_argument(
+        "--sim-kill-switches",
+        action="store_true",
+        help="with --simulate: also simulate the venues' private side and halt there",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="venue kill switches journal the signed calls a halt would make, and send none",
+    )
+    p.add_argument(
         "--replay",
         metavar="CAPTURE",
         help="feed the engine from a capture instead of venues (post-mortems, drills)",
@@ -54,6 +64,16 @@ def configure(p: argparse.ArgumentParser) -> None:
         type=float,
         default=1.0,
         help="replay pace: 1 = as recorded, 10 = ten times faster",
+    )
+    p.add_argument(
+        "--source",
+        metavar="NATS_URL",
+        help="consume collectors over NATS JetStream (nats://HOST:PORT) instead of venues",
+    )
+    p.add_argument(
+        "--durable",
+        default="venuewatch-engine",
+        help="with --source: this engine's durable consumer name (one per engine)",
     )
 
 
@@ -76,6 +96,10 @@ async def _serve(args: argparse.Namespace) -> int:
 
     if args.replay:
         return await _serve_replay(args)
+    if args.source:
+        from tui.cli.serve_bus import serve_bus
+
+        return await serve_bus(args)
     cfg = load_config(args)
     sim = None
     if args.simulate:
@@ -87,9 +111,17 @@ async def _serve(args: argparse.Namespace) -> int:
         )
     if args.record:
         cfg = msgspec.structs.replace(cfg, record=args.record)
+    if getattr(args, "dry_run", False):
+        dry = {k: msgspec.structs.replace(c, dry_run=True) for k, c in cfg.controls.items()}
+        cfg = msgspec.structs.replace(cfg, controls=dry)
     cfg = _with_ports(cfg, args)
     if not cfg.enabled_venues():
         return fail("no venues enabled in the configuration")
+    psim, creds = None, None
+    if args.simulate and getattr(args, "sim_kill_switches", False):
+        from tui.cli.sim_controls import start_private
+
+        psim, cfg, creds = await start_private(cfg, set(cfg.enabled_venues()))
     service = Service(
         cfg,
         console_token(cfg),
@@ -97,11 +129,14 @@ async def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         allow_remote=args.allow_remote,
     )
+    service.control_credentials = creds or {}
     try:
         await service.start()
     except (JournalError, OSError, ValueError) as exc:
         if sim is not None:
             await sim.stop()
+        if psim is not None:
+            await psim.stop()
         return fail(f"cannot start the engine: {exc}")
     stop = asyncio.Event()
     install_stop(stop)
@@ -123,6 +158,8 @@ async def _serve(args: argparse.Namespace) -> int:
     await service.stop("signal")
     if sim is not None:
         await sim.stop()
+    if psim is not None:
+        await psim.stop()
     print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
     return 0
 

@@ -29,6 +29,8 @@ COLUMNS = [
     Col("resync", "resync", 6, priority=8),
     Col("parse", "pe60s", 5, priority=8),
     Col("p50", "p50ms", 6, priority=9),
+    Col("halt", "venue halt", 18, priority=2, right=False),
+    Col("deadman", "dead-man", 34, priority=5, right=False),
 ]
 
 
@@ -66,6 +68,16 @@ def _note(v: VenueRow, stale: bool = False) -> Content:
         style = marks.BAD_STYLE if v.state == "ISOLATED" else ""
         parts.append(Content.styled(v.note, style))
     return Content(" · ").join(parts)
+
+
+def _halt(text: str) -> Content | str:
+    # An acknowledgement is not completion: only CONFIRMED reads as good.
+    if not text:
+        return marks.NONE
+    if text.startswith("CONFIRMED"):
+        return Content.styled(text, marks.DIM)
+    style = marks.BAD_STYLE if text.startswith("FAILED") else marks.WARN_STYLE
+    return Content.styled(text, style)
 
 
 class VenuesPanel(TablePanel):
@@ -133,6 +145,8 @@ class VenuesPanel(TablePanel):
                 "parse": marks.count(v.parse_errors_60s),
                 "alerts": marks.severity(v.worst, v.alerts) if v.alerts else marks.NONE,
                 "note": _note(v, st is not None),
+                "halt": _halt(v.halt),
+                "deadman": Content.styled(v.deadman or "-", marks.DIM if not v.deadman else ""),
             }
             classes = {"-selected"} if selected else set()
             out.append(Line(name, line(layout, values), classes))
