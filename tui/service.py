@@ -188,7 +188,7 @@ class Service:
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
-        await self.integrations.start(self)
+        await self.integrations.start(self, prior)
         await self.controller.record(
             "system",
             event="engine started",

@@ -25,11 +25,12 @@ from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Request, redact_url
+from tui.control.delivery import Request
 from tui.control.sinks import SinkSettings
 from tui.engine.alerts import Alert
 from tui.integrations.base import AlertSink, Context
 from tui.secrets import Secret
+from tui.text import redact_url
 
 RESEND_MARGIN: Final = 4
 """``endsAt`` of a firing alert is this many resend periods ahead."""

@@ -15,18 +15,21 @@ acknowledging an alert) acknowledges its open pages: someone has it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Request, SinkError, redact_url
+from tui.control.delivery import Request, SinkError
 from tui.control.sinks import SinkSettings
 from tui.integrations.base import AlertSink, clip
 from tui.secrets import Secret
+from tui.text import redact_url
 
 SUMMARY_MAX: Final = 1024
 DEDUP_MAX: Final = 255
 ACK_ACTIONS: Final = frozenset({"ack", "acknowledge"})
+JOURNAL_RULE: Final = "journal-unwritable"
 
 
 def dedup_key(alert_key: str) -> str:
@@ -90,6 +93,8 @@ class PagerDutySink(AlertSink):
         self.send(Request(self.url, self.event("trigger", key, payload=payload)), f"trigger {key}")
 
     async def dispatch(self, entry: dict[str, Any]) -> str:
+        if entry.get("kind") == "system":
+            return await self._journal_health(entry)
         action = entry.get("action")
         args = entry.get("args") or {}
         if action in ACK_ACTIONS:
@@ -108,3 +113,28 @@ class PagerDutySink(AlertSink):
             except SinkError as exc:
                 raise SinkError(f"acknowledge {key}: {exc}") from None
         return f"acknowledged: {', '.join(results)}"
+
+    async def _journal_health(self, entry: dict[str, Any]) -> str:
+        """The journal going down cannot be journalled as an alert: it pages directly."""
+        key = f"{JOURNAL_RULE}|engine|"
+        if entry.get("event") == JOURNAL_RULE:
+            payload = {
+                "summary": clip(
+                    f"venuewatch journal unwritable: {entry.get('reason', '')}; "
+                    "commands are refused",
+                    SUMMARY_MAX,
+                ),
+                "source": "venuewatch",
+                "severity": "critical",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "component": "journal",
+                "class": JOURNAL_RULE,
+                "custom_details": {"journal": entry.get("journal"), "since": entry.get("since")},
+            }
+            self.open[key] = "engine"
+            return await self.outbox.send(
+                Request(self.url, self.event("trigger", key, payload=payload))
+            )
+        if entry.get("event") == "journal-writable" and self.open.pop(key, None) is not None:
+            return await self.outbox.send(Request(self.url, self.event("resolve", key)))
+        return "skipped (not a page)"
