@@ -85,8 +85,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--durable",
         default="venuewatch-engine",
-        help="with --source: this engine's durable consumer name (one per engine)",
+        help="with --source: the durable consumer name (engines of one HA pair share it)",
     )
+    p.add_argument(
+        "--ha",
+        action="store_true",
+        help="with --source: active/standby through a lease in JetStream KV (engine HA)",
+    )
+    p.add_argument("--engine-id", help="with --ha: this engine's id (default: the host name)")
 
 
 def run(args: argparse.Namespace) -> int:
