@@ -106,11 +106,32 @@ async def test_i_isolates_the_selected_venue_at_once_and_a_repeat_is_refused(
         )
         assert refused == [("error", f"REFUSED: {venue} is already isolated")]
         assert len(commands(rig, "isolate")) == 2  # refused commands are journalled too
-        # u undoes the isolation (the engine journals the undo).
+        # u undoes the isolation (the engine journals the undo); undoing an isolation
+        # restores, the risky direction, so it asks exactly as r does.
+        await until(app, lambda: app.in_flight == 0, "refusal settled")
         await pilot.press("u")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"#{cmd['seq']}" in app.screen.question and "restore" in app.screen.detail
+        await pilot.press("y")
         await until(app, lambda: rig.engine.state(venue) == "RECOVERING", "undo → restore")
-        assert len(commands(rig, "undo")) == 1
+        (undo,) = commands(rig, "undo")
+        assert undo["args"] == {"seq": str(cmd["seq"])} and undo["actor"] == "console:alice"
         await until(app, lambda: app.in_flight == 0, "nothing in flight")
+
+
+async def test_u_never_undoes_another_persons_command(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        bob = await rig.console("bob")
+        out = await bob.command("isolate", venue="coinbase")
+        assert out.ok
+        await until(
+            app, lambda: any(e.get("id") == out.id for e in app.source.model.journal), "bob's entry"
+        )
+        await pilot.press("u")
+        assert not isinstance(app.screen, ConfirmScreen)
+        refused = await until(app, lambda: [o for o in app.outcomes if "REFUSED" in o[1]], "no")
+        assert "nothing of yours" in refused[0][1]
+        assert rig.engine.state("coinbase") == "ISOLATED"
 
 
 async def test_r_restores_only_after_confirm(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ class Host(App[None]):
 
 
 async def until(
-    pilot: Pilot[None], cond: Callable[[], Any], what: str, timeout: float = 15.0
+    pilot: Pilot[None], cond: Callable[[], Any], what: str, timeout: float = 5.0
 ) -> Any:
     """Re-check ``cond`` after each app refresh until it holds or the deadline passes."""
     deadline = time.monotonic() + timeout
@@ -103,7 +103,9 @@ async def test_venue_rows_say_state_in_words_and_why(model: ConsoleModel) -> Non
         await pilot.pause()
         rows = texts(panel)
         assert "■ ISOLATED" in rows["kraken"]
-        assert "down · breaker feed-silent: venue_silent_" in rows["kraken"]
+        # Cut in the middle: the start (down, which breaker) and the end (how long) stay.
+        assert "down · breaker feed-" in rows["kraken"]
+        assert rows["kraken"].endswith("on kraken for 0.0s")
         assert "1 CRIT" in rows["kraken"] and "down" in rows["kraken"]
         assert "▲ DEGRADED" in rows["coinbase"] and "1 WARN" in rows["coinbase"]
         assert "◆ RECOVERING" in rows["okx"] and "probation 12s left" in rows["okx"]
@@ -111,7 +113,7 @@ async def test_venue_rows_say_state_in_words_and_why(model: ConsoleModel) -> Non
         for word in ("msg/s", "p50ms", "p99ms", "silent", "gaps", "cksum", "resync", "rc5m"):
             assert word in head(panel)
         # The selected venue is marked by a glyph as well as highlighted.
-        assert rows["kraken"].startswith("▶") and panel.rows["kraken"].has_class("-selected")
+        assert rows["kraken"].startswith("4▶") and panel.rows["kraken"].has_class("-selected")
         assert not panel.rows["binance"].has_class("-selected")
 
 
@@ -173,7 +175,7 @@ async def test_venues_fit_any_width(model: ConsoleModel, width: int) -> None:
         if width <= 80:
             assert "p50ms" not in head(panel)
         if width >= 80:
-            assert "breaker feed-s" in rows["kraken"]  # the reason, if truncated
+            assert "down · break" in rows["kraken"]  # the reason, if elided
         if width >= 200:
             assert fx.KRAKEN_TRIP in rows["kraken"]
 
@@ -203,7 +205,7 @@ async def test_matrix_cells_show_deviation_states_and_consensus(model: ConsoleMo
         assert "+38.0" in perp and "!!" in perp  # deviating venue, critical
         assert "resync" in perp  # okx's perp book is resyncing
         assert "HALT" in rows["ETH-USD"]
-        assert "no consensus" in rows[fx.OPTION]
+        assert "no ref: on…s trusted" in rows[fx.OPTION]  # elided in the middle
         assert "split 12.7" in rows["SOL-USD"]
         assert "64,921.68 n4" in rows["BTC-USD"]
         assert "×4.8" in rows["BTC-USD"]  # coinbase's spread ratio
@@ -341,7 +343,8 @@ async def test_timeline_newest_first_with_refusal_seq_and_notes(model: ConsoleMo
         assert "REFUSED: failover (cmd #21)" in first and "kraken is isolated" in first
         assert rows["j21"].startswith("»") and "alice" in rows["j21"]
         assert "binance spread" in rows["j21"]  # the reason given
-        assert "breaker TRIPPED → isolate kraken — " + fx.KRAKEN_TRIP[:40] in rows["j11"]
+        assert "breaker TRIPPED → isolate kraken — " + fx.KRAKEN_TRIP[:12] in rows["j11"]
+        assert rows["j11"].endswith(fx.KRAKEN_TRIP[-12:])  # elided in the middle
         assert "FAILED #12 isolate kraken" in rows["j15"]
         assert "note: kraken silent" in rows["j16"]
         assert "alert resolved" in rows["j7"] and "alert FIRING CRIT" in rows["j18"]
@@ -399,7 +402,8 @@ async def test_routes_mark_active_unusable_and_breakers(model: ConsoleModel) -> 
         assert "▶bybit-linear" in perp and "○ off" in perp and "◆okx" in perp
         assert "TRIPPED kraken" in rows["b|feed-silent"]
         assert panel.rows["b|feed-silent"].has_class("-alarm")
-        assert fx.KRAKEN_TRIP in rows["b|feed-silent|kraken"]
+        assert "b|feed-silent|kraken" not in rows  # one line a breaker: all fit
+        assert any(fx.KRAKEN_TRIP in d.plain for d in panel.details(model, fx.selection(model)))
         assert "DISARMED" in rows["b|deviation-hard"]
         assert "venue_silent_s >= 10" in rows["b|feed-silent"]
         # A halt on the route's instrument strikes that venue from the chain.
@@ -451,7 +455,7 @@ async def test_spread_chart_waits_for_data_then_plots_off_the_ui_thread(
         assert "\x1b[38;2;" in panel.text  # coloured series
         assert "seconds before 13:55:00 UTC" in panel.text
         caption = str(panel.query_one("#caption", Static).content)
-        assert caption.startswith("▶coinbase 2.40 ×4.8")
+        assert caption.startswith("▶coinbase 2.40 avg×4.8")
 
 
 async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
@@ -459,12 +463,14 @@ async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
     async with Host(panel).run_test(size=(100, 24)) as pilot:
         panel.update_from(model, fx.selection(model))
         await until(pilot, lambda: panel.builds == 1 and "spread" in panel.text, "first chart")
+        start = time.monotonic()
         for i in range(30):
             fx.add_spread_points(model, "coinbase", "BTC-USD", [2.5 + i / 10])
             panel.update_from(model, fx.selection(model))
-        await until(pilot, lambda: panel.builds == 2, "the next chart", timeout=15)
+        await until(pilot, lambda: panel.builds == 2, "the next chart", timeout=5)
+        elapsed = time.monotonic() - start
         # 30 updates, one rebuild: the rate limit held however fast updates came.
-        assert panel.builds == 2
+        assert panel.builds == 2 and elapsed < 5
 
 
 async def test_spread_chart_no_color_uses_markers(
@@ -498,8 +504,6 @@ async def test_every_panel_renders_at_size(model: ConsoleModel, size: tuple[int,
 
 
 async def test_updates_are_cheap(model: ConsoleModel) -> None:
-    """An update rewrites only the rows whose text changed (no full repaint): the cost
-    is counted in row writes, not timed, so a loaded machine cannot fail it."""
     panels = [VenuesPanel(), MatrixPanel(), AlertsPanel(), TimelinePanel(), RoutesPanel()]
 
     class Many(App[None]):
@@ -511,18 +515,16 @@ async def test_updates_are_cheap(model: ConsoleModel) -> None:
         for panel in panels:
             panel.update_from(model, sel)
         await pilot.pause()
-        rewritten = 0
+        # Cheap by construction, not by the clock (a timed assert fails on a loaded box):
+        # one venue's rate changing rewrites that venue's row and nothing else.
         for i in range(50):
-            before = [(texts(panel), writes(panel)) for panel in panels]
-            fx.touch_venue(model, "binance", msgs_per_s=30.0 + i)
-            for panel in panels:
-                panel.update_from(model, sel)
-            for panel, (shown, counts) in zip(panels, before, strict=True):
-                for key, text in texts(panel).items():
-                    if shown.get(key) == text and key in counts:
-                        assert panel.rows[key].writes == counts[key], (type(panel), key)
-                    rewritten += panel.rows[key].writes - counts.get(key, 0)
-        assert rewritten >= 50  # binance's row changed every time, and was rewritten
+            before = {id(r): r.writes for p_ in panels for r in p_.rows.values()}
+            fx.touch_venue(model, "binance", seconds=0.0, msgs_per_s=30.0 + i)
+            per = {type(p_).__name__: p_.render_rows() for p_ in panels}
+            written = sum(per.values())
+            assert written == 1, per
+            after = {id(r): r.writes for p_ in panels for r in p_.rows.values()}
+            assert sum(after[k] - before.get(k, 1) for k in after) == 1
 
 
 # -- against a real engine ----------------------------------------------------------------

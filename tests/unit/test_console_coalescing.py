@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.console import protocol as p
-from tui.console.server import _Client, merge
+from tui.console.outbox import Limits, Outbox, merge
 from tui.engine.alerts import Alert
 from tui.engine.view import BreakerRow, VenueRow
 
@@ -32,7 +32,7 @@ def breaker(armed: bool) -> BreakerRow:
 
 
 def test_a_pending_update_is_merged_not_replaced() -> None:
-    client = _Client(ws=None, user="slow")  # type: ignore[arg-type]
+    client = Outbox(ws=None, user="slow", limits=Limits())  # type: ignore[arg-type]
     client.push_state(
         p.Update(ts_ns=1, breakers=[breaker(True)], venues=[venue("kraken", "DEGRADED")])
     )

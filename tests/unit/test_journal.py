@@ -94,7 +94,9 @@ def test_chain_is_written_as_documented_and_verifies(path: Path) -> None:
     r = verify(path)
     assert (r.ok, r.status, r.entries, r.last_hash, r.reason) == (True, "ok", 3, c.hash, None)
     assert read(path).entries == [a, b, c]
-    assert verify_main(path) == (0, f"{path}: OK: 3 entries, chain intact, last hash {c.hash}")
+    code, message = verify_main(path)
+    assert code == 0
+    assert message.startswith(f"{path}: OK: 3 entries, chain intact, last hash {c.hash}; anchor")
 
 
 def test_reopen_continues_the_chain(path: Path) -> None:
@@ -204,7 +206,8 @@ def test_open_refuses_a_broken_chain_and_leaves_it_untouched(path: Path) -> None
     assert "line 2: hash does not match its content (modified)" in str(info.value)
     assert "start a new journal" in str(info.value)
     assert path.read_bytes() == before
-    assert list(path.parent.iterdir()) == [path]  # no sidecar: this is not a crash
+    # no torn-tail sidecar: this is not a crash (the anchor is the only other file)
+    assert sorted(path.parent.iterdir()) == [path, jmod.anchor_path(path)]
 
 
 # --- torn tails --------------------------------------------------------------------------
@@ -276,12 +279,13 @@ def test_reopen_after_torn_tail_recovers(path: Path) -> None:
 def test_fsync_happens_after_the_write_and_before_append_returns(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    j = Journal.open(path)
+    j = Journal.open(path, anchor_every_s=3600)  # the anchor's own fsyncs would interleave
     events: list[tuple[str, Any]] = []
     real_fsync = os.fsync
 
     def recording_fsync(fd: int) -> None:
-        events.append(("fsync", path.read_bytes().count(b"\n")))
+        if os.path.samestat(os.fstat(fd), path.stat()):
+            events.append(("fsync", path.read_bytes().count(b"\n")))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", recording_fsync)
@@ -300,7 +304,9 @@ def test_fsync_happens_after_the_write_and_before_append_returns(
     ]
 
 
-def test_failed_fsync_fences_the_journal(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_fsync_refuses_the_entry_then_heals_and_journals_the_gap(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     j = Journal.open(path)
     j.append("command", n=1)
 
@@ -308,15 +314,24 @@ def test_failed_fsync_fences_the_journal(path: Path, monkeypatch: pytest.MonkeyP
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(JournalError, match="write failed"):
+    with pytest.raises(jmod.JournalUnwritable, match=r"Input/output error \(EIO\)") as info:
         j.append("command", n=2)
+    assert isinstance(info.value, OSError) and isinstance(info.value, JournalError)
+    assert "\n" not in str(info.value)
+    assert (j.health.ok, j.health.failed_writes) == (False, 1)
+    # The refused entry's bytes were cut off: it never appears as if acknowledged.
+    assert path.read_bytes().count(b"\n") == 1
+    assert j.probe().ok is False  # still failing: stays unhealthy, no wedge, no exception
     monkeypatch.undo()
-    # After a failed fsync the page cache cannot be trusted: no more appends until reopened.
-    with pytest.raises(JournalError, match="earlier write failed"):
-        j.append("command", n=3)
+    third = j.append("command", n=3)
+    assert j.health.ok
     j.close()
-    with Journal.open(path) as j2:
-        assert j2.append("command", n=3).seq == 3
+    entries = read(path).entries
+    assert [e.seq for e in entries] == [1, 2, 3] and third.seq == 3
+    gap = entries[1]
+    assert gap.kind == "system" and gap.fields["event"] == "journal-gap"
+    assert gap.fields["failed_writes"] == 1 and "EIO" in gap.fields["reason"]
+    assert [e.fields.get("n") for e in entries] == [1, None, 3]
 
 
 @pytest.mark.parametrize(
