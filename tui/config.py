@@ -11,7 +11,6 @@ docstring is its user documentation.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,10 @@ from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
 from tui.integrations.settings import ApiSettings, MetricsSettings
 from tui.integrations.settings import check as check_integrations
+
+# Re-exported for callers written before tui.paths held every path.
+from tui.paths import config_dir as config_dir
+from tui.paths import state_dir as state_dir
 
 
 class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,16 +88,6 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message names file and place."""
-
-
-def state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "venuewatch"
-
-
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "venuewatch"
 
 
 def parse(text: str, source: str = "<config>") -> Config:

@@ -28,7 +28,7 @@ from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.capture_config import capture_settings
-from tui.config import Config, state_dir
+from tui.config import Config
 from tui.console import people
 from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
@@ -42,6 +42,7 @@ from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
+from tui.paths import state_dir
 from tui.replay_core import alert_fields
 
 log = logging.getLogger("venuewatch.service")

@@ -25,7 +25,7 @@ import msgspec
 
 from tui.app import keys
 from tui.app.layout_file import syntax_where
-from tui.config import config_dir
+from tui.paths import config_dir
 
 MAX_FPS: Final = 60.0
 

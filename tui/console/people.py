@@ -24,7 +24,7 @@ from typing import Final
 
 import msgspec
 
-from tui.config import state_dir
+from tui.paths import state_dir
 
 PREFIX: Final = "person-token."
 _NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}\Z")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Final
 
 from adapters.controls.base import Credentials
-from tui.secrets import SecretStore, state_home
+from tui.paths import state_home
+from tui.secrets import SecretStore
 
 FIELDS: Final = {"okx": ("key", "secret", "passphrase")}
 DEFAULT_FIELDS: Final = ("key", "secret")
