@@ -22,6 +22,7 @@ from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
 from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
+from tui.errors import UserError
 from tui.integrations.settings import ApiSettings, MetricsSettings
 from tui.integrations.settings import check as check_integrations
 
@@ -86,7 +87,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         }
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration that cannot be used; the message names file and place."""
 
 

@@ -35,6 +35,7 @@ import keyring.backends.null
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from tui.errors import UserError
 from tui.paths import secrets_dir
 from tui.paths import state_home as state_home
 
@@ -89,7 +90,7 @@ class Secret:
         return self
 
 
-class SecretError(Exception):
+class SecretError(UserError):
     """A credential cannot be used; the message names the file and the fix, never the value."""
 
 

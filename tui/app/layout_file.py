@@ -46,6 +46,7 @@ from typing import Any, Final, Literal
 
 import tomli_w
 
+from tui.errors import UserError
 from tui.paths import config_dir
 
 PANEL_IDS: Final = ("venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes")
@@ -77,7 +78,7 @@ HEADER: Final = """\
 """
 
 
-class LayoutError(ValueError):
+class LayoutError(UserError, ValueError):
     """A layout that cannot be used; the message names the file, the line or field, and
     what was expected."""
 

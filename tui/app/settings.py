@@ -25,6 +25,7 @@ import msgspec
 
 from tui.app import keys
 from tui.app.layout_file import syntax_where
+from tui.errors import UserError
 from tui.paths import config_dir
 
 MAX_FPS: Final = 60.0
@@ -52,7 +53,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ``?`` in the console."""
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """console.toml cannot be used; the message names the file, the place and the fix."""
 
 

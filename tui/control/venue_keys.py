@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from adapters.controls.base import Credentials
+from tui.errors import UserError
 from tui.paths import state_home
 from tui.secrets import SecretStore
 
@@ -21,7 +22,7 @@ FIELDS: Final = {"okx": ("key", "secret", "passphrase")}
 DEFAULT_FIELDS: Final = ("key", "secret")
 
 
-class KeysError(Exception):
+class KeysError(UserError):
     """Credentials that cannot be used; the message names what is missing, never a value."""
 
 
