@@ -52,12 +52,14 @@ STEPS: Final = (("i", "isolate", "ISOLATED"), ("u", "undo", "RECOVERING"))
 def available() -> str | None:
     """Why part 3 cannot run here (None: it can)."""
     try:
-        from tui.app import app  # noqa: F401
-        from tui.cli import attach
+        from tui.app import (
+            app,  # noqa: F401
+            launch,
+        )
     except Exception as exc:  # the app may be absent or broken; say which
         return f"the console app is not importable: {type(exc).__name__}: {exc}"
-    if not hasattr(attach, "run_console"):
-        return "tui.cli.attach has no run_console"
+    if not hasattr(launch, "run_console"):
+        return "tui.app.launch has no run_console"
     return None
 
 

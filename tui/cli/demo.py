@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from tui.cli.attach import add_console_args, run_console
+from tui.app.launch import run_console
+from tui.cli.attach import add_console_args
 from tui.cli.common import fail
 
 READY_TIMEOUT_S = 60.0
