@@ -4,9 +4,8 @@ Every section is a msgspec Struct with ``forbid_unknown_fields``, so a typo is
 an error that names the field, not a silently ignored setting. Errors carry the
 file name and either the TOML line (syntax) or the field path (schema).
 
-Defaults are the ones an incident responder would pick (see
-``docs``: detection thresholds from ../shared/design/detection.md); each field's
-docstring is its user documentation.
+Defaults are the ones an incident responder would pick (detection thresholds:
+README, "Detection defaults"); each field's docstring is its user documentation.
 """
 
 from __future__ import annotations

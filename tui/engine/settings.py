@@ -1,6 +1,6 @@
 """Engine settings: detector thresholds, routes and breakers, as typed config.
 
-Defaults follow ../shared/design/detection.md. Where no venue or regulator
+Defaults are listed in the README ("Detection defaults"). Where no venue or regulator
 publishes a number, the default is a proposal an incident responder would
 accept, and it lives here (configurable), not in code. Every ``for_s`` default
 is at most 4 s, so with a 4 Hz evaluation a fault reaches *firing* within
