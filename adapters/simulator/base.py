@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 from websockets.asyncio.server import ServerConnection
 
 from adapters.simulator.market import Changes, SimBook
+from adapters.tasks import spawn
 
 if TYPE_CHECKING:
     from adapters.simulator.server import Simulator
@@ -129,8 +130,8 @@ class SimVenue(abc.ABC):
         for c in list(self.conns):
             n += 1
             c.push(None)
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().create_task(c.ws.close(code, reason))
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to close
+                spawn(c.ws.close(code, reason), "simulator: close")
         return n
 
     def abort_all(self) -> int:
