@@ -17,6 +17,7 @@ from aiohttp import web
 from adapters.simulator.private.account import Account
 from adapters.simulator.private.binance import BinanceBackend, BinanceFuturesBackend
 from adapters.simulator.private.bybit import BybitBackend
+from adapters.simulator.private.coinbase import CoinbaseBackend
 from adapters.simulator.private.common import Backend, Incoming, TestKey
 from adapters.simulator.private.kraken import KrakenBackend
 from adapters.simulator.private.okx import OkxBackend
@@ -29,6 +30,7 @@ BACKENDS: Final[dict[str, type[Backend]]] = {
     "kraken": KrakenBackend,
     "okx": OkxBackend,
     "bybit": BybitBackend,
+    "coinbase": CoinbaseBackend,
 }
 SYMBOLS: Final = {
     "binance": ["BTCUSDT", "ETHUSDT"],
@@ -36,6 +38,7 @@ SYMBOLS: Final = {
     "kraken": ["XBTUSD", "ETHUSD"],
     "okx": ["BTC-USDT", "BTC-USDT-SWAP", "ETH-USDT"],
     "bybit": ["BTCUSDT", "ETHUSDT"],
+    "coinbase": ["BTC-USD", "ETH-USD"],
 }
 TIMEOUT_HOLD_S: Final = 3.0
 """How long the ``timeout`` fault holds a request: longer than any client timeout we use."""
