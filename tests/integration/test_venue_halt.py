@@ -38,7 +38,9 @@ async def test_halt_reaches_confirmed_with_zero_open(
     assert layers[0] == ("gate", "REQUESTED")
     assert ("cancel", "ACKED") in layers and ("backstop", "ACKED") in layers
     assert layers[-1] == ("verify", "CONFIRMED")
-    if venue in DEADMAN and venue != "bybit":
+    if venue == "deribit":
+        assert ("WS", "private/enable_cancel_on_disconnect") in acct.calls
+    elif venue in DEADMAN and venue != "bybit":
         assert acct.timers, "the dead-man timer is armed at the venue"
     if venue == "bybit":
         assert sim.backends["bybit"].dcp == {"DERIVATIVES": 10}  # type: ignore[attr-defined]
@@ -108,6 +110,7 @@ async def test_clock_skew_is_rejected_and_fails_loudly(
         "okx": "50102",
         "bybit": "10002",
         "coinbase": "UNAUTHENTICATED",
+        "deribit": "13004",
     }
     assert expected[venue] in result
     assert len(acct.open()) == 3
@@ -132,6 +135,7 @@ async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
         "okx": "50113",
         "bybit": "10004",
         "coinbase": "invalid signature",
+        "deribit": "13004 invalid_credentials",
     }
     key_err = {
         "binance": "-2015",
@@ -140,6 +144,7 @@ async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
         "okx": "50111",
         "bybit": "10003",
         "coinbase": "unknown key",
+        "deribit": "13004 invalid_credentials",
     }
     for ctl, want in ((bad_sig, sig_err[venue]), (unknown, key_err[venue])):
         step_error = ""

@@ -179,3 +179,12 @@ def test_coinbase_jwt_has_the_documented_header_and_claims_and_verifies() -> Non
     assert len(raw) == 64
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     key.public_key().verify(der, f"{head_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+
+
+def test_deribit_client_signature_signs_timestamp_nonce_data_joined_by_newlines() -> None:
+    # docs.deribit.com "public/auth", client_signature: HEX(HMAC-SHA256(ClientSecret,
+    # Timestamp + "\n" + Nonce + "\n" + Data)).
+    from adapters.controls import deribit
+
+    want = hmac.new(b"secret", b"1576074319000\nabcd\n", hashlib.sha256).hexdigest()
+    assert deribit.sign("secret", 1576074319000, "abcd", "") == want
