@@ -17,7 +17,7 @@ from tui.console.model import ConsoleModel
 from tui.engine.view import VenueRow
 
 COLUMNS = [
-    Col("venue", "venue", 16, right=False),
+    Col("venue", "# venue", 17, right=False),
     Col("state", "state", 12, right=False),
     Col("alerts", "alerts", 7, priority=1),
     Col("silent", "silent", 6, priority=2),
@@ -129,7 +129,9 @@ class VenuesPanel(TablePanel):
             selected = name == selection.venue
             values: dict[str, Content | str] = {
                 "venue": Content.assemble(
-                    ("▶" if selected else " ", "bold"), (name, "bold" if selected else "")
+                    (selection.digit(name) or " ", marks.DIM if not selected else "bold"),
+                    ("▶" if selected else " ", "bold"),
+                    (name, "bold" if selected else ""),
                 ),
                 "state": marks.state(v.state, stale=st is not None),
                 "rate": (
@@ -154,7 +156,7 @@ class VenuesPanel(TablePanel):
                 "deadman": Content.styled(v.deadman or "-", marks.DIM if not v.deadman else ""),
             }
             classes = {"-selected"} if selected else set()
-            out.append(Line(name, line(layout, values), classes))
+            out.append(Line(name, line(layout, values), classes, name=name))
         if not out:
             out.append(Line("", Content.styled("waiting for venues…", marks.DIM)))
         return header(layout), out
