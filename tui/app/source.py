@@ -38,6 +38,7 @@ class StaticSource:
 
     def __init__(self, model: ConsoleModel, engine: str = "snapshot") -> None:
         self.model = model
+        model.stale_after_s = None  # a snapshot is a fixed moment, labelled SNAPSHOT
         self.state: State = "static"
         self.engine = model.engine or engine
         self.user = model.user
@@ -81,6 +82,7 @@ class LiveSource:
         self._token = token
         self.user = user
         self.model = ConsoleModel()
+        self.model.link_down = f"connecting to {url}"
         self.state: State = "connecting"
         self.engine = ""
         self.detail = f"connecting to {url}"
@@ -106,6 +108,8 @@ class LiveSource:
 
     def _set(self, state: State, detail: str) -> None:
         self.state, self.detail = state, detail
+        # The model judges staleness; a link that is not attached is stale at once.
+        self.model.link_down = "" if state == "attached" else detail
         self.on_change()
 
     async def first_attach(self) -> str:

@@ -7,8 +7,12 @@ and one repaint, never a repaint per frame.
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Final
+
+import msgspec
 
 from tui.console import protocol as p
 from tui.engine.alerts import Alert
@@ -17,6 +21,18 @@ from tui.engine.view import BreakerRow, ConsensusRow, InstrumentRow, RouteRow, V
 JOURNAL_KEEP: Final = 1000
 NOTES_KEEP: Final = 500
 HISTORY_KEEP: Final = 1200
+STALE_AFTER_S: Final = 2.0
+"""Data older than this is not shown as live. The engine publishes at 10 Hz (an
+empty update is still a frame), so two seconds is twenty missed frames: long
+enough not to blink on a busy link, short enough that nobody acts on it."""
+
+
+class Staleness(msgspec.Struct, frozen=True):
+    """Why the console's copy is not live, and how old it is."""
+
+    age_s: float
+    """Seconds since the engine's clock last moved in a frame we applied."""
+    reason: str
 
 
 class ConsoleModel:
@@ -36,11 +52,61 @@ class ConsoleModel:
         self.history: dict[str, deque[tuple[int, float]]] = {}
         self.dirty: set[str] = set()
         self.publish_hz = 10.0
+        self.clock: Callable[[], float] = time.monotonic
+        self.stale_after_s: float | None = STALE_AFTER_S
+        """None: never judged stale (a snapshot, labelled as one, is a fixed moment)."""
+        self.link_down = ""
+        """Set by the source while it is not attached (why); "" while attached."""
+        self.fresh_mono: float | None = None
+        """clock() when a frame last advanced the engine's clock."""
+        self.frame_mono: float | None = None
+        """clock() when any frame last arrived."""
+
+    def _heard(self, ts_ns: int) -> None:
+        now = self.clock()
+        self.frame_mono = now
+        if ts_ns > self.ts_ns or self.fresh_mono is None:
+            self.fresh_mono = now
+
+    def age_s(self) -> float:
+        """Seconds since the data last moved (0 before the first frame)."""
+        return max(0.0, self.clock() - self.fresh_mono) if self.fresh_mono is not None else 0.0
+
+    def now_ns(self) -> int:
+        """The engine's time now, as best the console knows: its last frame's time
+        plus how long ago that was, so ages keep counting while the data is stale
+        (a snapshot's clock stays frozen at its own timestamp)."""
+        if self.stale_after_s is None:
+            return self.ts_ns
+        return self.ts_ns + int(self.age_s() * 1e9)
+
+    def staleness(self) -> Staleness | None:
+        """None while the data is live; else how old it is and why.
+
+        Judged here, console-side, from what arrives: a lost link is stale at once;
+        frames that stop (a stalled publisher) or whose engine clock stops moving
+        (a replay that ended, a wedged engine) are stale after ``stale_after_s``.
+        """
+        if self.stale_after_s is None:
+            return None
+        age = self.age_s()
+        if self.link_down:
+            return Staleness(age, self.link_down)
+        if self.fresh_mono is None:
+            return Staleness(0.0, "no data from the engine yet")
+        if age < self.stale_after_s:
+            return None
+        quiet = self.clock() - (self.frame_mono or 0.0)
+        if quiet >= self.stale_after_s:
+            return Staleness(age, f"no frame from the engine for {quiet:.0f}s")
+        return Staleness(age, "the engine's clock has stopped (replay ended or engine stalled)")
 
     def apply(self, frame: p.Down) -> None:
         if isinstance(frame, p.Welcome):
             self.engine, self.user, self.publish_hz = frame.engine, frame.user, frame.publish_hz
             s = frame.state
+            self.fresh_mono = None
+            self._heard(s.ts_ns)
             self.ts_ns = s.ts_ns
             self.venues = {v.name: v for v in s.venues}
             self.instruments = {(i.venue, i.symbol): i for i in s.instruments}
@@ -66,6 +132,7 @@ class ConsoleModel:
                 "history",
             }
         elif isinstance(frame, p.Update):
+            self._heard(frame.ts_ns)
             self.ts_ns = frame.ts_ns
             for v in frame.venues:
                 self.venues[v.name] = v

@@ -16,6 +16,28 @@ from tui.engine.health import NS, InstrumentHealth, VenueHealth
 from tui.engine.settings import ClassRules, Detectors, Rule
 
 
+def symbol_label(venue: str, canonical: str, symbol: str) -> str:
+    """``okx BTC-USD (BTC-USDT-SWAP)``: the name panels use, and the venue's own."""
+    return f"{venue} {canonical}" + (f" ({symbol})" if symbol != canonical else "")
+
+
+def blames(c: Consensus, referenced: bool, agree_bps: float) -> bool:
+    """Whether a venue's deviation from ``c`` may be held against it.
+
+    Three or more references: yes (the median and MAD stand). Two references never
+    blame each other; a venue outside the pair is judged against it only when the
+    pair agrees (closer than ``agree_bps``): judged against two venues that disagree
+    it would be blamed for their quarrel. One or none: there is no reference.
+    """
+    if c.price is None:
+        return False
+    if c.blame:
+        return True
+    if referenced or len(c.references) < 2:
+        return False
+    return c.spread_bps is not None and c.spread_bps < agree_bps
+
+
 def _level(value: float, rule: Rule) -> str | None:
     if not rule.enabled:
         return None
@@ -114,7 +136,7 @@ def instrument_conditions(
     referenced: bool,
 ) -> Iterable[Condition]:
     v, inst = ih.venue, ih.canonical
-    label = f"{v} {ih.symbol}"
+    label = symbol_label(v, inst, ih.symbol)
     if not ih.synced:
         if ih.unsynced_s >= d.unsynced_s:
             yield Condition(
@@ -168,7 +190,7 @@ def instrument_conditions(
             v,
             inst,
             "critical",
-            f"{label}: spread {spread:.1f} bps (limit {rules.spread_abs_bps:g})",
+            f"{label}: spread {spread:.2f} bps (limit {rules.spread_abs_bps:g})",
             spread,
             sr.for_s,
             sr.keep_firing_s,
@@ -186,8 +208,9 @@ def instrument_conditions(
             v,
             inst,
             sev,
-            f"{label}: spread {fast:.1f} bps, {ratio:.1f}× its baseline "
-            f"{ih.spread_slow or 0:.2f} bps",
+            # The spread now (the figure every panel shows), then what is judged.
+            f"{label}: spread {spread if spread is not None else fast:.2f} bps, 10 s avg "
+            f"{fast:.2f} = {ratio:.1f}× its baseline {ih.spread_slow or 0:.2f} bps",
             ratio,
             sr.for_s,
             sr.keep_firing_s,
@@ -196,7 +219,7 @@ def instrument_conditions(
     dev, z = ih.deviation_bps, ih.deviation_z
     db = rules.deviation_bps
     if c is not None and dev is not None and db.enabled:
-        attributable = c.blame or not referenced
+        attributable = blames(c, referenced, db.warn)
         z_ok = z is not None and z >= rules.deviation_z if c.blame else True
         if attributable and z_ok and abs(dev) >= db.warn:
             sev = "critical" if db.crit and abs(dev) >= db.crit else "warning"

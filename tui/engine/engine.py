@@ -17,6 +17,7 @@ from typing import Final
 from adapters.feed import Feed
 from adapters.instruments import InstrumentMap, UnknownSymbol
 from adapters.model import STATUSES, Event, FeedStatus, ParseError
+from tui.engine import consensus as consensus_mod
 from tui.engine import detectors
 from tui.engine.alerts import AlertManager, Condition, Transition
 from tui.engine.consensus import Consensus, consensus, deviation
@@ -70,6 +71,8 @@ class Engine:
         self.last_tick = 0
         self.ticks = 0
         self.listeners: list[Callable[[list[Transition]], None]] = []
+        self.condition_sources: list[Callable[[], list[Condition]]] = []
+        """Conditions from outside the feeds (the journal's health), added at every tick."""
         self._discover()
 
     # -- structure -------------------------------------------------------------------
@@ -176,12 +179,34 @@ class Engine:
                 rules,
                 (name, ih.canonical) not in spread_firing,
             )
+        # Who may be a reference is decided per instrument: a venue-wide alert takes a
+        # venue out of every consensus, an instrument's alert out of that one only.
+        venue_faults: dict[str, str] = {}
+        instrument_faults: dict[tuple[str, str], str] = {}
+        for a in self.alerts.firing(include_inhibited=True):
+            if not a.venue:
+                continue
+            if a.instrument:
+                instrument_faults.setdefault((a.venue, a.instrument), f"{a.rule} alert")
+            else:
+                venue_faults.setdefault(a.venue, f"{a.rule} alert")
+        facts = self.facts
         for canon, members in self.by_canonical.items():
             mids = {ih.venue: ih.mid for ih in members if ih.synced and ih.mid is not None}
-            refs = {
-                v for v in mids if self.states.get(v) == LIVE and not self.facts.is_halted(v, canon)
+            why = {
+                v: consensus_mod.trusted(
+                    v,
+                    canon,
+                    isolated=facts.isolated,
+                    recovering=facts.recovering,
+                    halted=facts.is_halted(v, canon),
+                    venue_faults=venue_faults,
+                    instrument_faults=instrument_faults,
+                )
+                for v in mids
             }
-            c = self.consensus[canon] = consensus(canon, mids, refs)
+            refs = {v for v, w in why.items() if not w}
+            c = self.consensus[canon] = consensus(canon, mids, refs, why)
             rules = self.rules_for(members[0].kind)
             conditions.extend(detectors.consensus_conditions(c, rules))
             for ih in members:
@@ -194,6 +219,8 @@ class Engine:
                 conditions.extend(
                     detectors.instrument_conditions(ih, d, rules, now, c, ih.venue in c.references)
                 )
+        for source in self.condition_sources:  # e.g. the journal's health (tui.service)
+            conditions.extend(source())
         transitions = self.alerts.evaluate(conditions, now, now_ns, set(self.facts.isolated))
         self._update_states(now)
         for fn in self.listeners:

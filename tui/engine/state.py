@@ -61,6 +61,10 @@ class ControlFacts:
         """(venue or "*", canonical instrument) -> why."""
         self.routes: dict[str, RouteState] = {}
         self.breakers: dict[str, BreakerState] = {}
+        self.venue_halt: dict[str, str] = {}
+        """Venue -> its venue-side halt state (REQUESTED, ACKED, CONFIRMED (0 open), FAILED)."""
+        self.deadman: dict[str, str] = {}
+        """Venue -> its dead-man timer as the engine keeps it (armed, last heartbeat, fires at)."""
 
     def is_halted(self, venue: str, instrument: str) -> bool:
         return (venue, instrument) in self.halted or ("*", instrument) in self.halted

@@ -35,6 +35,10 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     """Worst severity firing on the venue ("" if none)."""
     note: str = ""
     """Why it is isolated, or how long its probation still runs."""
+    halt: str = ""
+    """The venue-side halt: REQUESTED, ACKED, CONFIRMED (0 open) or FAILED."""
+    deadman: str = ""
+    """The venue's dead-man timer kept by the engine: armed, last heartbeat, fires at."""
 
 
 class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,12 +54,17 @@ class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
     spread_bps: float | None
     spread_base_bps: float | None
     spread_ratio: float | None
+    """The 10 s average spread over its baseline (what the spread alert judges)."""
     deviation_bps: float | None
     deviation_z: float | None
     staleness_s: float | None
     latency_p99_ms: float | None
     updates: int
     worst: str
+    spread_warn_bps: float | None = None
+    """Where the spread alert starts (baseline × the warn ratio, at least the floor)."""
+    spread_limit_bps: float | None = None
+    """The absolute limit (critical whatever the baseline), if the class has one."""
 
 
 class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +73,10 @@ class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
     references: list[str]
     blame: bool
     split_bps: float | None
+    excluded: dict[str, str] = {}
+    """Venue -> why it is not a reference for this instrument."""
+    note: str = ""
+    """Why there is no reference (fewer than two trusted venues)."""
 
 
 class RouteRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,6 +121,13 @@ def _worst(alerts: list[Alert]) -> str:
     return "warning" if alerts else ""
 
 
+def _warn_at(engine: Engine, kind: str, baseline: float | None) -> float | None:
+    rules = engine.rules_for(kind)
+    if baseline is None or not rules.spread_ratio.enabled:
+        return None
+    return _r(max(rules.spread_floor_bps, baseline * rules.spread_ratio.warn))
+
+
 def build(engine: Engine) -> EngineState:
     now = engine.clock()
     facts = engine.facts
@@ -138,6 +158,8 @@ def build(engine: Engine) -> EngineState:
                 alerts=len(mine),
                 worst=_worst(mine),
                 note=note,
+                halt=facts.venue_halt.get(name, ""),
+                deadman=facts.deadman.get(name, ""),
             )
         )
     instruments = []
@@ -164,6 +186,8 @@ def build(engine: Engine) -> EngineState:
                 latency_p99_ms=_r(ih.latency_p99_ms, 1),
                 updates=st.updates,
                 worst=_worst(mine),
+                spread_warn_bps=_warn_at(engine, ih.kind, ih.spread_slow),
+                spread_limit_bps=engine.rules_for(ih.kind).spread_abs_bps or None,
             )
         )
     consensus = [
@@ -173,6 +197,8 @@ def build(engine: Engine) -> EngineState:
             references=list(c.references),
             blame=c.blame,
             split_bps=_r(c.spread_bps, 1),
+            excluded=dict(c.excluded),
+            note=c.note,
         )
         for c in engine.consensus.values()
     ]

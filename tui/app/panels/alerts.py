@@ -14,6 +14,7 @@ from textual.content import Content
 from tui.app.panel import Selection
 from tui.app.panels import marks
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
 from tui.engine.alerts import Alert
 
@@ -66,9 +67,12 @@ class AlertsPanel(TablePanel):
     ) -> tuple[Content | None, list[Line]]:
         narrow = width < 76
         layout = fit(NARROW if narrow else COLUMNS, width)
-        now = model.ts_ns
+        now = model.now_ns()
+        stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
+        journal = list(model.journal)
+        acks, muted = cv.acknowledgements(journal), cv.silences(journal, now)
         for a in active:
             values: dict[str, Content | str] = {
                 "age": marks.age(now, _since(a)),
@@ -77,15 +81,25 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": a.summary,
+                # Acknowledged or silenced alerts stay listed: the note says who.
+                "summary": Content.assemble(
+                    *([(f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE)] if a.flaps else []),
+                    a.summary,
+                    cv.alert_note(a.key, acks, muted),
+                ),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
             if mine:
                 classes.add("-selected")
-            out.append(Line(f"a|{a.key}", line(layout, values), classes))
+            name = f"{a.venue or a.instrument} {a.rule}"
+            out.append(Line(f"a|{a.key}", line(layout, values), classes, name=name))
         if not active:
-            out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
+            if stale:
+                text = f"? none active {marks.duration(stale.age_s)} ago; nothing known since"
+                out.append(Line("none", Content.styled(text, marks.STALE_STYLE)))
+            else:
+                out.append(Line("none", Content.styled("✓ no active alerts", marks.OK_STYLE)))
         limit = self.resolved_limit()
         resolved = sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key))[:limit]
         if resolved:
@@ -100,8 +114,34 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument,
                 "rule": a.rule,
-                "summary": a.summary,
+                # The words at the worst moment, beside the worst severity: one story.
+                "summary": a.peak_summary or a.summary,
             }
             key = f"r|{a.key}|{a.resolved_ns}"
-            out.append(Line(key, line(layout, values), {"-dim"}))
+            out.append(Line(key, line(layout, values), {"-dim"}, name=f"✓{a.venue} {a.rule}"))
         return header(layout), out
+
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        now = model.now_ns()
+        out: list[Content] = []
+        for a in sorted(model.alerts, key=lambda a: (-a.started_ns, a.key)):
+            flaps = f" · flapping ×{a.flaps + 1}" if a.flaps else ""
+            head = (
+                f"{marks.age(now, _since(a))} ago · {a.severity.upper()} · {a.state}"
+                f"{' (inhibited)' if a.inhibited else ''}{flaps} · {a.rule} · "
+                f"{a.venue or '-'} {a.instrument or '(venue)'}"
+            )
+            out.append(
+                Content.assemble(
+                    (head, marks.SEVERITY_STYLE.get(a.severity, "")), "\n  ", a.summary
+                )
+            )
+        for a in sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key)):
+            lasted = marks.duration((a.resolved_ns - _since(a)) / marks.NS)
+            sev = (a.peak_severity or a.severity).upper()
+            head = (
+                f"resolved {marks.age(now, a.resolved_ns)} ago after {lasted} · peak {sev} · "
+                f"{a.rule} · {a.venue or '-'} {a.instrument or '(venue)'}"
+            )
+            out.append(Content.assemble((head, marks.DIM), "\n  ", a.peak_summary or a.summary))
+        return out

@@ -59,8 +59,9 @@ def _counts(model: ConsoleModel, row: InstrumentRow) -> bool:
 def _flags(model: ConsoleModel, row: InstrumentRow, wide: bool) -> Content:
     parts: list[Content] = []
     v = model.venues.get(row.venue)
-    if v is not None and v.state != "LIVE":
-        parts.append(marks.state(v.state) if wide else marks.state_short(v.state))
+    stale = model.staleness() is not None
+    if v is not None and (v.state != "LIVE" or stale):
+        parts.append(marks.state(v.state, stale) if wide else marks.state_short(v.state, stale))
     if row.halted:
         parts.append(Content.styled("HALT", marks.BAD_STYLE))
     if not row.synced:
@@ -89,7 +90,7 @@ class LadderPanel(TablePanel):
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
         inst = self.instrument(model, selection)
-        self.border_title = f"{self.TITLE} · {inst}" if inst else self.TITLE
+        self.set_title(f"{self.TITLE} · {inst}" if inst else self.TITLE)
         rows = [r for r in model.instruments.values() if r.instrument == inst]
         only = self.params.get("venues")
         if isinstance(only, list | tuple) and only:

@@ -26,6 +26,10 @@ STATES: Final[dict[str, tuple[str, str]]] = {
     "ISOLATED": ("■ ISOLATED", "bold $text-error"),
     "RECOVERING": ("◆ RECOVERING", "$text-accent"),
 }
+STALE_WORD: Final = "? STALE"
+STALE_STYLE: Final = "bold reverse $text-secondary"
+"""Data the console cannot vouch for: a shape and a style no live state uses,
+so a stale screen is never read as green."""
 STATE_RANK: Final = {"ISOLATED": 0, "DEGRADED": 1, "RECOVERING": 2, "LIVE": 3}
 """Display order for "worst first": what needs a person comes first."""
 
@@ -41,13 +45,17 @@ HEAD: Final = "bold dim"
 NONE: Final = "—"
 
 
-def state(name: str) -> Content:
+def state(name: str, stale: bool = False) -> Content:
+    if stale:
+        return Content.styled(STALE_WORD, STALE_STYLE)
     word, style = STATES.get(name, (f"? {name}", WARN_STYLE))
     return Content.styled(word, style)
 
 
-def state_short(name: str) -> Content:
+def state_short(name: str, stale: bool = False) -> Content:
     """Glyph and a four-letter word, for narrow columns."""
+    if stale:
+        return Content.styled("? STAL", STALE_STYLE)
     word, style = STATES.get(name, (f"? {name}", WARN_STYLE))
     glyph, _, rest = word.partition(" ")
     return Content.styled(f"{glyph} {rest[:4]}", style)
