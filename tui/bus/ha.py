@@ -35,6 +35,7 @@ import msgspec
 
 from tui.bus.jetstream import BusError, connect
 from tui.control import journal as jr
+from tui.control import journal_chain as chain
 
 log = logging.getLogger("venuewatch.ha")
 
@@ -70,9 +71,9 @@ async def ensure_ha(js: Any) -> Any:
 
 def entry_line(entry: dict[str, Any]) -> bytes:
     """The exact journal line of an entry (the writer's canonical form)."""
-    fields = {k: v for k, v in entry.items() if k not in jr._RESERVED}
-    canonical = jr._canonical(entry["seq"], entry["ts"], entry["kind"], entry["prev"], fields)
-    return jr._line(canonical, entry["hash"])
+    fields = {k: v for k, v in entry.items() if k not in chain._RESERVED}
+    canonical = chain._canonical(entry["seq"], entry["ts"], entry["kind"], entry["prev"], fields)
+    return chain._line(canonical, entry["hash"])
 
 
 # -- the standby's mirror ------------------------------------------------------------------
@@ -133,7 +134,7 @@ class JournalMirror:
             if self._local.get(seq, entry.get("hash")) != entry.get("hash"):
                 self.error = f"local journal diverges from the stream at seq {seq}"
             return
-        checked = jr._check(entry_line_obj(line), line, self.seq, self.last, self.seq + 1)
+        checked = chain._check(entry_line_obj(line), line, self.seq, self.last, self.seq + 1)
         if isinstance(checked, str):
             self.error = f"stream entry {seq} refused: {checked}"
             log.error("journal mirror stopped: %s", self.error)
