@@ -2,7 +2,7 @@
 
 - **Lease**: key ``active`` in the KV bucket ``VW_LEASE`` whose entries expire
   ``LEASE_TTL_S`` after their last write. The active engine renews it every
-  second with a compare-and-set on its revision; a standby creates it only
+  half second with a compare-and-set on its revision; a standby creates it only
   once it has expired. A renewal that fails means another engine holds it: the
   old active stops at once (never two engines acting).
 - **Journal replication**: every entry the active engine writes is fsynced to
@@ -41,8 +41,8 @@ log = logging.getLogger("venuewatch.ha")
 
 LEASE_BUCKET: Final = "VW_LEASE"
 LEASE_KEY: Final = "active"
-LEASE_TTL_S: Final = 3.0
-RENEW_S: Final = 1.0
+LEASE_TTL_S: Final = 2.0
+RENEW_S: Final = 0.5
 JOURNAL_STREAM: Final = "VW_JOURNAL"
 JOURNAL_SUBJECT: Final = "vw.journal"
 

@@ -182,9 +182,25 @@ class Mirror:
         self.conflicts += 1
         return False
 
+    def prime(self, health: CollectorHealth) -> None:
+        """Feeds for the venues a collector last announced, before any message is applied.
+
+        An engine that starts (or takes over) knows its venues at once, so the
+        control state rebuilt from the journal finds them (an isolation of a
+        venue the engine does not know yet would otherwise be dropped).
+        """
+        if health.stopping:
+            return
+        for venue, settings in health.venues.items():
+            if venue not in self.feeds:
+                self._feed(venue, settings)
+
     def _feed(self, venue: str, settings: dict[str, object]) -> Feed:
         vs = msgspec.convert({**settings, "name": venue}, VenueSettings)
         f = self.feeds[venue] = Feed(registry.load(vs.adapter or venue)(vs), self.emit)
+        now = self.clock()
+        for st in f.instruments.values():
+            st.resync_since_mono = now  # unsynced since now, not since the machine booted
         return f
 
     def _mono(self, cs: CollectorState, ts: int) -> int:

@@ -20,7 +20,14 @@ import msgspec
 
 from adapters.feed import Feed
 from adapters.model import Event
-from tui.bus.frames import FEED_STREAM, FEED_SUBJECTS, RESYNC_ALL, feed_decoder, resync_subject
+from tui.bus.frames import (
+    FEED_STREAM,
+    FEED_SUBJECTS,
+    RESYNC_ALL,
+    CollectorHealth,
+    feed_decoder,
+    resync_subject,
+)
 from tui.bus.jetstream import clock_offset, connect, ensure_streams
 from tui.bus.mirror import Mirror
 
@@ -53,6 +60,8 @@ class NatsSource:
 
     def bind(self, emit: Callable[[Event], None]) -> None:
         self.mirror.emit = emit
+        for feed in self.feeds.values():
+            feed.emit = emit
 
     async def connect(self) -> None:
         """Connect and bind the durable consumer (raises BusError, one line)."""
@@ -67,6 +76,7 @@ class NatsSource:
             max_ack_pending=-1,
             ack_wait=30.0,
         )
+        await self._prime()
         resume = await self._ack_floor()
         if resume is not None:
             config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
@@ -83,6 +93,20 @@ class NatsSource:
             pending_msgs_limit=PENDING_MSGS,
             pending_bytes_limit=PENDING_BYTES,
         )
+
+    async def _prime(self) -> None:
+        """The venues every collector last announced (see :meth:`Mirror.prime`)."""
+        try:
+            info = await self._js.stream_info(FEED_STREAM, subjects_filter="vw.*._._.health")
+        except Exception as exc:
+            log.warning("cannot list collectors: %s", exc)
+            return
+        for subj in sorted((info.state.subjects or {}) if info.state else {}):
+            with contextlib.suppress(Exception):
+                msg = await self._js.get_last_msg(FEED_STREAM, subj)
+                health = feed_decoder.decode(msg.data)
+                if isinstance(health, CollectorHealth):
+                    self.mirror.prime(health)
 
     async def _ack_floor(self) -> int | None:
         """Where a durable that already exists resumes: right after its ack floor.
