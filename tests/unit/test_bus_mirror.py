@@ -261,3 +261,17 @@ def test_redelivered_messages_are_applied_once() -> None:
         m.mirror.apply(feed_decoder.decode(payload))
     st_ = m.mirror.feeds["bybit"].instruments[SYMBOL]
     assert st_.updates == before and st_.synced and st_.gaps == 0
+
+
+def test_an_engine_behind_its_stream_does_not_call_a_collector_lost() -> None:
+    m = MirrorMachine()
+    m.setup()
+    m.connect()
+    m.snapshot([(1, "1")], [(1, "1")])
+    m.mirror.backlog = 5000  # the collector's recent messages are still queued
+    m.collector_goes_silent()
+    assert not m.mirror.collectors["tokyo"].lost
+    assert m.mirror.feeds["bybit"].instruments[SYMBOL].synced
+    m.mirror.backlog = 0
+    m.mirror.check()
+    assert m.mirror.collectors["tokyo"].lost

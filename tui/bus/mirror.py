@@ -109,6 +109,8 @@ class Mirror:
         """Frames for a venue whose adapter settings are not known yet."""
         self.conflicts = 0
         self.messages = 0
+        self.backlog = 0
+        """Messages still waiting in the stream behind the last one applied (set by the source)."""
         self.retired: dict[str, set[str]] = {}
         self.stale_runs = 0
 
@@ -288,7 +290,13 @@ class Mirror:
             log.warning("%s: %s", ", ".join(sorted(venues)), reason)
 
     def check(self) -> None:
-        """Called on the engine's tick: collectors that went quiet are lost."""
+        """Called on the engine's tick: collectors that went quiet are lost.
+
+        Only judged when caught up: an engine working through a backlog has
+        the collectors' recent messages still queued, so their silence is its own.
+        """
+        if self.backlog > 0:
+            return
         now = self.clock()
         for cs in self.collectors.values():
             if cs.lost or cs.stopped:

@@ -174,7 +174,9 @@ class NatsSource:
             self.mirror.apply(msg)
         self._last = m
         self._unacked += 1
-        if m.metadata.num_pending == 0:
+        pending = m.metadata.num_pending
+        self.mirror.backlog = pending
+        if pending == 0:
             self.caught_up.set()
 
     async def _acker(self) -> None:
