@@ -174,7 +174,9 @@ class NatsSource:
             self.mirror.apply(msg)
         self._last = m
         self._unacked += 1
-        pending = m.metadata.num_pending
+        # Behind = still on the server + already pushed to this client but not
+        # yet applied (nats-py's buffer): the server's count alone misses the latter.
+        pending = m.metadata.num_pending + (self._sub.pending_msgs if self._sub else 0)
         self.mirror.backlog = pending
         if pending == 0:
             self.caught_up.set()
