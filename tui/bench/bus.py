@@ -156,8 +156,8 @@ async def _until(cond: Any, timeout: float) -> None:
 def run(quick: bool, seed: int = 7) -> dict[str, Any]:
     from tui.bus.natsd import NatsServer
 
-    n = 20_000 if quick else 100_000
-    rounds = (1, 2) if quick else (1, 2, 4)
+    n = 10_000 if quick else 100_000
+    rounds = (1, 2, 4)
     cases = []
     for k in rounds:
         # A fresh server per round: one round's stream must not feed the next.
