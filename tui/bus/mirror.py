@@ -35,6 +35,8 @@ from tui.bus.frames import CollectorHealth, FeedMessage, RawFrame, SupervisorSta
 
 log = logging.getLogger("venuewatch.mirror")
 
+LAG_NOTICE_MS: Final = 1000.0
+"""A collector publishing this late is named on its venues' timelines (again on recovery)."""
 LOST_AFTER_S: Final = 3.0
 """A collector silent (no health, no frame) this long is lost: its books are not trusted."""
 
@@ -45,6 +47,7 @@ class CollectorState:
         "first_seq",
         "gaps",
         "health",
+        "lagging",
         "last_mono",
         "last_seq",
         "lost",
@@ -65,6 +68,7 @@ class CollectorState:
         self.conns: set[tuple[str, str]] = set()
         self.gaps = 0
         self.lost = False
+        self.lagging = False
         self.stopped = False
         self.health: CollectorHealth | None = None
 
@@ -167,9 +171,26 @@ class Mirror:
             if venue not in self.feeds:
                 self._feed(venue, settings)
             self.owner.setdefault(venue, cs.name)
+        lagging = h.publish_lag_ms >= LAG_NOTICE_MS or not h.nats_connected
+        if lagging != cs.lagging:
+            cs.lagging = lagging
+            what = "late" if lagging else "back on time"
+            self._notice(
+                cs, f"collector {cs.name} publishing {what}: lag {h.publish_lag_ms / 1e3:.1f}s"
+            )
         if h.stopping:
             cs.stopped = True
             self._discard(cs, "", f"collector {cs.name} stopped")
+
+    def _notice(self, cs: CollectorState, reason: str) -> None:
+        """A collector's own trouble, on the timeline of every venue it serves."""
+        if self.emit is None or cs.health is None:
+            return
+        now_ns, now_mono = self.wall(), self.clock()
+        for venue in sorted(cs.health.venues):
+            if self.owner.get(venue) == cs.name:
+                conn = f"collector:{cs.name}"
+                self.emit(FeedStatus(venue, conn, now_ns, now_mono, "venue_notice", "", reason))
 
     def _owned(self, cs: CollectorState, venue: str) -> bool:
         owner = self.owner.setdefault(venue, cs.name)
