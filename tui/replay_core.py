@@ -15,10 +15,12 @@ on, so each entry carries the capture time it belongs to.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters import capture
 from adapters.capture import Line
@@ -29,6 +31,7 @@ from tui.engine.alerts import Transition
 from tui.engine.engine import Engine
 
 NS = 1_000_000_000
+T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -43,6 +46,17 @@ class CaptureClock:
 
     def utc(self) -> datetime:
         return _EPOCH + timedelta(microseconds=self.ns // 1000)
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a replay to completion from synchronous code, even inside a running loop
+    (then on a thread of its own: a replay must not share a loop it would block)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay") as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def first_ts(path: str | Path) -> int | None:
@@ -100,6 +114,8 @@ class ReplayCore:
         self.trips: list[dict[str, Any]] = []
         self.states: dict[str, str] = {}
         self.on_alert: list[Callable[[Transition], None]] = []
+        self.on_tick: list[Callable[[int], None]] = []
+        """Called after each evaluation with its capture time (evidence sampling)."""
         controller.journal_listeners.append(self._on_entry)
 
     def _on_entry(self, entry: dict[str, Any]) -> None:
@@ -156,6 +172,8 @@ class ReplayCore:
                     "system", event="venue state", venue=venue, state=state, was=was
                 )
         await self.policy.on_tick()
+        for hook in self.on_tick:
+            hook(t)
         if self.every_second is not None and t >= self.next_second:
             await self.every_second()
             self.next_second = t + NS

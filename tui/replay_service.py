@@ -24,13 +24,28 @@ from adapters.capture import CaptureError
 from adapters.instruments import InstrumentMap
 from adapters.replay import Replayer
 from tui.config import Config
+from tui.control.commands import Command, Outcome
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine
 from tui.replay_core import CaptureClock, ReplayCore, first_ts
+from tui.report.times import TimeFlagError, parse_flag
 from tui.service import Service
 
 SPEEDS = (1.0, 10.0, 100.0, 0.0)
 """The console's speed steps; 0 is "max" (flat out)."""
+
+
+def _hms(ns: int) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + (
+        f".{ns // 1_000_000 % 1000:03d}"
+    )
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def speed_label(speed: float) -> str:
@@ -109,6 +124,17 @@ class ReplayService(Service):
             every_second=super()._sample_history,
         )
         self.core.on_alert.append(self._alerted)
+        # Consoles steer the replay with commands named replay-*: they change how the
+        # capture is watched, not the incident, so they bypass the controller and its
+        # journal (the replay's journal must stay identical to a headless replay's).
+        inner = self.controller.execute
+
+        async def execute(cmd: Command) -> Outcome:
+            if cmd.action.startswith("replay-"):
+                return self.replay_command(cmd)
+            return await inner(cmd)
+
+        self.controller.execute = execute  # type: ignore[method-assign]
 
     def _start_sources(self) -> None:
         task = asyncio.get_running_loop().create_task(self._play())
@@ -152,6 +178,49 @@ class ReplayService(Service):
         self._anchor = None
         self.paused_event.clear()
         self._running.set()
+
+    def replay_command(self, cmd: Command) -> Outcome:
+        """replay-pause, -resume, -speed (speed=1|10|100|max), -step, -seek (to=ISO time)."""
+        cmd = cmd.stamped()
+        act = cmd.action.removeprefix("replay-")
+        ok, detail = True, ""
+        if act == "pause":
+            self.pause()
+            detail = f"paused at {_hms(self.clock.ns)}"
+        elif act == "resume":
+            self.resume()
+            detail = f"playing {speed_label(self.speed)}"
+        elif act == "speed":
+            raw = cmd.args.get("speed", "")
+            value = 0.0 if raw == "max" else _float(raw)
+            if value is None or value < 0:
+                ok, detail = False, f"speed: expected 1, 10, 100 or max, got {raw!r}"
+            else:
+                self.set_speed(value)
+                detail = f"speed {speed_label(self.speed)}"
+        elif act == "step":
+            self.step_to_next_alert()
+            detail = "running to the next alert"
+        elif act == "seek":
+            try:
+                target = parse_flag("to", cmd.args.get("to", ""))
+            except TimeFlagError as exc:
+                ok, detail = False, str(exc)
+            else:
+                if target < self.clock.ns:
+                    ok, detail = (
+                        False,
+                        (
+                            f"cannot seek back to {_hms(target)} (now {_hms(self.clock.ns)}): "
+                            "replay the capture again"
+                        ),
+                    )
+                else:
+                    self.seek(target)
+                    detail = f"seeking to {_hms(target)}"
+        else:
+            ok, detail = False, f"unknown replay control {cmd.action!r}"
+        return Outcome(id=cmd.id, action=cmd.action, ok=ok, detail=detail, actor=cmd.actor)
 
     def _alerted(self, t: Transition) -> None:
         if self._stop_on_alert and t.what == "firing":

@@ -29,6 +29,7 @@ from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.capture_config import capture_settings
 from tui.config import Config, state_dir
+from tui.console import people
 from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
 from tui.console.tls import check_binding, server_context
@@ -41,6 +42,7 @@ from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
+from tui.replay_core import alert_fields
 
 log = logging.getLogger("venuewatch.service")
 
@@ -155,6 +157,8 @@ class Service:
         self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
+        if not prior and not self.fresh:
+            recovered = {}  # a new journal: nothing to recover, nothing to say
         self.health = JournalHealthWatch(self.journal, self.controller)
         self.engine.condition_sources.append(self.health.conditions)
         self.venue_controls = None
@@ -172,6 +176,7 @@ class Service:
             self.port,
             c.publish_hz,
             history=self._history_snapshot,
+            people=people.authenticate,
             limits=Limits(
                 max_outbound_frames=c.max_outbound_frames,
                 max_outbound_bytes=c.max_outbound_bytes,
@@ -183,7 +188,7 @@ class Service:
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
-        await self.integrations.start(self)
+        await self.integrations.start(self, prior)
         await self.controller.record(
             "system",
             event="engine started",
@@ -228,6 +233,8 @@ class Service:
             await self.controller.record(
                 "system", event=recovery.FRESH_EVENT, detail="serve --fresh: clean control state"
             )
+            return
+        if not recovered:
             return
         await self.controller.record(
             "system",
@@ -309,20 +316,8 @@ class Service:
     def _on_transitions(self, transitions: list[Transition]) -> None:
         self._journal_states()
         for t in transitions:
-            a = t.alert
             task = asyncio.get_running_loop().create_task(
-                self.health.record_quietly(
-                    "alert",
-                    what=t.what,
-                    rule=a.rule,
-                    venue=a.venue,
-                    instrument=a.instrument,
-                    severity=a.severity,
-                    summary=a.summary,
-                    inhibited=a.inhibited,
-                    started=a.started_ns,
-                    key=a.key,
-                )
+                self.health.record_quietly("alert", **alert_fields(t))
             )
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)

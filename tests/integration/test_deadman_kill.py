@@ -68,10 +68,10 @@ async def test_deadman_fires_at_the_venue_when_the_engine_is_killed(tmp_path: Pa
 
             # Kept alive: more heartbeats than fit in one timeout, and the orders still rest.
             await kraken.wait_for(
-                lambda: beats(kraken.calls, "/0/private/CancelAllOrdersAfter") >= 6, 30
+                lambda: beats(kraken.calls, "/0/private/CancelAllOrdersAfter") >= 6, 90
             )
             await futures.wait_for(
-                lambda: beats(futures.calls, "/fapi/v1/countdownCancelAll") >= 12, 10
+                lambda: beats(futures.calls, "/fapi/v1/countdownCancelAll") >= 12, 30
             )
             assert len(kraken.open()) == 6 and len(futures.open()) == 6
             assert not kraken.firings and not futures.firings

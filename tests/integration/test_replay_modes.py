@@ -73,15 +73,29 @@ def write_capture(path: Path) -> Path:
     return path
 
 
-def comparable(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """The entries a replay's judgement produced (ids are random per run, so left out)."""
+def _without_ids(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {ids.get(k, k): _without_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(v, ids) for v in value]
+    if isinstance(value, str):
+        for cid, name in ids.items():
+            value = value.replace(cid, name)
+    return value
+
+
+def comparable(path: Path) -> list[tuple[str, str, Any]]:
+    """The entries a replay's judgement produced; command ids (random per run) numbered."""
+    entries = journal.read(path).entries
+    ids = {
+        str(e.fields["id"]): f"<command {n}>"
+        for n, e in enumerate(x for x in entries if x.kind == "command")
+    }
     out = []
-    for e in journal.read(path).entries:
-        f = dict(e.fields)
-        if e.kind == "system" and f.get("event") != "venue state":
+    for e in entries:
+        if e.kind == "system" and e.fields.get("event") != "venue state":
             continue
-        f.pop("id", None)
-        out.append((e.ts, e.kind, f))
+        out.append((e.ts, e.kind, _without_ids(dict(e.fields), ids)))
     return out
 
 
@@ -143,7 +157,9 @@ def test_step_to_next_alert_pauses_there_on_capture_time(
         await asyncio.wait_for(svc.paused_event.wait(), 10)
         paused, at = svc.paused, svc.clock.ns
         lines = svc.replayer.lines
+        assert svc.server.engine_name == "replay ×1"  # what consoles show in the header
         svc.set_speed(0)
+        assert svc.server.engine_name == "replay ×max"
         svc.resume()
         await asyncio.wait_for(svc.done.wait(), 30)
         await svc.stop("test")
@@ -153,3 +169,83 @@ def test_step_to_next_alert_pauses_there_on_capture_time(
     # Flat out to the silent venue's alert (5 s after its last frame), and no further.
     assert paused and T0 + 9 * S <= at <= T0 + 10 * S
     assert lines == 11  # config, connect, snapshot, 8 updates: the last frame is still ahead
+
+
+def test_report_says_why_an_alert_fired_from_the_capture(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    from tui import report
+    from tui.report import md as markdown
+
+    jpath = tmp_path / "j.jsonl"
+    asyncio.run(headless_run(str(capture_file), None, jpath))
+    rep = report.build(jpath, captures=[str(capture_file)], why_from=str(capture_file))
+    assert rep["evidence"]["config"] == "the capture's"
+    (venue_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|"]
+    assert venue_alert["fired"] == "2025-11-28T07:01:57.250000Z"
+    why = venue_alert["why"]
+    at = {r["offset_s"]: r for r in why["series"]}
+    # Silent since the last frame at 07:01:52.1: 5.15 s when it fired, 0.15 s ten seconds before.
+    assert at[0.0]["venue_silent_s"] == pytest.approx(5.15)
+    assert at[-5.0]["venue_silent_s"] == pytest.approx(0.15)
+    assert [f["t"] for f in why["frames"]] == [
+        "2025-11-28T07:01:51.100000Z",
+        "2025-11-28T07:01:51.600000Z",
+        "2025-11-28T07:01:52.100000Z",
+    ]
+    assert '"instId": "BTC-USDT"' in why["frames"][-1]["raw"]
+    (inst_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|BTC-USD"]
+    c = inst_alert["why"]["consensus"]
+    assert c["instrument"] == "BTC-USD" and c["mids"]["okx"] == pytest.approx((3366.1 + 3366.8) / 2)
+    md = markdown.render(rep)
+    assert "## Why did this fire?" in md and "### stale\\|okx\\| at 2025-11-28 07:01:57.250" in md
+    from tui.report import html
+
+    page = html.render(rep)
+    assert "Why did this fire?" in page and page.count("<svg") >= 3 and "<script" not in page
+
+
+def test_a_console_steers_the_replay(capture_file: Path, tmp_path: Path) -> None:
+    from tui.console.client import ConsoleClient
+
+    async def go() -> list[tuple[bool, str]]:
+        cfg, _ = replay_config(capture_file, None)
+        svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
+        svc.pause()
+        await svc.start()
+        client = ConsoleClient(svc.server.url, "tok", user="alice")
+        welcome = await client.connect()
+        assert welcome.engine == "replay ×1"
+        reader = asyncio.create_task(client.run())
+        results = []
+        out = await client.command("replay-step")
+        results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        for action, args in (
+            ("replay-seek", {"to": "2025-11-28T07:01:50Z"}),  # behind us: refused
+            ("replay-seek", {"to": "2025-11-28T07:02:05Z"}),
+        ):
+            out = await client.command(action, **args)
+            results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        results.append((True, str(svc.clock.ns)))
+        out = await client.command("replay-speed", speed="fast")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-speed", speed="max")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-resume")
+        await asyncio.wait_for(svc.done.wait(), 30)
+        await client.close()
+        reader.cancel()
+        await svc.stop("test")
+        # Controls are not incident actions: the replay's journal has none of them.
+        assert not [e for e in journal.read(tmp_path / "j").entries if "replay-" in str(e.fields)]
+        return results
+
+    r = asyncio.run(go())
+    assert r[0] == (True, "running to the next alert")
+    assert not r[1][0] and "cannot seek back to 07:01:50.000" in r[1][1]
+    assert r[2] == (True, "seeking to 07:02:05.000")
+    assert int(r[3][1]) == T0 + 17 * S  # paused exactly at the seek target
+    assert not r[4][0] and "expected 1, 10, 100 or max" in r[4][1]
+    assert r[5] == (True, "speed ×max")

@@ -15,7 +15,8 @@ import pytest
 
 from tui import report
 from tui.control.journal import Journal
-from tui.report import html, markdown
+from tui.report import html
+from tui.report import md as markdown
 from tui.report.times import TimeFlagError, parse_flag
 
 T0 = datetime(2026, 11, 28, 7, 0, 0, tzinfo=UTC)

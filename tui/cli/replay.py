@@ -12,7 +12,6 @@ not errors); 2 with the line named when the capture is unreadable.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import tempfile
@@ -136,14 +135,16 @@ async def headless_run(path: str, config: str | None, journal: str | Path) -> di
 def headless(
     path: str, config: str | None, engine: bool = True, journal: str | None = None
 ) -> tuple[int, dict[str, Any]]:
+    from tui.replay_core import run_sync
+
     if not engine:
         return _books_only(path)
     if journal:
-        report = asyncio.run(headless_run(path, config, journal))
+        report = run_sync(headless_run(path, config, journal))
         report["journal"] = journal
     else:
         with tempfile.TemporaryDirectory(prefix="venuewatch-replay-") as tmp:
-            report = asyncio.run(headless_run(path, config, Path(tmp) / "journal.jsonl"))
+            report = run_sync(headless_run(path, config, Path(tmp) / "journal.jsonl"))
     return (0 if report["error"] is None else 2), report
 
 

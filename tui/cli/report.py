@@ -22,28 +22,42 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a capture the review relies on: listed with its SHA-256 (repeatable)",
+        help="a capture the review relies on: listed with its SHA-256 (repeatable); the "
+        "first is replayed for each alert's readings ('why did this fire?')",
+    )
+    p.add_argument("--no-why", action="store_true", help="do not replay the capture for readings")
+    p.add_argument(
+        "--config", metavar="FILE", help="settings for that replay (default: the capture's own)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from tui import report
-    from tui.report import html, markdown
+    from tui.report import html, md
     from tui.report.times import TimeFlagError
 
     if not Path(args.journal).is_file():
         print(f"venuewatch: {args.journal}: no such file", file=sys.stderr)
         return 2
     try:
-        rep = report.build(args.journal, args.since, args.until, args.checkpoints, args.capture)
-    except (report.NotAJournal, TimeFlagError) as exc:
+        why = None if args.no_why else next((c for c in args.capture if Path(c).is_file()), None)
+        rep = report.build(
+            args.journal,
+            args.since,
+            args.until,
+            args.checkpoints,
+            args.capture,
+            why_from=why,
+            config=args.config,
+        )
+    except (report.NotAJournal, report.EvidenceError, TimeFlagError) as exc:
         print(f"venuewatch: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"venuewatch: {args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if args.format == "md":
-        text = markdown.render(rep)
+        text = md.render(rep)
     elif args.format == "html":
         text = html.render(rep)
     else:

@@ -5,7 +5,7 @@ hash, so the copy reviewed can be matched to the original), because a timeline
 from a tampered journal is not evidence. Then: a summary; the state at the end
 (isolated venues, latched breakers, halts, routes, alerts still firing); the
 impact per venue and instrument; each alert's times; the actions with who and
-why; notes; the full timeline. Renderers: :mod:`tui.report.markdown`,
+why; notes; the full timeline. Renderers: :mod:`tui.report.md` (also :func:`markdown`),
 :mod:`tui.report.html`; JSON is :func:`build`'s dict as it is.
 """
 
@@ -21,7 +21,7 @@ from tui.report.timeline import describe, rows
 from tui.report.times import iso, journal_ns, parse_flag
 from tui.text import clean_obj
 
-__all__ = ["NotAJournal", "build", "describe"]
+__all__ = ["EvidenceError", "NotAJournal", "build", "describe", "markdown"]
 
 
 class NotAJournal(ValueError):
@@ -34,8 +34,13 @@ def build(
     until: str | None = None,
     include_checkpoints: bool = False,
     captures: list[str] | None = None,
+    why_from: str | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
-    """The report as plain data. Raises NotAJournal, TimeFlagError or OSError."""
+    """The report as plain data. Raises NotAJournal, TimeFlagError, EvidenceError or OSError.
+
+    ``why_from``: a capture to replay for each alert's readings ("why did this fire?").
+    """
     why = not_a_journal(path)
     if why:
         raise NotAJournal(why)
@@ -86,6 +91,8 @@ def build(
     }
     rep["impact"] = _impact(inc, start, end)
     rep["alerts"] = [a.as_dict(inc.end_ns) for a in alerts]
+    if why_from:
+        _why(rep, why_from, config)
     rep["actions"] = [_action(a) for a in actions]
     rep["breaker_trips"] = [_trip(t) for t in inc.trips if start <= t.ts_ns <= end]
     rep["notes"] = [n for n in inc.notes if start <= journal_ns(n["ts"]) <= end]
@@ -94,6 +101,33 @@ def build(
     rep["summary"] = _summary(rep, timeline)
     rep["timeline"] = timeline
     return rep
+
+
+def markdown(rep: dict[str, Any]) -> str:
+    """The report as Markdown (:mod:`tui.report.md`)."""
+    from tui.report import md
+
+    return md.render(rep)
+
+
+class EvidenceError(ValueError):
+    """The capture (or config) for "why did this fire?" cannot be read; names the flag."""
+
+
+def _why(rep: dict[str, Any], capture_path: str, config: str | None) -> None:
+    from adapters.capture import CaptureError
+    from tui.config import ConfigError
+    from tui.report import evidence
+
+    try:
+        ev = evidence.gather(capture_path, rep["alerts"], config)
+    except CaptureError as exc:
+        raise EvidenceError(f"--capture: {exc}") from None
+    except ConfigError as exc:
+        raise EvidenceError(f"--config: {exc}") from None
+    rep["evidence"] = {k: v for k, v in ev.items() if k != "alerts"}
+    for a in rep["alerts"]:
+        a["why"] = ev["alerts"].get(f"{a['key']}@{a['fired']}")
 
 
 def _final(inc: inc_mod.Incident) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from tui.report.markdown import _CONTROL
+from tui.report.md import _CONTROL
 from tui.report.times import duration, journal_ns
 
 COLOURS = {
@@ -190,6 +190,7 @@ def render(rep: dict[str, Any]) -> str:
                 ],
             )
         )
+    body += why_html(rep["alerts"])
     body.append("<h2>Actions</h2>")
     body.append(
         _table(
@@ -227,3 +228,53 @@ def render(rep: dict[str, Any]) -> str:
         + "\n".join(body)
         + "</body></html>\n"
     )
+
+
+def sparkline(values: list[float | None], width: int = 360, height: int = 40) -> str:
+    """One metric around the firing as an inline SVG line (the firing at the marker)."""
+    points = [(i, v) for i, v in enumerate(values) if isinstance(v, (int, float))]
+    if len(points) < 2:
+        return ""
+    lo = min(v for _, v in points)
+    hi = max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = width / max(len(values) - 1, 1)
+    path = " ".join(
+        f"{'M' if n == 0 else 'L'}{i * step:.1f},{height - 4 - (v - lo) * (height - 8) / span:.1f}"
+        for n, (i, v) in enumerate(points)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+        f'<path d="{path}" fill="none" stroke="#2f6db5" stroke-width="1.5"/></svg>'
+    )
+
+
+def why_html(alerts: list[dict[str, Any]]) -> list[str]:
+    shown = [a for a in alerts if a.get("why")]
+    if not shown:
+        return []
+    out = ["<h2>Why did this fire?</h2>"]
+    for a in shown:
+        why = a["why"]
+        out.append(f"<h3>{_e(a['key'])} at {_e(a['fired'])}</h3><p>{_e(a['summary'])}</p>")
+        c = why.get("consensus")
+        if c:
+            out.append(
+                f"<p>Consensus of {_e(c['instrument'])} at firing: {_e(c['price'])} "
+                f"(references: {_e(', '.join(c['references']) or 'none')}; "
+                f"mids: {_e(c['mids'])})</p>"
+            )
+        first = why["metrics"][0]
+        out.append(f"<p>{_e(first)}, offsets from the firing:</p>")
+        out.append(sparkline([r.get(first) for r in why["series"]]))
+        cols = list(why["metrics"]) + (["mid"] if a["instrument"] else [])
+        out.append(
+            _table(
+                ["offset s", *cols],
+                [[r["offset_s"], *(r.get(c) for c in cols)] for r in why["series"]],
+            )
+        )
+        if why["frames"]:
+            frames = "\n".join(_e(f"{f['t']} {f['raw']}") for f in why["frames"])
+            out.append(f"<pre>{frames}</pre>")
+    return out

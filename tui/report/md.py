@@ -7,6 +7,7 @@ from typing import Any
 
 from tui.report.times import duration
 
+FENCE = "`" * 3
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -141,6 +142,7 @@ def render(rep: dict[str, Any]) -> str:
             ],
         )
     out += _alerts(rep["alerts"])
+    out += why_section(rep["alerts"])
     out += ["## Actions", ""]
     out += _table(
         ["seq", "time", "who", "action", "why", "outcome", "flag"],
@@ -231,3 +233,55 @@ def _alerts(alerts: list[dict[str, Any]]) -> list[str]:
             for a in alerts
         ],
     )
+
+
+def why_section(alerts: list[dict[str, Any]]) -> list[str]:
+    """Per alert, the readings the replayed capture showed around its firing."""
+    shown = [a for a in alerts if a.get("why")]
+    if not shown:
+        return []
+    out = [
+        "## Why did this fire?",
+        "",
+        "Readings from the capture, replayed with the same configuration; offsets in "
+        "seconds from the firing (from 10 s before to 5 s after here; the JSON report has "
+        "the whole window).",
+        "",
+    ]
+    for a in shown:
+        why = a["why"]
+        out += [f"### {clean(a['key'])} at {_t(a['fired'])}", "", clean(a["summary"]), ""]
+        c = why.get("consensus")
+        if c:
+            mids = ", ".join(f"{v} {m}" for v, m in c["mids"].items())
+            out += [
+                f"Consensus of {clean(c['instrument'])} at firing: {c['price']} "
+                f"(references: {', '.join(c['references']) or 'none'}; mids: {clean(mids)})",
+                "",
+            ]
+        cols = list(why["metrics"]) + (["mid"] if a["instrument"] else [])
+        rows = [r for r in why["series"] if -10 <= r["offset_s"] <= 5]
+        out += _table(
+            ["offset", *cols],
+            [[f"{r['offset_s']:+.2f}", *(_num(r.get(c)) for c in cols)] for r in rows],
+        )
+        if why["frames"]:
+            out += [
+                f"Last {len(why['frames'])} frames from {clean(a['venue'])} before it fired:",
+                "",
+            ]
+            out += [FENCE]
+            out += [f"{_t(f['t'])} {_code(f['raw'])}" for f in why["frames"]]
+            out += [FENCE, ""]
+    return out
+
+
+def _code(text: str) -> str:
+    """Frame text inside a fenced block: no escapes, and it cannot close the fence."""
+    return _CONTROL.sub(" ", text).replace(FENCE, "' ' '")
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "-" if v is None else str(v)
