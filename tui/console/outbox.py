@@ -24,7 +24,7 @@ from tui.console import protocol as p
 
 log = logging.getLogger("venuewatch.console")
 
-SEND_STALL_S: Final = 10.0
+SEND_STALL_S: Final = 20.0
 """A frame not written to the socket within this closes the console with 4008."""
 CLOSE_WAIT_S: Final = 2.0
 
