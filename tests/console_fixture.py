@@ -479,6 +479,7 @@ def spread_history(points: int = 120) -> dict[str, list[tuple[int, float]]]:
 def build(history: bool = True) -> ConsoleModel:
     """The incident model at ``T0``, with nothing left dirty."""
     model = ConsoleModel()
+    model.stale_after_s = None  # a fixed moment: its age must not depend on the test's pace
     journal = numbered_journal()
     early = [e for e in journal if e["seq"] <= 8]
     state = EngineState(
@@ -522,6 +523,7 @@ def selection(model: ConsoleModel, venue: str = "kraken", inst: str = "BTC-USD")
         route="btc-usd-ref",
         venues=list(model.venues),
         instruments=model.canonical_names(),
+        digits=list(model.venues),
     )
 
 

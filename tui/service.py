@@ -29,6 +29,7 @@ from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
 from tui.capture_config import capture_settings
 from tui.config import Config, state_dir
+from tui.console import people
 from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
 from tui.console.tls import check_binding, server_context
@@ -156,6 +157,8 @@ class Service:
         self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
+        if not prior and not self.fresh:
+            recovered = {}  # a new journal: nothing to recover, nothing to say
         self.health = JournalHealthWatch(self.journal, self.controller)
         self.engine.condition_sources.append(self.health.conditions)
         self.venue_controls = None
@@ -173,6 +176,7 @@ class Service:
             self.port,
             c.publish_hz,
             history=self._history_snapshot,
+            people=people.authenticate,
             limits=Limits(
                 max_outbound_frames=c.max_outbound_frames,
                 max_outbound_bytes=c.max_outbound_bytes,
@@ -184,7 +188,7 @@ class Service:
         )
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
-        await self.integrations.start(self)
+        await self.integrations.start(self, prior)
         await self.controller.record(
             "system",
             event="engine started",
@@ -229,6 +233,8 @@ class Service:
             await self.controller.record(
                 "system", event=recovery.FRESH_EVENT, detail="serve --fresh: clean control state"
             )
+            return
+        if not recovered:
             return
         await self.controller.record(
             "system",

@@ -64,22 +64,3 @@ class SafeFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return "\n".join(clean(line) for line in super().format(record).split("\n"))
-
-
-def redact_url(url: str) -> str:
-    """A URL safe to journal or log: user:password, query string and fragment removed.
-
-    Webhook URLs often carry their secret (``https://hooks.example/T0/B0/XXXX?token=…``
-    or ``https://user:key@host/``); the host and path are enough to say which sink.
-    """
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "<unparseable URL>"
-    netloc = ("***@" if parts.username or parts.password else "") + host + port
-    query = "***" if parts.query else ""
-    return clean(urlunsplit((parts.scheme, netloc, parts.path, query, "")))

@@ -47,6 +47,8 @@ class ControlSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     verify_timeout_s: float = 10.0
     verify_interval_s: float = 0.5
     retries: int = 2
+    retry_backoff_s: float = 0.1
+    """First retry after this, doubling, at most 2 s."""
     timeout_s: float = 5.0
     recv_window_ms: int = 5000
 

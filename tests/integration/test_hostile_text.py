@@ -9,6 +9,7 @@ from pathlib import Path
 from tui import report
 from tui.app.app import ConsoleApp
 from tui.app.source import LiveSource
+from tui.report import html, markdown
 
 from engine_rig import TOKEN, EngineRig
 
@@ -41,8 +42,9 @@ async def test_escape_sequences_in_a_note_are_rendered_escaped_in_the_app_and_re
             texts = [str(e) for e in source.model.journal]
             assert any(SHOWN.replace("\\", "\\\\") in t for t in texts)
             assert not any("\x1b" in t for t in texts)
-    md = report.markdown(report.build(rig.journal_path))
-    assert SHOWN in md
-    assert "\x1b" not in md and "\u202e" not in md and "\x07" not in md
+    built = report.build(rig.journal_path)
+    for rendered in (markdown.render(built), html.render(built)):
+        assert SHOWN in rendered
+        assert "\x1b" not in rendered and "\u202e" not in rendered and "\x07" not in rendered
     # The journal keeps the exact text as evidence (JSON-escaped, so still inert).
     assert "\\u001b[2J" in rig.journal_path.read_text()

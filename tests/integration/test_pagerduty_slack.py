@@ -164,3 +164,36 @@ async def test_slack_gets_readable_messages_for_a_trip_its_command_and_the_alert
             assert "*By*\nconsole:alice" in fields
     text = _journal_text(tmp_path)
     assert "sEcReTpAtH" not in text and '"sink":"slack:incoming-webhook"' in text
+
+
+async def test_the_journal_going_down_pages_and_posts_directly() -> None:
+    """The journal cannot hold the news of its own outage: the sinks get it straight."""
+    from tui.control.sinks import SinkSettings
+    from tui.integrations.pagerduty import PagerDutySink
+    from tui.integrations.slack import SlackSink
+    from tui.secrets import Secret
+
+    down = {"kind": "system", "event": "journal-unwritable", "reason": "ENOSPC", "journal": "j"}
+    up = {"kind": "system", "event": "journal-writable", "journal": "j"}
+    anchor = {"kind": "system", "event": "journal-anchor", "anchor_seq": 9, "anchor_hash": "ab"}
+    async with Receiver(status=202) as pd, Receiver() as slack:
+        p = PagerDutySink(
+            SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k"),
+            Secret(ROUTING_KEY),
+        )
+        s = SlackSink(SinkSettings(kind="slack", secret="s"), Secret(slack.url + "/hook"))
+        for entry in (anchor, down, up):
+            await p.dispatch(entry)
+            await s.dispatch(entry)
+        trigger, resolve = (r.json() for r in pd.requests)
+        _check_pd_event(trigger)
+        _check_pd_event(resolve)
+        assert trigger["event_action"] == "trigger" and resolve["event_action"] == "resolve"
+        assert (
+            trigger["dedup_key"] == resolve["dedup_key"] == "venuewatch/journal-unwritable|engine|"
+        )
+        assert "ENOSPC" in trigger["payload"]["summary"]
+        titles = [_check_slack(r.json())["title"] for r in slack.requests]
+        assert titles == ["Journal unwritable: commands are refused", "Journal writable again"]
+        await p.aclose()
+        await s.aclose()

@@ -212,3 +212,41 @@ async def test_route_and_trip_times_use_the_engine_clock() -> None:
     await Policy(eng, ctl).fire("silent", "binance", 7)
     assert ctl.facts.routes["btc"].changed_ns == 42_000_000_000
     assert ctl.facts.breakers["silent"].tripped["binance"].ts_ns == 42_000_000_000
+
+
+async def test_a_trip_whose_action_cannot_be_journalled_is_not_recorded() -> None:
+    ctl, j, policy = rig.controller(with_breakers())
+    # The breaker entry is written; the disk fills before its isolate is.
+    j.fail_write = j.writes + 2
+    assert not await policy.fire("silent", "kraken", 9.0)
+    assert ctl.facts.breakers["silent"].tripped == {} and "kraken" not in ctl.facts.isolated
+    assert await policy.fire("silent", "kraken", 9.5)
+    assert "kraken" in ctl.facts.isolated
+    new = Controller(rig.engine(with_breakers()), rig.MemoryJournal())
+    recovery.rebuild(new, j.entries)
+    assert fx.durable(new.facts) == fx.durable(ctl.facts)
+
+
+async def test_a_refused_breaker_action_still_trips_once() -> None:
+    ctl, j, policy = rig.controller(with_breakers())
+    for venue in ("coinbase", "kraken"):
+        assert (await run(ctl, "isolate", venue=venue)).ok
+    # binance is the route's last usable venue: the failover is refused, the trip stands.
+    assert await policy.fire("slow", "binance", 900)
+    assert "binance" in ctl.facts.breakers["slow"].tripped
+    assert j.entries[-1]["ok"] is False
+    assert not await policy.fire("slow", "binance", 950)
+    new = Controller(rig.engine(with_breakers()), rig.MemoryJournal())
+    recovery.rebuild(new, j.entries)
+    assert "binance" in new.facts.breakers["slow"].tripped
+
+
+async def test_a_venue_no_longer_configured_is_not_rebuilt_into_force() -> None:
+    ctl, j, _ = rig.controller()
+    await run(ctl, "isolate", venue="kraken")
+    await run(ctl, "halt", instrument="BTC-USD", venue="kraken")
+    eng = rig.engine()
+    del eng.venues["kraken"]
+    new = Controller(eng, rig.MemoryJournal())
+    got = recovery.rebuild(new, j.entries)
+    assert got["isolated"] == [] and got["halted"] == []

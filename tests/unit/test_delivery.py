@@ -11,16 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tui.control.delivery import Outbox, Request, SinkError, backoff_s, redact_url
+from tui.control.delivery import Outbox, Request, SinkError, backoff_s, host_only
 
 
-def test_redaction_keeps_scheme_host_and_port_only() -> None:
-    assert (
-        redact_url("https://hooks.slack.com/services/T0/B0/sEcReT") == "https://hooks.slack.com/…"
-    )
-    assert redact_url("http://127.0.0.1:9093") == "http://127.0.0.1:9093"
-    assert redact_url("https://x.example/?token=abc") == "https://x.example/…"
-    assert redact_url("http://[::1:bad") == "<unparseable url>"
+def test_error_text_keeps_scheme_host_and_port_only() -> None:
+    assert host_only("https://hooks.slack.com/services/T0/B0/sEcReT") == "https://hooks.slack.com/…"
+    assert host_only("http://127.0.0.1:9093") == "http://127.0.0.1:9093"
+    assert host_only("https://x.example/?token=abc") == "https://x.example/…"
+    assert host_only("http://[::1:bad") == "<unparseable url>"
 
 
 @given(

@@ -28,16 +28,18 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
 from tui.app import keys, themes
+from tui.app.detail import DetailScreen
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
 from tui.app.palette import ConsoleCommands
 from tui.app.panel import Panel, Selection
-from tui.app.panels import marks
+from tui.app.panels import legend, marks
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.settings import Settings
 from tui.app.source import LiveSource, NotSent, Source
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
-from tui.control.commands import Command, describe
+from tui.control.commands import RISKY, Command, describe
 
 URGENT_S = 1.0
 """After a key press, draw each engine frame as it lands for this long."""
@@ -50,6 +52,7 @@ class ConsoleApp(LayoutActions, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keys.bindings(),
         Binding("ctrl+q", "request_quit", "quit", show=False, priority=True),
+        Binding("enter", "details", "details", show=True),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -105,7 +108,7 @@ class ConsoleApp(LayoutActions, App[int]):
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
         self._urgent_until = 0.0
-        self._stale_seen: tuple[str, int] | None = None
+        self._stale_seen: tuple[int, str, int] | None = None
 
     # -- assembly ------------------------------------------------------------------------
 
@@ -150,6 +153,9 @@ class ConsoleApp(LayoutActions, App[int]):
         if self._sync_selection(model):
             self._stale.update(self._panels)
         self._mark_staleness(model)
+        focused = self.focused_pane()
+        for panel in self._panels:
+            panel.mark_focus(focused is not None and panel.parent is focused)
         for panel in self._panels:
             if panel in self._stale or panel.AREAS & dirty:
                 if panel.display and panel.is_on_screen:
@@ -166,13 +172,14 @@ class ConsoleApp(LayoutActions, App[int]):
         """Stale data is redrawn as stale once a second (ages count up), and every
         pane says how old its figures are, even when no frame marks it dirty."""
         st = model.staleness()
-        seen = (st.reason, int(st.age_s)) if st else None
+        # Keyed by the panel list too: a new layout's panels need the note as well.
+        seen = (id(self._panels), st.reason, int(st.age_s)) if st else (id(self._panels), "", 0)
         if seen == self._stale_seen:
             return
         self._stale_seen = seen
-        subtitle = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
+        note = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
         for panel in self._panels:
-            panel.border_subtitle = subtitle
+            panel.set_note("stale", note)
             panel.set_class(st is not None, "-stale")
         self._stale.update(self._panels)
 
@@ -236,8 +243,17 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def _sync_selection(self, model: ConsoleModel) -> bool:
         sel = self.selection
-        before = (sel.venue, sel.instrument, sel.route, list(sel.venues), list(sel.instruments))
+        before = (
+            sel.venue,
+            sel.instrument,
+            sel.route,
+            list(sel.venues),
+            list(sel.instruments),
+            list(sel.digits),
+        )
         sel.venues = self._order("venues", model, sorted(model.venues))
+        preferred = [v for v in self.settings.venue_order if v in model.venues]
+        sel.digits = preferred + [v for v in model.venues if v not in set(preferred)]
         sel.instruments = self._order("matrix", model, model.canonical_names())
         if sel.venue not in sel.venues:
             sel.venue = sel.venues[0] if sel.venues else None
@@ -245,7 +261,14 @@ class ConsoleApp(LayoutActions, App[int]):
             sel.instrument = sel.instruments[0] if sel.instruments else None
         if sel.route not in model.routes or not self._route_pinned:
             sel.route = self._route_for(model, sel.instrument)
-        return before != (sel.venue, sel.instrument, sel.route, sel.venues, sel.instruments)
+        return before != (
+            sel.venue,
+            sel.instrument,
+            sel.route,
+            sel.venues,
+            sel.instruments,
+            sel.digits,
+        )
 
     @staticmethod
     def _route_for(model: ConsoleModel, instrument: str | None) -> str | None:
@@ -284,7 +307,9 @@ class ConsoleApp(LayoutActions, App[int]):
         )
 
     def action_select_venue_at(self, n: int) -> None:
-        venues = self.selection.venues
+        # A fixed order, shown beside each row: rows re-sort by health, digits never do
+        # (a digit that meant another venue a second ago would isolate the wrong one).
+        venues = self.selection.digits
         if n > len(venues):
             self.notify(f"no venue #{n}: {len(venues)} venues", severity="warning", timeout=3)
             return
@@ -389,8 +414,41 @@ class ConsoleApp(LayoutActions, App[int]):
         if self._need("route", self.selection.route):
             self.send("failover", route=self.selection.route or "")
 
+    def _me(self) -> str:
+        return f"console:{self.source.model.user or getattr(self.source, 'user', '')}"
+
     def action_undo(self) -> None:
-        self.send("undo")
+        """Your own last command still in effect; the undo names it (``seq``), so
+        what was confirmed is what is undone. Undos that lower protection ask."""
+        last = cv.own_last(list(self.source.model.journal), self._me())
+        if last is None:
+            self.send("undo")  # the engine says why there is nothing of yours
+        elif last.risky:
+            self.ask_undo(last.seq, last.summary, last.actor, last.inverse)
+        else:
+            self.send("undo", seq=str(last.seq))
+
+    def ask_undo(self, seq: int, summary: str, actor: str, inverse: str) -> None:
+        whose = "your own" if actor == self._me() else f"{actor}'s"
+        risky = f" This undo is a {inverse}: it lowers protection." if inverse in RISKY else ""
+        self._confirm(
+            f"Undo #{seq} ({summary})?",
+            f"It is {whose} command; the undo runs as you and is journalled.{risky}",
+            lambda: self.send("undo", seq=str(seq)),
+            yes="Undo",
+        )
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the newest unacknowledged alert on the selected venue (or anywhere)."""
+        model = self.source.model
+        acked = cv.acknowledgements(list(model.journal))
+        todo = [a for a in model.alerts if a.state == "firing" and a.key not in acked]
+        mine = [a for a in todo if a.venue == self.selection.venue] or todo
+        if not mine:
+            self.notify("no unacknowledged firing alert", severity="information")
+            return
+        newest = max(mine, key=lambda a: a.started_ns)
+        self.send("ack", alert=newest.key)
 
     def action_note(self) -> None:
         self.ask_note()
@@ -483,6 +541,17 @@ class ConsoleApp(LayoutActions, App[int]):
             yes="Quit",
         )
 
+    def action_details(self) -> None:
+        """The focused pane's rows in full (text cut on screen is never lost)."""
+        pane = self.focused_pane()
+        panel = pane.panel if pane is not None else None
+        fn = getattr(panel, "details", None)
+        if not isinstance(panel, Panel) or fn is None:
+            self.notify("this pane has no details view", severity="warning", timeout=3)
+            return
+        rows = fn(self.source.model, self.selection)
+        self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
+
     def action_help(self) -> None:
         effective = keys.effective(self.settings.keys)
         display = {
@@ -491,7 +560,8 @@ class ConsoleApp(LayoutActions, App[int]):
         }
         notes = (
             f"Selected: {self.selection.venue or '-'} · {self.selection.instrument or '-'} · "
-            f"route {self.selection.route or '-'}. tab moves between panes."
+            f"route {self.selection.route or '-'}. tab moves between panes; enter shows "
+            "the focused pane's rows in full.\n\n" + legend.text()
         )
         self.push_screen(HelpScreen(effective, display, notes))
 

@@ -35,6 +35,16 @@ class Selection:
     venues: list[str] = field(default_factory=list)
     """Venues in display order (what arrows and digits move through)."""
     instruments: list[str] = field(default_factory=list)
+    digits: list[str] = field(default_factory=list)
+    """Venues in the fixed order digits 1–9 select (never re-sorted by health)."""
+
+    def digit(self, venue: str) -> str:
+        """The digit that selects ``venue`` ("" beyond 9)."""
+        try:
+            n = self.digits.index(venue) + 1
+        except ValueError:
+            return ""
+        return str(n) if n <= 9 else ""
 
 
 class Panel(Widget):
@@ -46,11 +56,38 @@ class Panel(Widget):
     """Model areas this panel renders: venues, instruments, consensus, routes,
     breakers, alerts, journal, history."""
 
+    FOCUS_MARK: ClassVar[str] = "» "
+    """Before the focused pane's title: focus is a glyph as well as a colour."""
+
     def __init__(self, params: dict[str, object] | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.params = dict(params or {})
         """Per-layout parameters (e.g. ``venues`` to show, a fixed ``instrument``)."""
+        self._title = self.TITLE
+        self._focus_marked = False
+        self._notes: dict[str, str] = {}
         self.border_title = self.TITLE
+
+    def set_title(self, title: str) -> None:
+        """The pane's title (the focus mark is added in front when focused)."""
+        if title != self._title:
+            self._title = title
+            self._show_title()
+
+    def mark_focus(self, focused: bool) -> None:
+        if focused != self._focus_marked:
+            self._focus_marked = focused
+            self._show_title()
+
+    def _show_title(self) -> None:
+        self.border_title = (self.FOCUS_MARK if self._focus_marked else "") + self._title
+
+    def set_note(self, kind: str, text: str) -> None:
+        """A note in the bottom border: ``hidden`` (what does not fit) or ``stale``."""
+        if self._notes.get(kind, "") == text:
+            return
+        self._notes[kind] = text
+        self.border_subtitle = " · ".join(t for t in self._notes.values() if t)
 
     def update_from(self, model: ConsoleModel, selection: Selection) -> None:
         """Render from the model. Must be cheap when little changed."""

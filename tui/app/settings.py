@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Screen refreshes per second. Lower it over a slow SSH link (e.g. 2)."""
     user: str = ""
     """Who you are in the journal (``console:<user>``); default: your login name."""
+    venue_order: list[str] = []
+    """Venues in the order digits 1–9 select them (shown beside each row); venues not
+    listed follow in the engine's configured order. Rows may re-sort; digits never do."""
     keys: dict[str, str] = {}
     """Binding id -> key(s), comma-separated: ``isolate-venue = "x"``. Ids are listed by
     ``?`` in the console."""

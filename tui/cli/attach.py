@@ -63,8 +63,28 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="read the console token from FILE (else $VENUEWATCH_TOKEN, else the "
         "keyring entry 'console-token')",
     )
+    p.add_argument(
+        "--token-name",
+        metavar="NAME",
+        help="keyring entry holding the token (default: console.token_name from the "
+        "config, 'console-token'; a person's own: person-token.NAME)",
+    )
     add_tls_args(p)
     add_console_args(p)
+
+
+def _token_name(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    from tui.config import ConfigError, config_dir, load
+
+    path = config_dir() / "config.toml"
+    if path.exists():
+        try:
+            return load(path).console.token_name
+        except ConfigError:
+            pass  # a broken config must not keep a responder out: the default name
+    return "console-token"
 
 
 def add_tls_args(p: argparse.ArgumentParser) -> None:
@@ -90,7 +110,7 @@ def client_tls(args: argparse.Namespace) -> ClientTLS:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = resolve_token(args.token_file)
+        token = resolve_token(args.token_file, _token_name(args.token_name))
     except ValueError as exc:
         return fail(str(exc))
     if args.fps is not None and not 0 < args.fps <= 60:
@@ -106,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def resolve_token(token_file: str | None) -> str:
+def resolve_token(token_file: str | None, name: str = "console-token") -> str:
     """The console token; ValueError says where it looked and how to provide one."""
     if token_file:
         path = Path(token_file)
@@ -128,13 +148,14 @@ def resolve_token(token_file: str | None) -> str:
     from tui.secrets import SecretError, get_secret
 
     try:
-        token = get_secret("console-token")
+        token = get_secret(name)
     except SecretError as exc:
         raise ValueError(str(exc)) from None
     if not token:
         raise ValueError(
             "no console token: give --token-file FILE, set VENUEWATCH_TOKEN, or run "
-            "`venuewatch serve` once on this machine (it stores 'console-token' in the keyring)"
+            f"`venuewatch serve` once on this machine (it stores '{name}' in the keyring), "
+            "or `venuewatch token add NAME`"
         )
     return token
 

@@ -25,6 +25,8 @@ COMMANDS = {
     "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "token": "Per-person console tokens (add, list, revoke).",
+    "ctl": "One-shot control commands and status through the console protocol.",
     "keys": "Venue API credentials in the keyring (set, list, test).",
     "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
     "capture": "Capture tools (export a time range from NATS JetStream).",

@@ -60,6 +60,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="feed the engine from a capture instead of venues (post-mortems, drills)",
     )
     p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from a clean control state (no isolation, halt, trip) instead of the "
+        "one rebuilt from the journal; journalled",
+    )
+    p.add_argument(
+        "--accept-broken-journal",
+        action="store_true",
+        help="start even though the journal fails verification: it is kept aside as "
+        "evidence and the state is rebuilt from the entries before the break",
+    )
+    p.add_argument(
         "--speed",
         type=float,
         default=1.0,
@@ -73,8 +85,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--durable",
         default="venuewatch-engine",
-        help="with --source: this engine's durable consumer name (one per engine)",
+        help="with --source: the durable consumer name (engines of one HA pair share it)",
     )
+    p.add_argument(
+        "--ha",
+        action="store_true",
+        help="with --source: active/standby through a lease in JetStream KV (engine HA)",
+    )
+    p.add_argument("--engine-id", help="with --ha: this engine's id (default: the host name)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,6 +145,8 @@ async def _serve(args: argparse.Namespace) -> int:
         console_token(cfg),
         journal_path=args.journal,
         port=args.port,
+        fresh=args.fresh,
+        accept_broken_journal=args.accept_broken_journal,
         allow_remote=args.allow_remote,
     )
     service.control_credentials = creds or {}

@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import sys
+from typing import Any
 
 from tui.cli.common import console_token, demo_config, fail, install_stop
 
@@ -31,6 +32,8 @@ async def serve_bus(args: argparse.Namespace) -> int:
         cfg = msgspec.structs.replace(
             cfg, console=msgspec.structs.replace(cfg.console, host=args.host)
         )
+    if args.ha:
+        return await _serve_ha(args, cfg)
     source = NatsSource(args.source, durable=args.durable)
     try:
         await source.connect()
@@ -61,3 +64,41 @@ async def serve_bus(args: argparse.Namespace) -> int:
     await service.stop("signal")
     print(json.dumps({"event": "stopped"}), file=sys.stderr, flush=True)
     return 0
+
+
+async def _serve_ha(args: argparse.Namespace, cfg: Any) -> int:
+    """Standby until this engine holds the lease, then the engine as above."""
+    import socket
+    from pathlib import Path
+
+    from tui.bus.ha import run_ha
+    from tui.bus.jetstream import BusError
+    from tui.bus.source import NatsSource
+    from tui.config import state_dir
+    from tui.service import Service
+
+    engine_id = args.engine_id or re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:64]
+    if not DURABLE.match(engine_id):
+        return fail(f"--engine-id {engine_id!r}: use 1-64 letters, digits, '-' or '_'")
+    journal = Path(args.journal) if args.journal else state_dir() / "journal.jsonl"
+
+    async def start_service() -> Service:
+        source = NatsSource(args.source, durable=args.durable)
+        await source.connect()
+        service = Service(
+            cfg, console_token(cfg), journal_path=journal, port=args.port, source=source
+        )
+        await service.start()
+        return service
+
+    def announce(role: dict[str, Any]) -> None:
+        print(json.dumps(role), flush=True)
+
+    stop = asyncio.Event()
+    install_stop(stop)
+    try:
+        code = await run_ha(args.source, engine_id, journal, start_service, announce, stop)
+    except BusError as exc:
+        return fail(str(exc))
+    print(json.dumps({"event": "stopped", "code": code}), file=sys.stderr, flush=True)
+    return code

@@ -123,9 +123,15 @@ class ConsoleClient:
         rid = secrets.token_hex(6)
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
-        await self.ws.send(
-            p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
-        )
+        try:
+            await self.ws.send(
+                p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
+            )
+        except ConnectionClosed:
+            # The connection dropped under the key press: the caller (the app's
+            # source) turns this into a notice, never an exit.
+            self._pending.pop(rid, None)
+            raise AttachError("connection to the engine lost while sending") from None
         return await fut
 
     async def close(self) -> None:

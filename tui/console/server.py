@@ -63,9 +63,12 @@ class ConsoleServer:
         publish_hz: float = 10.0,
         engine_name: str = "venuewatch",
         history: Callable[[], dict[str, list[tuple[int, float]]]] | None = None,
+        people: Callable[[str], str | None] | None = None,
         limits: Limits | None = None,
         ssl: SSLContext | None = None,
     ) -> None:
+        self._people = people
+        """Token -> the person it belongs to (per-person tokens), or None."""
         self.controller = controller
         self.engine = controller.engine
         self._token = token
@@ -213,7 +216,8 @@ class ConsoleServer:
         if not isinstance(hello, p.Hello):
             await self._refuse_and_close(ws, "the first frame must be a Hello")
             return
-        if not hmac.compare_digest(hello.token.encode(), self._token.encode()):
+        person = self._people(hello.token) if self._people is not None else None
+        if person is None and not hmac.compare_digest(hello.token.encode(), self._token.encode()):
             self._auth.failed(peer, time.monotonic())
             await self._refuse_and_close(ws, "unauthorized: wrong token")
             return
@@ -224,7 +228,8 @@ class ConsoleServer:
                 f"{p.PROTOCOL_VERSION})",
             )
             return
-        user = clean(hello.user or "console", limit=64)
+        # A person's token names them; the shared token takes the console's word.
+        user = person or clean(hello.user or "console", limit=64)
         client = Outbox(ws, user, self.limits)
         state = build(self.engine)
         welcome = p.Welcome(

@@ -149,6 +149,15 @@ class Controller:
             fn(entry)
         return entry
 
+    async def try_record(self, kind: str, **fields: Any) -> dict[str, Any] | None:
+        """Journal an observation (alert, checkpoint, shutdown); a failed write is
+        logged and reported through ``journal_error``, never raised into a task."""
+        try:
+            return await self.record(kind, **fields)
+        except JOURNAL_FAILURES as exc:
+            log.error("journal unwritable, %s entry lost: %s", kind, exc)
+            return None
+
     # -- commands -----------------------------------------------------------------------
 
     async def execute(self, cmd: Command) -> Outcome:
@@ -167,8 +176,13 @@ class Controller:
             fn(outcome)
 
     async def _execute_locked(
-        self, cmd: Command, trip: tuple[str, str] | None = None
+        self,
+        cmd: Command,
+        trip: tuple[str, str] | None = None,
+        firing: Trip | None = None,
     ) -> tuple[dict[str, Any] | None, Outcome]:
+        """One command under the lock. ``trip``/``firing``: a breaker's command and the
+        trip it records, which is in force exactly when this outcome is journalled."""
         malformed = validate(cmd)
         problem = malformed
         target: Done | None = None
@@ -202,34 +216,30 @@ class Controller:
         except JOURNAL_FAILURES as exc:
             return None, self._unjournalled(cmd, exc, 0)
         seq = int(entry["seq"])
+        # Worked out on the live facts, then put back: nothing is in force until
+        # the outcome (with exactly these effects) is journalled.
         before = fx.durable(self.facts)
         states = dict(self.engine.states)
-        effects: dict[str, Any] = {}
-        after, after_states = before, states
         ok, detail = False, problem
         if not problem:
             try:
-                if target is not None:
-                    assert inverse is not None
-                    detail = self._apply(inverse)
-                    detail = (
-                        f"undid {describe(target.cmd)} (#{target.seq}, {target.cmd.actor}): "
-                        f"{detail}"
-                    )
-                    if target.trip is not None:
-                        self._clear_trip(*target.trip)
-                else:
-                    detail = self._apply(cmd)
+                detail = self._apply_or_undo(cmd, target, inverse)
                 ok = True
             except Refused as exc:
                 detail = str(exc)
                 if target is not None:
                     detail = f"cannot undo #{target.seq} ({describe(target.cmd)}): {detail}"
-            effects = fx.diff(before, fx.durable(self.facts))
-            after, after_states = fx.durable(self.facts), dict(self.engine.states)
-            # Not in force until the outcome is journalled.
-            fx.install(self.facts, before)
-            self.engine.states.update(states)
+                fx.install(self.facts, before)
+                self.engine.states.update(states)
+        if trip is not None and firing is not None:
+            # The trip stands even if its action is refused (say, no venue to fail
+            # over to): the breaker fired, and must not fire again every tick.
+            self.facts.breakers[trip[0]].tripped.setdefault(trip[1], firing)
+        after, after_states = fx.durable(self.facts), dict(self.engine.states)
+        effects = fx.diff(before, after)
+        fx.install(self.facts, before)
+        self.engine.states.clear()
+        self.engine.states.update(states)
         extra: dict[str, Any] = {"effects": effects} if effects else {}
         if target is not None:
             extra["undid"] = target.seq
@@ -245,9 +255,9 @@ class Controller:
             )
         except JOURNAL_FAILURES as exc:
             return None, self._unjournalled(cmd, exc, seq)
+        fx.install(self.facts, after)
+        self.engine.states.update(after_states)
         if ok:
-            fx.install(self.facts, after)
-            self.engine.states.update(after_states)
             self._bookkeep(seq, cmd, inverse, effects, target, trip, int(out["seq"]))
         outcome = Outcome(
             id=str(fields["id"]),
@@ -259,6 +269,15 @@ class Controller:
             actor=str(fields["actor"]),
         )
         return entry, outcome
+
+    def _apply_or_undo(self, cmd: Command, target: Done | None, inverse: Command | None) -> str:
+        if target is None:
+            return self._apply(cmd)
+        assert inverse is not None
+        detail = self._apply(inverse)
+        if target.trip is not None:
+            self._clear_trip(*target.trip)
+        return f"undid {describe(target.cmd)} (#{target.seq}, {target.cmd.actor}): {detail}"
 
     def _unjournalled(self, cmd: Command, exc: BaseException, seq: int) -> Outcome:
         log.error("journal unwritable, %s refused: %s", cmd.action[:40], exc)
@@ -527,24 +546,30 @@ class Controller:
     async def trip(
         self, breaker: str, venue: str, reason: str, value: float | None, commands: list[Command]
     ) -> bool:
-        """A breaker fires: journal the trip, record it, then run its commands, as one
-        step under the lock. A trip whose journal write fails is not recorded (the
-        breaker fires again on a later tick once the journal is writable)."""
+        """A breaker fires: journal what it saw, then run its commands under the lock.
+
+        The trip is in force only once journalled: with the outcome of its first
+        command whose outcome could be written (or, with no command to run, in the
+        breaker entry itself). If nothing could be journalled there is no trip, and
+        the breaker fires again on a later tick, once the journal is writable.
+        """
         async with self._lock:
             b = self.facts.breakers.get(breaker)
             if b is None or venue in b.tripped:
                 return False
             rule = self.engine.settings.breakers[breaker]
-            trip = Trip(
+            firing = Trip(
                 ts_ns=self.wall(),
                 reason=reason,
                 value=value,
                 command_id=commands[0].id if commands else "",
             )
-            before = fx.durable(self.facts)
-            b.tripped[venue] = trip
-            effects = fx.diff(before, fx.durable(self.facts))
-            del b.tripped[venue]
+            extra: dict[str, Any] = {}
+            if not commands:
+                extra["effects"] = {"breakers": {breaker: {"tripped": {
+                    **fx.durable(self.facts)["breakers"][breaker]["tripped"],
+                    venue: msgspec.to_builtins(firing),
+                }}}}  # fmt: skip
             try:
                 await self.record(
                     "breaker",
@@ -554,21 +579,25 @@ class Controller:
                     value=value,
                     action=rule.action,
                     commands=[c.id for c in commands],
-                    effects=effects,
+                    **extra,
                 )
             except JOURNAL_FAILURES as exc:
                 log.error(
                     "breaker %s on %s not tripped: journal unwritable: %s", breaker, venue, exc
                 )
                 return False
-            b.tripped[venue] = trip
-            b.holding.pop(venue, None)
+            if not commands:
+                b.tripped[venue] = firing
             results = [
-                await self._execute_locked(c.stamped(), trip=(breaker, venue)) for c in commands
+                await self._execute_locked(c.stamped(), trip=(breaker, venue), firing=firing)
+                for c in commands
             ]
+            tripped = venue in b.tripped
+            if tripped:
+                b.holding.pop(venue, None)
         for entry, outcome in results:
             self._after(entry, outcome)
-        return True
+        return tripped
 
     def _clear_trip(self, breaker: str, venue: str) -> bool:
         b = self.facts.breakers.get(breaker)

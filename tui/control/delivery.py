@@ -8,8 +8,8 @@ sink sends in order with httpx's async client, a timeout per attempt and
 retries with full-jitter exponential backoff, so a sink that hangs or refuses
 delays only its own queue: never a command, never another sink.
 
-URLs are redacted to scheme, host and port wherever they are shown: webhook
-and Slack URLs carry their credentials in the path or query.
+Error text never carries a request's URL beyond scheme, host and port: a
+Slack URL is a credential in its path, a webhook's may be in its query.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ class SinkError(Exception):
     """A delivery that did not happen; the message is one line, without secrets."""
 
 
-def redact_url(url: str) -> str:
-    """``scheme://host[:port]/…``: enough to tell sinks apart, nothing of the path or query.
+def host_only(url: str) -> str:
+    """``scheme://host[:port]/…``: how a sink URL is named in errors, logs and the journal.
 
-    A local helper: the shared redaction utilities (the hardening work) are not in
-    this branch yet; this keeps sink names and errors free of webhook tokens.
+    Nothing of the path or query survives: Slack's and many webhooks' paths *are*
+    the credential, and user:password may sit in the netloc.
     """
     try:
         parts = urllib.parse.urlsplit(url)
@@ -218,4 +218,4 @@ class Outbox:
 
 def _scrub(text: str, url: str) -> str:
     """Error text with the full URL (which may hold a token) replaced by its redaction."""
-    return " ".join(text.replace(url, redact_url(url)).split())[:300]
+    return " ".join(text.replace(url, host_only(url)).split())[:300]

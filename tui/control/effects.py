@@ -79,15 +79,22 @@ def install(facts: ControlFacts, state: Durable) -> None:
     facts.halted = {
         (k.split("|", 1)[0], k.split("|", 1)[1]): why for k, why in state["halted"].items()
     }
+    # In place where the object exists: holders of a route's or breaker's state
+    # (and the probation/holding timers in it) keep seeing the live one.
     for n, fields in state["routes"].items():
-        facts.routes[n] = RouteState(**fields)
+        rs = facts.routes.get(n)
+        if rs is None:
+            facts.routes[n] = RouteState(**fields)
+        else:
+            for f, v in fields.items():
+                setattr(rs, f, v)
     for n, fields in state["breakers"].items():
-        old = facts.breakers.get(n)
-        facts.breakers[n] = BreakerState(
-            armed=fields["armed"],
-            tripped={v: msgspec.convert(t, Trip) for v, t in fields["tripped"].items()},
-            holding=dict(old.holding) if old is not None else {},
-        )
+        tripped = {v: msgspec.convert(t, Trip) for v, t in fields["tripped"].items()}
+        b = facts.breakers.get(n)
+        if b is None:
+            facts.breakers[n] = BreakerState(armed=fields["armed"], tripped=tripped)
+        else:
+            b.armed, b.tripped = fields["armed"], tripped
 
 
 def subjects(effects: dict[str, Any]) -> frozenset[str]:

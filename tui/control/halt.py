@@ -166,7 +166,8 @@ class VenueHalt:
         step = Step(ok=False, detail="not attempted")
         for attempt in range(attempts):
             if attempt:
-                await asyncio.sleep(min(2.0, 0.1 * 2**attempt))  # backoff, not synchronisation
+                backoff = ctl.settings.retry_backoff_s * 2 ** (attempt - 1)
+                await asyncio.sleep(min(2.0, backoff))  # backoff, not synchronisation
             t0 = time.monotonic()
             try:
                 step = await act()

@@ -52,7 +52,6 @@ import errno
 import hashlib
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -62,83 +61,62 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final, Literal, NoReturn
+from typing import Any, NoReturn
 
 import msgspec
+
+from tui.control.journal_anchor import (
+    Anchor,
+    _sync,
+    _sync_dir,
+    _write_all,
+    anchor_path,
+    read_anchor,
+    truncation,
+    write_anchor,
+)
+from tui.control.journal_chain import (
+    _RESERVED,
+    _TS_FORMAT,
+    ZERO_HASH,
+    Entry,
+    ReadResult,
+    TornTail,
+    VerifyResult,
+    _canonical,
+    _check,
+    _line,
+    _scan,
+    read,
+    verify,
+)
 
 if sys.platform != "win32":
     import fcntl
 
+__all__ = [
+    "ZERO_HASH",
+    "Anchor",
+    "AsyncJournal",
+    "Entry",
+    "Health",
+    "Journal",
+    "JournalBroken",
+    "JournalError",
+    "JournalLocked",
+    "JournalTruncated",
+    "JournalUnwritable",
+    "ReadResult",
+    "TornTail",
+    "VerifyResult",
+    "anchor_path",
+    "read",
+    "read_anchor",
+    "verify",
+    "verify_main",
+]
+
 log = logging.getLogger("venuewatch.journal")
-
-ZERO_HASH: Final = "0" * 64
-_HEADER: Final = ("seq", "ts", "kind", "prev", "hash")
-_RESERVED: Final = frozenset(_HEADER)
-_TS_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
-_TS_RE: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
-_HEX_RE: Final = re.compile(r"[0-9a-f]{64}\Z")
-
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """One journalled entry; ``fields`` is the caller's payload as it reads back."""
-
-    seq: int
-    ts: str
-    kind: str
-    prev: str
-    hash: str
-    fields: dict[str, Any]
-
-    @property
-    def time(self) -> datetime:
-        return datetime.strptime(self.ts, _TS_FORMAT).replace(tzinfo=UTC)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The entry as one flat object, in the order it is written."""
-        head = {"seq": self.seq, "ts": self.ts, "kind": self.kind, "prev": self.prev}
-        return {**head, **self.fields, "hash": self.hash}
-
-
-@dataclass(frozen=True, slots=True)
-class TornTail:
-    """A last line left incomplete by a crash mid-write: not tampering, but reported."""
-
-    line: int
-    offset: int  # byte offset where the torn line starts (= length of the good part)
-    size: int  # bytes in the torn line, newline included if it had one
-    cause: str  # "no newline" or "not valid JSON"
-    sidecar: Path | None = None  # where Journal.open preserved the bytes
-
-    def describe(self) -> str:
-        return f"line {self.line}: torn last line ({self.cause}, {self.size} bytes)"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    path: Path
-    status: Literal["ok", "torn", "broken"]
-    entries: int  # entries that verify (all of them when ok; those before the problem otherwise)
-    last_hash: str  # hash of the last entry that verifies (ZERO_HASH if none)
-    broken_line: int | None = None
-    reason: str | None = None  # e.g. "line 7: hash does not match its content (modified)"
-    torn: TornTail | None = None
-    anchor_hash: str | None = None  # hash of the entry at the anchor's seq, when asked
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-@dataclass(frozen=True, slots=True)
-class ReadResult:
-    """Entries that verify, in order; a torn tail or a broken chain stops the list."""
-
-    entries: list[Entry]
-    verify: VerifyResult
-
-    @property
-    def torn(self) -> TornTail | None:
-        return self.verify.torn
 
 
 class JournalError(Exception):
@@ -191,170 +169,6 @@ class Health:
     failed_writes: int = 0  # appends refused in this outage
 
 
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    """The head of the chain, kept outside the journal file."""
-
-    seq: int
-    hash: str
-    ts: str
-
-    def describe(self) -> str:
-        return f"seq {self.seq} hash {self.hash} at {self.ts}"
-
-
-def anchor_path(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    return p.with_name(p.name + ".anchor")
-
-
-def read_anchor(path: str | os.PathLike[str]) -> Anchor | None:
-    """The anchor beside a journal; None if there is none. ValueError if unreadable."""
-    ap = anchor_path(path)
-    try:
-        data = ap.read_bytes()
-    except FileNotFoundError:
-        return None
-    try:
-        obj = msgspec.json.decode(data)
-        seq, digest, ts = obj["seq"], obj["hash"], obj["ts"]
-        if type(seq) is not int or seq < 0 or not _HEX_RE.match(str(digest)):
-            raise ValueError
-        return Anchor(seq, str(digest), str(ts))
-    except (msgspec.MsgspecError, ValueError, KeyError, TypeError):
-        raise ValueError(f"{ap}: not a journal anchor (malformed)") from None
-
-
-def _write_anchor(path: Path, anchor: Anchor) -> None:
-    ap = anchor_path(path)
-    tmp = ap.with_name(ap.name + ".tmp")
-    data = msgspec.json.encode({"seq": anchor.seq, "hash": anchor.hash, "ts": anchor.ts})
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        _write_all(fd, data + b"\n")
-        _sync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, ap)
-    _sync_dir(path.parent)
-
-
-def _truncation(path: Path, r: VerifyResult, anchor: Anchor | None) -> str | None:
-    """Why the journal does not reach its anchor, or None if it does."""
-    if anchor is None:
-        return None
-    if anchor.seq > r.entries:
-        first = r.entries + 1
-        missing = f"seq {first}" if first == anchor.seq else f"seqs {first}-{anchor.seq}"
-        return (
-            f"ends at seq {r.entries} but its anchor {anchor_path(path).name} records "
-            f"seq {anchor.seq} ({anchor.ts}): {missing} removed"
-        )
-    if r.anchor_hash is not None and r.anchor_hash != anchor.hash:
-        return f"entry seq {anchor.seq} does not match its anchor's hash (rewritten)"
-    return None
-
-
-# --- canonical form and verification ------------------------------------------------------
-
-
-def _canonical(seq: int, ts: str, kind: str, prev: str, fields: dict[str, Any]) -> bytes:
-    head = msgspec.json.encode({"seq": seq, "ts": ts, "kind": kind, "prev": prev})
-    if not fields:
-        return head
-    return head[:-1] + b"," + msgspec.json.encode(fields, order="sorted")[1:]
-
-
-def _line(canonical: bytes, digest: str) -> bytes:
-    return canonical[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}'
-
-
-def _check(obj: object, body: bytes, last_seq: int, last_hash: str, lineno: int) -> Entry | str:
-    """The entry on this line, or why it does not continue the chain."""
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    if missing := [n for n in _HEADER if n not in obj]:
-        return f"missing field {missing[0]!r}"
-    seq, ts, kind, prev, digest = (obj[n] for n in _HEADER)
-    shape = {
-        "seq": type(seq) is int,
-        "ts": isinstance(ts, str) and _TS_RE.match(ts) is not None,
-        "kind": isinstance(kind, str) and kind != "",
-        "prev": isinstance(prev, str) and _HEX_RE.match(prev) is not None,
-        "hash": isinstance(digest, str) and _HEX_RE.match(digest) is not None,
-    }
-    if wrong := [n for n, good in shape.items() if not good]:
-        return f"field {wrong[0]!r} is malformed"
-    fields = {k: v for k, v in obj.items() if k not in _RESERVED}
-    try:
-        canonical = _canonical(seq, ts, kind, prev, fields)
-    except (TypeError, msgspec.EncodeError):
-        return "fields cannot be encoded canonically"
-    if hashlib.sha256(canonical).hexdigest() != digest:
-        return "hash does not match its content (modified)"
-    if _line(canonical, digest) != body:
-        return "not in canonical form (reformatted or re-ordered)"
-    if seq != last_seq + 1:
-        return f"seq {seq} follows {last_seq}"
-    if prev != last_hash:
-        if lineno == 1:
-            return "prev of the first entry is not 64 zeros"
-        return f"prev does not match line {lineno - 1}"
-    return Entry(seq=seq, ts=ts, kind=kind, prev=prev, hash=digest, fields=fields)
-
-
-_Scan = tuple[VerifyResult, list[Entry], bytes]  # result, entries, torn bytes
-
-
-def _scan(path: Path, f: BinaryIO, collect: bool, at_seq: int = 0) -> _Scan:
-    """One streaming pass over the file: every check, stopping at the first problem.
-
-    ``at_seq``: also report the hash of that entry (the anchor's), if reached.
-    """
-    entries: list[Entry] = []
-    at_hash: str | None = None
-    count, last_seq, last_hash, offset = 0, 0, ZERO_HASH, 0
-    lines = iter(f)
-    for lineno, raw in enumerate(lines, 1):
-        cause = None if raw.endswith(b"\n") else "no newline"
-        if cause is None:
-            try:
-                obj = msgspec.json.decode(raw[:-1])
-                checked = _check(obj, raw[:-1], last_seq, last_hash, lineno)
-            except msgspec.MsgspecError:
-                checked = "not valid JSON"
-                # A crash leaves garbage only at the end; anywhere else it is damage.
-                if next(lines, None) is None:
-                    cause = checked
-        if cause is not None:
-            torn = TornTail(lineno, offset, len(raw), cause)
-            r = VerifyResult(path, "torn", count, last_hash, lineno, torn.describe(), torn)
-            return r, entries, raw
-        if isinstance(checked, str):
-            reason = f"line {lineno}: {checked}"
-            return VerifyResult(path, "broken", count, last_hash, lineno, reason), entries, b""
-        count, last_seq, last_hash = count + 1, checked.seq, checked.hash
-        if checked.seq == at_seq:
-            at_hash = checked.hash
-        offset += len(raw)
-        if collect:
-            entries.append(checked)
-    return VerifyResult(path, "ok", count, last_hash, anchor_hash=at_hash), entries, b""
-
-
-def verify(path: str | os.PathLike[str]) -> VerifyResult:
-    """Check the whole chain. Raises OSError only if the file cannot be read."""
-    with open(path, "rb") as f:
-        return _scan(Path(path), f, collect=False)[0]
-
-
-def read(path: str | os.PathLike[str]) -> ReadResult:
-    """Every entry that verifies, for timelines and reports; the problem, if any, in .verify."""
-    with open(path, "rb") as f:
-        result, entries, _ = _scan(Path(path), f, collect=True)
-    return ReadResult(entries, result)
-
-
 def verify_main(path: str | os.PathLike[str]) -> tuple[int, str]:
     """Exit code and one-line message for ``venuewatch journal verify FILE``."""
     try:
@@ -365,7 +179,7 @@ def verify_main(path: str | os.PathLike[str]) -> tuple[int, str]:
         return 2, f"{path}: UNREADABLE: {exc.strerror or exc}"
     except ValueError as exc:
         return 2, f"{exc}"
-    if r.status == "ok" and (problem := _truncation(Path(path), r, anchor)):
+    if r.status == "ok" and (problem := truncation(Path(path), r, anchor)):
         return 1, f"{path}: TRUNCATED: {problem}"
     if r.status == "ok":
         where = f"anchor seq {anchor.seq} ({anchor.ts}) matches" if anchor else "no anchor"
@@ -385,33 +199,6 @@ def verify_main(path: str | os.PathLike[str]) -> tuple[int, str]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _sync(fd: int) -> None:
-    if sys.platform == "darwin":
-        try:  # macOS fsync does not flush the drive's cache; F_FULLFSYNC does.
-            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
-            return
-        except OSError:
-            pass
-    os.fsync(fd)
-
-
-def _sync_dir(path: Path) -> None:
-    """Make a created, renamed or truncated file's directory entry durable too."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _open_locked(path: Path) -> int:
@@ -492,7 +279,7 @@ class Journal:
             if r.status == "broken":
                 assert r.broken_line is not None and r.reason is not None
                 raise JournalBroken(path, r.broken_line, r.reason)
-            if problem := _truncation(path, r, anchor):
+            if problem := truncation(path, r, anchor):
                 raise JournalTruncated(
                     f"{path}: TRUNCATED: {problem}; refusing to reuse sequence numbers. "
                     "Keep it and its anchor as evidence and start a new journal."
@@ -655,7 +442,7 @@ class Journal:
             return
         ts = self._clock().astimezone(UTC).strftime(_TS_FORMAT)
         try:
-            _write_anchor(self.path, Anchor(self._seq, self._last, ts))
+            write_anchor(self.path, Anchor(self._seq, self._last, ts))
         except OSError as exc:
             # The anchor lags; the journal itself is intact, so this is not a refusal.
             self.anchor_error = _one_line(exc)

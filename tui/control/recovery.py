@@ -79,21 +79,31 @@ def rebuild(controller: Controller, entries: Iterable[dict[str, Any]]) -> dict[s
             fx.apply(state, dict(e.get("effects") or {}))
             for cid in e.get("commands") or []:
                 trips[str(cid)] = (str(e.get("breaker")), str(e.get("venue")))
-        elif kind == "outcome" and e.get("ok") is True:
+        elif kind == "outcome":
             found = commands.pop(str(e.get("id")), None)
             if found is None:
                 continue
+            effects = dict(e.get("effects") or {})
+            # A refused breaker action still carries its trip.
+            fx.apply(state, effects)
             seq, centry = found
             cmd = _command(centry)
-            if cmd is None:
+            if cmd is None or e.get("ok") is not True:
                 continue
-            effects = dict(e.get("effects") or {})
-            fx.apply(state, effects)
             undid = e.get("undid")
             target = controller.history.get(int(undid)) if isinstance(undid, int) else None
             controller._bookkeep(
                 seq, cmd, _inverse(centry, cmd), effects, target, trips.get(cmd.id), int(e["seq"])
             )
+    # The configuration may have changed since: what names no venue or instrument
+    # configured now cannot be in force (the journal still holds it).
+    engine = controller.engine
+    state["isolated"] = {v: w for v, w in state["isolated"].items() if v in engine.venues}
+    state["halted"] = {
+        k: w
+        for k, w in state["halted"].items()
+        if k.split("|", 1)[0] in (*engine.venues, "*") and k.split("|", 1)[1] in engine.by_canonical
+    }
     fx.install(controller.facts, state)
     for venue in controller.facts.isolated:
         controller.engine.states[venue] = ISOLATED
@@ -113,9 +123,30 @@ def summary(controller: Controller, last_seq: int) -> dict[str, Any]:
             for n, rs in facts.routes.items()
             if rs.active != next(iter(settings.routes[n].venues), None)
         },
+        # Arming that differs from the configuration (what a person changed).
         "disarmed": sorted(
-            [f"breaker:{n}" for n, b in facts.breakers.items() if not b.armed]
-            + [f"route:{n}" for n, rs in facts.routes.items() if not rs.armed]
+            [
+                f"breaker:{n}"
+                for n, b in facts.breakers.items()
+                if settings.breakers[n].armed > b.armed
+            ]
+            + [
+                f"route:{n}"
+                for n, rs in facts.routes.items()
+                if settings.routes[n].auto_failover > rs.armed
+            ]
+        ),
+        "armed": sorted(
+            [
+                f"breaker:{n}"
+                for n, b in facts.breakers.items()
+                if settings.breakers[n].armed < b.armed
+            ]
+            + [
+                f"route:{n}"
+                for n, rs in facts.routes.items()
+                if settings.routes[n].auto_failover < rs.armed
+            ]
         ),
         "tripped": sorted(f"{n}@{v}" for n, b in facts.breakers.items() for v in b.tripped),
         "undoable": len([d for d in controller.history.values() if d.in_effect]),
@@ -126,7 +157,7 @@ def summary(controller: Controller, last_seq: int) -> dict[str, Any]:
 def describe(recovered: dict[str, Any]) -> str:
     """One line for the timeline."""
     parts = []
-    for key in ("isolated", "halted", "tripped", "disarmed"):
+    for key in ("isolated", "halted", "tripped", "disarmed", "armed"):
         if recovered.get(key):
             parts.append(f"{key} {', '.join(recovered[key])}")
     if recovered.get("routes"):

@@ -190,7 +190,7 @@ def instrument_conditions(
             v,
             inst,
             "critical",
-            f"{label}: spread {spread:.1f} bps (limit {rules.spread_abs_bps:g})",
+            f"{label}: spread {spread:.2f} bps (limit {rules.spread_abs_bps:g})",
             spread,
             sr.for_s,
             sr.keep_firing_s,
@@ -208,8 +208,9 @@ def instrument_conditions(
             v,
             inst,
             sev,
-            f"{label}: spread {fast:.1f} bps, {ratio:.1f}× its baseline "
-            f"{ih.spread_slow or 0:.2f} bps",
+            # The spread now (the figure every panel shows), then what is judged.
+            f"{label}: spread {spread if spread is not None else fast:.2f} bps, 10 s avg "
+            f"{fast:.2f} = {ratio:.1f}× its baseline {ih.spread_slow or 0:.2f} bps",
             ratio,
             sr.for_s,
             sr.keep_firing_s,

@@ -54,12 +54,17 @@ class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
     spread_bps: float | None
     spread_base_bps: float | None
     spread_ratio: float | None
+    """The 10 s average spread over its baseline (what the spread alert judges)."""
     deviation_bps: float | None
     deviation_z: float | None
     staleness_s: float | None
     latency_p99_ms: float | None
     updates: int
     worst: str
+    spread_warn_bps: float | None = None
+    """Where the spread alert starts (baseline × the warn ratio, at least the floor)."""
+    spread_limit_bps: float | None = None
+    """The absolute limit (critical whatever the baseline), if the class has one."""
 
 
 class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +119,13 @@ def _worst(alerts: list[Alert]) -> str:
     if any(a.severity == "critical" for a in alerts):
         return "critical"
     return "warning" if alerts else ""
+
+
+def _warn_at(engine: Engine, kind: str, baseline: float | None) -> float | None:
+    rules = engine.rules_for(kind)
+    if baseline is None or not rules.spread_ratio.enabled:
+        return None
+    return _r(max(rules.spread_floor_bps, baseline * rules.spread_ratio.warn))
 
 
 def build(engine: Engine) -> EngineState:
@@ -174,6 +186,8 @@ def build(engine: Engine) -> EngineState:
                 latency_p99_ms=_r(ih.latency_p99_ms, 1),
                 updates=st.updates,
                 worst=_worst(mine),
+                spread_warn_bps=_warn_at(engine, ih.kind, ih.spread_slow),
+                spread_limit_bps=engine.rules_for(ih.kind).spread_abs_bps or None,
             )
         )
     consensus = [

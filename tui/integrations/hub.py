@@ -55,11 +55,15 @@ class Integrations:
     def _engine(self) -> Any:
         return getattr(self.service, "engine", None)
 
-    async def start(self, service: Any) -> None:
-        """Attach to a started service (engine, controller, console server exist)."""
+    async def start(self, service: Any, prior: list[dict[str, Any]] | None = None) -> None:
+        """Attach to a started service (engine, controller, console server exist).
+
+        ``prior``: the journal's entries before this start, for who-and-when.
+        """
         self.service = service
         controller = service.controller
         engine = service.engine
+        self.provenance.replay(prior or [])
         self.ctx = Context(
             record=controller.record,
             firing=lambda: engine.alerts.firing(include_inhibited=True),
@@ -69,6 +73,7 @@ class Integrations:
         for sink in self.sinks:
             sink.start(self.ctx)
         controller.journal_listeners.append(self._on_journal)
+        controller.outcome_listeners.append(self._on_outcome)
         engine.listeners.append(self._on_tick)
         if self.exporter is not None:
             self.metrics = await serve(
@@ -103,20 +108,31 @@ class Integrations:
     def _on_journal(self, entry: dict[str, Any]) -> None:
         if entry.get("kind") == "sink":
             return  # sink results never feed sinks
-        engine = self._engine()
-        if engine is not None:
-            self.provenance.on_entry(entry, engine.facts)
+        try:
+            self.provenance.on_entry(entry)
+        except Exception:  # a malformed entry must not break the journal's listeners
+            log.exception("could not follow journal entry %s", entry.get("seq"))
         for sink in self.sinks:
             try:
                 sink.notice(entry)
             except Exception:  # a sink's bug must not break the journal's listeners
                 log.exception("sink %s failed to take a journal entry", sink.name)
+
+    def _on_outcome(self, outcome: Any) -> None:
+        # After the effects are in force (the outcome's journal entry comes before).
+        # Listeners run inside the command's path: a fault here is logged, never raised.
         if self.oms is not None:
-            self.oms.on_entry(entry)
+            try:
+                self.oms.on_outcome(outcome)
+            except Exception:
+                log.exception("OMS API: could not publish an outcome")
 
     def _on_tick(self, _transitions: list[Any]) -> None:
         if self.oms is not None:
-            self.oms.on_tick()
+            try:
+                self.oms.on_tick()
+            except Exception:
+                log.exception("OMS API: could not publish venue states")
 
     async def stop(self) -> None:
         """Before the journal closes: servers down, queued deliveries failed and journalled."""

@@ -31,7 +31,9 @@ log = logging.getLogger("venuewatch.api")
 
 EVENT_QUEUE: Final = 1000
 KEEPALIVE_S: Final = 15.0
-CHANGES: Final = frozenset({"isolate", "restore", "halt", "resume", "failover", "arm", "disarm"})
+CHANGES: Final = frozenset(
+    {"isolate", "restore", "halt", "resume", "failover", "arm", "disarm", "undo"}
+)
 
 
 def _since(s: Since | None) -> dict[str, Any]:
@@ -69,7 +71,7 @@ class OmsApi:
                     "isolated": (
                         {
                             "reason": facts.isolated[name],
-                            **_since(self.provenance.isolated_since(name)),
+                            **_since(self.provenance.isolated.get(name)),
                         }
                         if isolated
                         else None
@@ -102,7 +104,7 @@ class OmsApi:
         facts = self.engine.facts
         return {
             "venues": [
-                {"venue": v, "reason": why, **_since(self.provenance.isolated_since(v))}
+                {"venue": v, "reason": why, **_since(self.provenance.isolated.get(v))}
                 for v, why in sorted(facts.isolated.items())
             ],
             "instruments": [
@@ -110,7 +112,7 @@ class OmsApi:
                     "venue": v,
                     "instrument": i,
                     "reason": why,
-                    **_since(self.provenance.halted_since((v, i))),
+                    **_since(self.provenance.halted.get((v, i))),
                 }
                 for (v, i), why in sorted(facts.halted.items())
             ],
@@ -118,25 +120,16 @@ class OmsApi:
 
     # -- changes -------------------------------------------------------------------------
 
-    def on_entry(self, entry: dict[str, Any]) -> None:
-        """A journal entry, already followed by the provenance tracker."""
-        if (
-            entry.get("kind") == "outcome"
-            and entry.get("ok")
-            and entry.get("action")
-            in (
-                *CHANGES,
-                "undo",
-            )
-        ):
+    def on_outcome(self, outcome: Any) -> None:
+        """A command's outcome, its effects in force (and followed by the provenance)."""
+        if outcome.ok and outcome.action in CHANGES:
             self.publish(
                 "command",
                 {
-                    "action": entry.get("action"),
-                    "detail": entry.get("detail"),
-                    "by": entry.get("actor"),
-                    "journal_seq": entry.get("seq"),
-                    "ts": entry.get("ts"),
+                    "action": outcome.action,
+                    "detail": outcome.detail,
+                    "by": outcome.actor,
+                    "journal_seq": outcome.seq,
                     "halts": self.halts(),
                     "routes": self.routes(),
                 },

@@ -15,11 +15,12 @@ acknowledging an alert) acknowledges its open pages: someone has it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Request, SinkError, redact_url
+from tui.control.delivery import Request, SinkError, host_only
 from tui.control.sinks import SinkSettings
 from tui.integrations.base import AlertSink, clip
 from tui.secrets import Secret
@@ -27,6 +28,7 @@ from tui.secrets import Secret
 SUMMARY_MAX: Final = 1024
 DEDUP_MAX: Final = 255
 ACK_ACTIONS: Final = frozenset({"ack", "acknowledge"})
+JOURNAL_RULE: Final = "journal-unwritable"
 
 
 def dedup_key(alert_key: str) -> str:
@@ -38,7 +40,7 @@ class PagerDutySink(AlertSink):
     default_severity = "critical"
 
     def __init__(self, settings: SinkSettings, routing_key: Secret) -> None:
-        super().__init__(settings, f"pagerduty:{redact_url(settings.endpoint)}")
+        super().__init__(settings, f"pagerduty:{host_only(settings.endpoint)}")
         self.url = settings.endpoint
         self._routing_key = routing_key
         self.open: dict[str, str] = {}
@@ -90,6 +92,8 @@ class PagerDutySink(AlertSink):
         self.send(Request(self.url, self.event("trigger", key, payload=payload)), f"trigger {key}")
 
     async def dispatch(self, entry: dict[str, Any]) -> str:
+        if entry.get("kind") == "system":
+            return await self._journal_health(entry)
         action = entry.get("action")
         args = entry.get("args") or {}
         if action in ACK_ACTIONS:
@@ -108,3 +112,28 @@ class PagerDutySink(AlertSink):
             except SinkError as exc:
                 raise SinkError(f"acknowledge {key}: {exc}") from None
         return f"acknowledged: {', '.join(results)}"
+
+    async def _journal_health(self, entry: dict[str, Any]) -> str:
+        """The journal going down cannot be journalled as an alert: it pages directly."""
+        key = f"{JOURNAL_RULE}|engine|"
+        if entry.get("event") == JOURNAL_RULE:
+            payload = {
+                "summary": clip(
+                    f"venuewatch journal unwritable: {entry.get('reason', '')}; "
+                    "commands are refused",
+                    SUMMARY_MAX,
+                ),
+                "source": "venuewatch",
+                "severity": "critical",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "component": "journal",
+                "class": JOURNAL_RULE,
+                "custom_details": {"journal": entry.get("journal"), "since": entry.get("since")},
+            }
+            self.open[key] = "engine"
+            return await self.outbox.send(
+                Request(self.url, self.event("trigger", key, payload=payload))
+            )
+        if entry.get("event") == "journal-writable" and self.open.pop(key, None) is not None:
+            return await self.outbox.send(Request(self.url, self.event("resolve", key)))
+        return "skipped (not a page)"

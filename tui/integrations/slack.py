@@ -63,6 +63,8 @@ class SlackSink(AlertSink):
         return Request(self._url.reveal(), msgspec.json.encode(body))
 
     async def dispatch(self, entry: dict[str, Any]) -> str:
+        if entry.get("kind") == "system":
+            return await self._journal_health(entry)
         if not self.settings.wants(entry):
             return "skipped (action not subscribed)"
         args = entry.get("args") or {}
@@ -105,3 +107,17 @@ class SlackSink(AlertSink):
             }
             msg = message(title, str(entry.get("summary", "")), fields, context)
             self.send(self._request(msg), f"alert {what}: {entry.get('key')}")
+
+    async def _journal_health(self, entry: dict[str, Any]) -> str:
+        event = entry.get("event")
+        if event == "journal-unwritable":
+            title = "Journal unwritable: commands are refused"
+            body = str(entry.get("reason", ""))
+        elif event == "journal-writable":
+            title = "Journal writable again"
+            body = "Commands are accepted again."
+        else:
+            return "skipped (not for people)"
+        fields = {"Journal": entry.get("journal"), "Since": entry.get("since")}
+        msg = message(title, body, fields, "sent directly: the journal could not hold this")
+        return await self.outbox.send(self._request(msg))

@@ -14,6 +14,7 @@ from textual.content import Content
 from tui.app.panel import Selection
 from tui.app.panels import marks
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
 from tui.engine.alerts import Alert
 
@@ -70,6 +71,8 @@ class AlertsPanel(TablePanel):
         stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
+        journal = list(model.journal)
+        acks, muted = cv.acknowledgements(journal), cv.silences(journal, now)
         for a in active:
             values: dict[str, Content | str] = {
                 "age": marks.age(now, _since(a)),
@@ -78,17 +81,19 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": (
-                    Content.assemble((f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE), a.summary)
-                    if a.flaps
-                    else a.summary
+                # Acknowledged or silenced alerts stay listed: the note says who.
+                "summary": Content.assemble(
+                    *([(f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE)] if a.flaps else []),
+                    a.summary,
+                    cv.alert_note(a.key, acks, muted),
                 ),
             }
             mine = a.venue == selection.venue
             classes = {"-dim"} if a.inhibited else set()
             if mine:
                 classes.add("-selected")
-            out.append(Line(f"a|{a.key}", line(layout, values), classes))
+            name = f"{a.venue or a.instrument} {a.rule}"
+            out.append(Line(f"a|{a.key}", line(layout, values), classes, name=name))
         if not active:
             if stale:
                 text = f"? none active {marks.duration(stale.age_s)} ago; nothing known since"
@@ -113,5 +118,30 @@ class AlertsPanel(TablePanel):
                 "summary": a.peak_summary or a.summary,
             }
             key = f"r|{a.key}|{a.resolved_ns}"
-            out.append(Line(key, line(layout, values), {"-dim"}))
+            out.append(Line(key, line(layout, values), {"-dim"}, name=f"✓{a.venue} {a.rule}"))
         return header(layout), out
+
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        now = model.now_ns()
+        out: list[Content] = []
+        for a in sorted(model.alerts, key=lambda a: (-a.started_ns, a.key)):
+            flaps = f" · flapping ×{a.flaps + 1}" if a.flaps else ""
+            head = (
+                f"{marks.age(now, _since(a))} ago · {a.severity.upper()} · {a.state}"
+                f"{' (inhibited)' if a.inhibited else ''}{flaps} · {a.rule} · "
+                f"{a.venue or '-'} {a.instrument or '(venue)'}"
+            )
+            out.append(
+                Content.assemble(
+                    (head, marks.SEVERITY_STYLE.get(a.severity, "")), "\n  ", a.summary
+                )
+            )
+        for a in sorted(model.resolved, key=lambda a: (-a.resolved_ns, a.key)):
+            lasted = marks.duration((a.resolved_ns - _since(a)) / marks.NS)
+            sev = (a.peak_severity or a.severity).upper()
+            head = (
+                f"resolved {marks.age(now, a.resolved_ns)} ago after {lasted} · peak {sev} · "
+                f"{a.rule} · {a.venue or '-'} {a.instrument or '(venue)'}"
+            )
+            out.append(Content.assemble((head, marks.DIM), "\n  ", a.peak_summary or a.summary))
+        return out

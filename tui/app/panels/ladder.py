@@ -90,7 +90,7 @@ class LadderPanel(TablePanel):
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
         inst = self.instrument(model, selection)
-        self.border_title = f"{self.TITLE} · {inst}" if inst else self.TITLE
+        self.set_title(f"{self.TITLE} · {inst}" if inst else self.TITLE)
         rows = [r for r in model.instruments.values() if r.instrument == inst]
         only = self.params.get("venues")
         if isinstance(only, list | tuple) and only:

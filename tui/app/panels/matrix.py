@@ -73,7 +73,10 @@ def _consensus(c: ConsensusRow | None, width: int) -> Content:
     refs = len(c.references)
     if c.split_bps is not None and not c.blame:
         word = "split" if width >= 14 else "±"
-        text = f"{marks.price(c.price, 2 if width >= 20 else 0)} {word} {marks.num(c.split_bps, 5)}"
+        price, gap = marks.price(c.price, 2 if width >= 20 else 0), marks.num(c.split_bps, 5)
+        text = f"{price} {word} {gap}"
+        if len(text) > width:
+            text = f"{price}±{gap}"
         style = marks.WARN_STYLE if c.split_bps >= 10 else ""
         return Content.styled(text, style)
     places = marks.price_places([c.price]) if width >= 16 else 0
@@ -133,8 +136,13 @@ class MatrixPanel(TablePanel):
         if cell_w < COMPACT:
             cell_w = COMPACT
 
-            # Keep the venues that matter: selected, alerting, then config order.
-            def weight(v: str) -> tuple[int, int, int]:
+            # Keep the venues that matter: the selected one, any with a critical cell,
+            # those quoting the selected instrument (columns follow it: a Deribit-only
+            # option shows deribit), then warnings and config order. Isolating a venue
+            # never moves a column: state is not a criterion. The rest are named.
+            quoting = {v for v, i in by_name if i == selection.instrument}
+
+            def weight(v: str) -> tuple[int, int, int, int, int]:
                 worst = min(
                     (
                         marks.SEVERITY_RANK.get(by_name[(v, i)].worst, 2)
@@ -143,7 +151,13 @@ class MatrixPanel(TablePanel):
                     ),
                     default=2,
                 )
-                return (0 if v == selection.venue else 1, worst, venues.index(v))
+                return (
+                    0 if v == selection.venue else 1,
+                    0 if worst == 0 else 1,  # a critical cell is never dropped
+                    0 if v in quoting else 1,
+                    worst,
+                    venues.index(v),
+                )
 
             room = max(1, (avail - 3) // (cell_w + 1))
             keep = set(sorted(venues, key=weight)[:room])
@@ -161,8 +175,12 @@ class MatrixPanel(TablePanel):
                 style = "bold " + marks.STATES.get(state.state, ("", ""))[1]
             head_parts += [Content(" "), cell(Content.styled(short[v], style), cell_w)]
         head_parts += [Content(" "), cell(Content.styled("consensus", marks.HEAD), cons_w)]
+        gone = [v for v in venues if v not in shown]
         if hidden:
-            head_parts.append(Content.styled(f" +{hidden}", marks.DIM))
+            head_parts.append(Content.styled(f" +{hidden}", marks.WARN_STYLE))
+        # Named, in the border: which columns are not shown (select an instrument they
+        # quote, or widen the pane, to bring them in).
+        self.set_note("columns", f"→ +{hidden} cols: {', '.join(gone)}" if hidden else "")
         out = []
         for inst in instruments:
             selected = inst == selection.instrument
@@ -176,7 +194,33 @@ class MatrixPanel(TablePanel):
                     c = c.stylize("underline")
                 parts += [Content(" "), cell(c, cell_w)]
             parts += [Content(" "), cell(_consensus(model.consensus.get(inst), cons_w), cons_w)]
-            out.append(Line(inst, Content.assemble(*parts), {"-selected"} if selected else set()))
+            classes = {"-selected"} if selected else set()
+            out.append(Line(inst, Content.assemble(*parts), classes, name=inst))
         if not out:
             out.append(Line("", Content.styled("waiting for instruments…", marks.DIM)))
         return Content.assemble(*head_parts), out
+
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        out: list[Content] = []
+        for inst in self.order(model):
+            c = model.consensus.get(inst)
+            quoting = sorted(i.venue for i in model.instruments.values() if i.instrument == inst)
+            if c is None or c.price is None:
+                ref = c.note if c is not None and c.note else "no reference"
+            elif c.split_bps is not None and not c.blame:
+                ref = (
+                    f"{marks.price(c.price)} from {' and '.join(c.references)}, "
+                    f"{c.split_bps:g} bps apart (neither is blamed)"
+                )
+            else:
+                ref = f"{marks.price(c.price)}, median of {', '.join(c.references)}"
+            parts: list[Content | str] = [
+                Content.styled(inst, "bold"),
+                f" · quoted by {', '.join(quoting)}",
+                f"\n  reference: {ref}",
+            ]
+            if c is not None and c.excluded:
+                left = "; ".join(f"{v}: {w}" for v, w in sorted(c.excluded.items()))
+                parts.append(f"\n  left out: {left}")
+            out.append(Content.assemble(*parts))
+        return out

@@ -115,6 +115,12 @@ class RoutesPanel(TablePanel):
         chains = {name: chain(model, r, sep, room) for name, r in model.routes.items()}
         chain_w = max([12, *(c.cell_length for c in chains.values())])
         layout = fit(route_columns(min(chain_w, room), width), width)
+        cut = next((w for c, w in layout if c.key == "chain"), 0)
+        for name, c in chains.items():
+            if c.cell_length > cut > 1:
+                # Cut at the end, not the middle: ``chain`` already starts just before
+                # the active venue, which must stay in view.
+                chains[name] = Content.assemble(c.truncate(cut - 1), ("…", marks.DIM))
         out.append(Line("routes", header(layout), {"-section"}))
         for name, r in model.routes.items():
             auto = (
@@ -132,8 +138,15 @@ class RoutesPanel(TablePanel):
                 "why": _why(model, r),
             }
             selected = name == selection.route
+            if selected:  # a glyph as well as the colour
+                values["name"] = Content.styled(f"▶{name}", "bold")
             out.append(
-                Line(f"r|{name}", line(layout, values), {"-selected"} if selected else set())
+                Line(
+                    f"r|{name}",
+                    line(layout, values),
+                    {"-selected"} if selected else set(),
+                    name=f"route {name}",
+                )
             )
         if not model.routes:
             out.append(Line("r|", Content.styled("no routes configured", marks.DIM)))
@@ -154,12 +167,44 @@ class RoutesPanel(TablePanel):
                 "rule": b.rule,
                 "tripped": _tripped(b),
             }
-            out.append(Line(f"b|{name}", line(layout, values), {"-alarm"} if b.tripped else set()))
-            for venue, reason in sorted(b.tripped.items()):
-                why = Content.assemble(
-                    ("  ↳ ", marks.DIM), (venue, marks.BAD_STYLE), (f": {reason}", "")
+            # One line per breaker, so every breaker fits the default layout; why each
+            # venue tripped is in the timeline (and the details view, `enter`).
+            out.append(
+                Line(
+                    f"b|{name}",
+                    line(layout, values),
+                    {"-alarm"} if b.tripped else set(),
+                    name=f"breaker {name}",
                 )
-                out.append(Line(f"b|{name}|{venue}", why.truncate(width, ellipsis=True)))
+            )
         if not model.breakers:
             out.append(Line("b|", Content.styled("no breakers configured", marks.DIM)))
         return None, out
+
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        out: list[Content] = []
+        for name, r in model.routes.items():
+            auto = "auto-failover armed" if r.armed else "auto-failover OFF"
+            out.append(
+                Content.assemble(
+                    (f"route {name} ({r.instrument}) · {auto}", "bold"),
+                    "\n  ",
+                    chain(model, r),
+                    "\n  last change: ",
+                    _why(model, r),
+                )
+            )
+        for name, b in model.breakers.items():
+            armed = "armed" if b.armed else "DISARMED"
+            parts: list[Content | str] = [
+                Content.styled(f"breaker {name} · {armed} · action {b.action}", "bold"),
+                f"\n  rule: {b.rule}",
+            ]
+            for venue, reason in sorted(b.tripped.items()):
+                parts += [
+                    "\n  ",
+                    Content.styled(f"TRIPPED {venue}", marks.BAD_STYLE),
+                    f": {reason}",
+                ]
+            out.append(Content.assemble(*parts))
+        return out

@@ -31,7 +31,12 @@ from tui.app.panel import Panel, Selection
 from tui.app.panels import chart, marks
 from tui.app.panels.ladder import instrument_for
 from tui.console.model import ConsoleModel
+from tui.engine.view import InstrumentRow
 
+MIN_PLOT_ROWS: Final = 8
+"""Below this many rows a plot is a lie (one row draws any series as a flat bar at
+its maximum): the panel shows a sparkline row per venue instead."""
+BLOCKS: Final = " ▁▂▃▄▅▆▇█"
 MIN_INTERVAL: Final = 0.5
 """Seconds between chart builds (≤ 2 Hz whatever the update rate)."""
 WINDOW_S: Final = 300.0
@@ -58,7 +63,7 @@ def build_text(snap: Snapshot) -> tuple[Text, str]:
         pts = [((t - now) / 1e9, v) for t, v in raw]
         pts = [(x, y) for x, y in pts if lo <= x <= 0.5]
         series.append(chart.Series(venue, pts, base, show_base, selected))
-    title = f"{snap.instrument} spread (bps)"
+    title = f"{snap.instrument} spread (bps) · - - - alert threshold"
     xlabel = f"seconds before {marks.utc_ms(now)[:8]} UTC"
     raw_text = chart.render(series, snap.width, snap.height, title, snap.color, xlabel)
     return Text.from_ansi(raw_text, no_wrap=True, end=""), raw_text
@@ -93,6 +98,9 @@ class SpreadsPanel(Panel):
         """Charts built so far (tests check the rate limit with it)."""
         self.text = ""
         """The last chart's raw text (ANSI included), or the waiting message."""
+        self.sparklines = False
+        """Whether the panel is too short for a plot and shows sparklines."""
+        self._rows: dict[str, InstrumentRow] = {}
         self._caption = Content("")
 
     def compose(self) -> ComposeResult:
@@ -140,6 +148,16 @@ class SpreadsPanel(Panel):
         if not snap.series:
             self._show_waiting(snap.instrument)
             return
+        # The caption row counts: the plot gets what is left of the panel.
+        self.sparklines = self.content_region.height < MIN_PLOT_ROWS
+        self.query_one("#caption", Static).display = not self.sparklines
+        if self.sparklines:
+            self.builds += 1
+            snap.height = self.content_region.height  # the caption row is the chart's now
+            content = sparklines(snap, self._rows)
+            self.text = content.plain
+            self.query_one("#chart", Static).update(content)
+            return
         self._last_start = time.monotonic()
         self.builds += 1
         self._worker = self.run_worker(
@@ -152,15 +170,16 @@ class SpreadsPanel(Panel):
 
     def _snapshot(self, model: ConsoleModel, selection: Selection) -> Snapshot | None:
         box = self.query_one("#chart", Static).content_region
-        if box.width < 10 or box.height < 3:
+        if box.width < 10 or box.height < 1:
             return None  # not laid out yet: the resize will come
         inst = instrument_for(self.params, model, selection) or ""
-        self.border_title = f"{self.TITLE} · {inst}" if inst else self.TITLE
+        self.set_title(f"{self.TITLE} · {inst}" if inst else self.TITLE)
         rows = [r for r in model.instruments.values() if r.instrument == inst]
         only = self.params.get("venues")
         if isinstance(only, list | tuple) and only:
             rows = [r for r in rows if r.venue in {str(v) for v in only}]
         with_data = [r for r in rows if model.history.get(f"{r.venue}|{inst}")]
+        self._rows = {r.venue: r for r in with_data}
         quoting = {r.venue for r in with_data}
         if selection.venue in quoting:
             focus = selection.venue
@@ -172,11 +191,13 @@ class SpreadsPanel(Panel):
             widened = (r.spread_ratio or 0.0) >= 2.0
             show = r.venue == focus or (color and widened)
             raw = list(model.history[f"{r.venue}|{inst}"])
-            series.append((r.venue, raw, r.spread_base_bps, show, r.venue == selection.venue))
+            # The threshold, not the baseline: where the spread alert starts.
+            mark = r.spread_warn_bps if r.spread_warn_bps is not None else r.spread_base_bps
+            series.append((r.venue, raw, mark, show, r.venue == selection.venue))
         self._set_caption(with_data, selection)
         return Snapshot(inst, model.ts_ns, series, box.width, box.height, color, self._window())
 
-    def _set_caption(self, rows: list, selection: Selection) -> None:  # type: ignore[type-arg]
+    def _set_caption(self, rows: list[InstrumentRow], selection: Selection) -> None:
         parts = []
         for r in sorted(rows, key=lambda r: -(r.spread_ratio or 0.0)):
             sel = "▶" if r.venue == selection.venue else ""
@@ -184,7 +205,7 @@ class SpreadsPanel(Panel):
             style = marks.WARN_STYLE if ratio >= 2 else ""
             text = f"{sel}{r.venue} {marks.num(r.spread_bps, 6, 2)}"
             parts.append(
-                Content.assemble((text, style), (f" ×{marks.num(r.spread_ratio, 4)}", marks.DIM))
+                Content.assemble((text, style), (f" avg×{marks.num(r.spread_ratio, 4)}", marks.DIM))
             )
         caption = Content(" · ").join(parts) if parts else Content("")
         if not caption.is_same(self._caption):
@@ -208,3 +229,66 @@ class SpreadsPanel(Panel):
             self.query_one("#chart", Static).update(Content.styled(self.text, marks.BAD_STYLE))
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._maybe_build()
+
+
+def sparklines(snap: Snapshot, rows: dict[str, InstrumentRow]) -> Content:
+    """One row per venue: name, the window's spread as blocks on a scale shared by
+    all venues (so heights compare), the spread now in bps and its 10 s average
+    over baseline. Blocks at or above the venue's alert threshold are in the
+    warning colour, and the threshold is named: the same figures as the legend,
+    the matrix and the alert, from the same rows."""
+    now, lo = snap.now_ns, -snap.window_s
+    series = []
+    for venue, raw, _mark, _show, selected in snap.series:
+        pts = [((t - now) / 1e9, v) for t, v in raw]
+        series.append((venue, [(x, y) for x, y in pts if lo <= x <= 0.5], selected))
+    hidden: list[str] = []
+    if len(series) + 1 > snap.height:
+        # Not every venue fits: keep the selected and the most widened, name the rest.
+        def weight(item: tuple[str, list[tuple[float, float]], bool]) -> tuple[int, float]:
+            r = rows.get(item[0])
+            return (0 if item[2] else 1, -((r.spread_ratio or 0.0) if r else 0.0))
+
+        keep = {v for v, _, _ in sorted(series, key=weight)[: max(1, snap.height - 1)]}
+        hidden = [v for v, _, _ in series if v not in keep]
+        series = [s for s in series if s[0] in keep]
+    top = max((y for _, pts, _ in series for _, y in pts), default=0.0) or 1.0
+    name_w = min(14, max(len(v) for v, _, _ in series) + 1)
+    tail_w = 24
+    spark_w = max(4, snap.width - name_w - tail_w - 2)
+    lines: list[Content] = []
+    for venue, pts, selected in series:
+        row = rows.get(venue)
+        warn = row.spread_warn_bps if row is not None else None
+        buckets: list[float | None] = [None] * spark_w
+        for x, y in pts:
+            b = min(spark_w - 1, max(0, int((x - lo) / (0.5 - lo) * spark_w)))
+            kept = buckets[b]
+            buckets[b] = y if kept is None or y > kept else kept  # spikes survive
+        cells: list[tuple[str, str]] = []
+        for value in buckets:
+            if value is None:
+                cells.append((" ", ""))
+                continue
+            level = max(1, min(8, round(value / top * 8)))
+            hot = warn is not None and value >= warn
+            cells.append((BLOCKS[level], marks.WARN_STYLE if hot else "$text-primary"))
+        now_bps = row.spread_bps if row is not None else None
+        ratio = row.spread_ratio if row is not None else None
+        tail = f"{marks.num(now_bps, 6, 2)} bps avg×{marks.num(ratio, 4)}"
+        if warn is not None:
+            tail += f" ≥{marks.num(warn, 5, 1)}"
+        name = ("▶" if selected else " ") + venue
+        lines.append(
+            Content.assemble(
+                (f"{name[:name_w]:<{name_w}} ", "bold" if selected else ""),
+                Content.assemble(*cells),
+                (f" {tail}", marks.WARN_STYLE if (ratio or 0) >= 2 else ""),
+            )
+        )
+    scale = f"{snap.instrument} spread, last {snap.window_s:g}s, scale 0–{top:.2f} bps"
+    if hidden:
+        lines.append(Content.styled(f"+{len(hidden)} not shown: {', '.join(hidden)}", "bold"))
+    else:
+        lines.append(Content.styled(scale, marks.DIM))
+    return Content("\n").join(lines)

@@ -103,10 +103,23 @@ def fit(cols: Sequence[Col], width: int) -> list[tuple[Col, int]]:
     return out
 
 
+def elide(c: Content, width: int) -> Content:
+    """``c`` in ``width`` cells, cut in the middle (``BTC-U…1225``): both ends of a
+    name or a sentence say more than its start alone. The full text is a key away."""
+    n = c.cell_length
+    if n <= width:
+        return c
+    if width <= 2:
+        return c.truncate(width)
+    head = (width - 1 + 1) // 2
+    tail = width - 1 - head
+    return Content.assemble(c[:head], ("…", marks.DIM), c[n - tail :] if tail else "")
+
+
 def cell(value: Cell, width: int, right: bool = True) -> Content:
     c = value if isinstance(value, Content) else Content(value)
     if c.cell_length > width:
-        return c.truncate(width, ellipsis=width > 1)
+        return elide(c, width)
     pad = width - c.cell_length
     return c.pad_left(pad) if right else c.pad_right(pad)
 
@@ -140,6 +153,8 @@ class Line:
     key: str
     content: Content
     classes: set[str] = field(default_factory=set)
+    name: str = ""
+    """What the row is about, for the "hidden" note (``feed-silent``, ``kraken``)."""
 
 
 class TablePanel(Panel):
@@ -169,6 +184,10 @@ class TablePanel(Panel):
         self.order_shown: list[str] = []
         self._width = 0
         self._selected_key: str | None = None
+        self.names: dict[str, str] = {}
+        self.hidden = ""
+        """What the hidden-rows note says ("" when every row is in view)."""
+        """Row key -> what it is about (for the hidden-rows note)."""
 
     def compose(self) -> ComposeResult:
         if self.HEADER:
@@ -187,6 +206,11 @@ class TablePanel(Panel):
         """The row to keep in view (the selected venue, instrument…)."""
         return None
 
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        """Every row in full, for the details view (panels with long text override)."""
+        _, lines = self.lines(model, selection, 1000)
+        return [ln.content.rstrip() for ln in lines]
+
     # -- rendering -----------------------------------------------------------------------
 
     @property
@@ -202,6 +226,8 @@ class TablePanel(Panel):
             self.render_rows()
 
     def on_mount(self) -> None:
+        body = self.query_one(VerticalScroll)
+        self.watch(body, "scroll_y", lambda _y: self.note_hidden(), init=False)
         if self.REFRESH_S:
             self.set_interval(self.REFRESH_S, self._refresh_ages)
         if self.model is not None:
@@ -214,6 +240,37 @@ class TablePanel(Panel):
     def on_resize(self, event: Resize) -> None:
         if self.model is not None and self.row_width != self._width:
             self.render_rows()
+        self.call_after_refresh(self.note_hidden)
+
+    def note_hidden(self) -> None:
+        """Say in the bottom border what rows are out of view, by name: nothing
+        is hidden silently (``↓ +3: bybit, bybit-linear, deribit``)."""
+        if not self.is_mounted:
+            return
+        body = self.query_one(VerticalScroll)
+        height = body.scrollable_content_region.height
+        keys = self.order_shown
+        if height <= 0 or len(keys) <= height:
+            self.hidden = ""
+            self.set_note("hidden", "")
+            return
+        top = max(0, min(int(body.scroll_y), len(keys) - height))
+        above, below = keys[:top], keys[top + height :]
+        parts = []
+        if above:
+            parts.append(f"↑ +{len(above)}")
+        if below:
+            names = [self.names[k] for k in below if self.names.get(k)]
+            shown = ""
+            room = max(10, self.size.width - 30)
+            for i, n in enumerate(names):
+                if shown and len(shown) + len(n) + 12 > room:
+                    shown += f", +{len(names) - i} more"  # the count stays exact
+                    break
+                shown += (", " if shown else "") + n
+            parts.append(f"↓ +{len(below)}" + (f": {shown}" if shown else ""))
+        self.hidden = " · ".join(parts)
+        self.set_note("hidden", self.hidden)
 
     def render_rows(self) -> int:
         """Bring the rows up to date; returns how many rows were written."""
@@ -223,11 +280,13 @@ class TablePanel(Panel):
         for ln in lines:
             # Banners and sections are free text: never wider than the panel.
             if ln.content.cell_length > width:
-                ln.content = ln.content.truncate(width, ellipsis=True)
+                ln.content = elide(ln.content, width)
         if self.HEADER:
             head_widget = self.query_one(".table-head", Static)
             head_widget.update(head or "", layout=False)
+        self.names = {ln.key: ln.name for ln in lines if ln.name}
         written = self._sync(lines)
+        self.call_after_refresh(self.note_hidden)
         key = self.selected_key(self.selection)
         if key != self._selected_key:
             self._selected_key = key

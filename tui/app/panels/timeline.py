@@ -173,3 +173,13 @@ class TimelinePanel(TablePanel):
         if not out:
             out.append(Line("", Content.styled("nothing journalled yet", marks.DIM)))
         return header(layout), out
+
+    def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
+        commands = {str(e.get("id")): e for e in model.journal if e.get("kind") == "command"}
+        out: list[Content] = []
+        for ts_ns, seq, _key, entry, is_note in self.entries(model):
+            mark, who, what = describe_note(entry) if is_note else describe(entry, commands)
+            where = f"#{seq}" if seq else "feed"
+            head = f"{mark or ' '} {marks.utc_ms(ts_ns)} {where} {who}"
+            out.append(Content.assemble((head, "bold"), "\n  ", what))
+        return out

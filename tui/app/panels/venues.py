@@ -17,7 +17,7 @@ from tui.console.model import ConsoleModel
 from tui.engine.view import VenueRow
 
 COLUMNS = [
-    Col("venue", "venue", 16, right=False),
+    Col("venue", "# venue", 17, right=False),
     Col("state", "state", 12, right=False),
     Col("alerts", "alerts", 7, priority=1),
     Col("silent", "silent", 6, priority=2),
@@ -29,16 +29,20 @@ COLUMNS = [
     Col("resync", "resync", 6, priority=8),
     Col("parse", "pe60s", 5, priority=8),
     Col("p50", "p50ms", 6, priority=9),
+]
+# Shown only where venue kill switches are configured (a venue reports either).
+CONTROL_COLUMNS = [
     Col("halt", "venue halt", 18, priority=2, right=False),
     Col("deadman", "dead-man", 34, priority=5, right=False),
 ]
 
 
-def columns(width: int) -> list[Col]:
+def columns(width: int, controls: bool = False) -> list[Col]:
     # The note says *why* (isolation reason, probation left): it outranks the
     # finer metrics and takes whatever width is left, more of it when wide.
     room = 40 if width >= 120 else 22 if width >= 76 else 12
-    return [*COLUMNS, Col("note", "note", room, priority=1, right=False, flex=True)]
+    extra = CONTROL_COLUMNS if controls else []
+    return [*COLUMNS, *extra, Col("note", "note", room, priority=1, right=False, flex=True)]
 
 
 def _silent(v: VenueRow, extra_s: float = 0.0) -> Content:
@@ -115,7 +119,8 @@ class VenuesPanel(TablePanel):
     def lines(
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
-        layout = fit(columns(width), width)
+        controls = any(v.halt or v.deadman for v in model.venues.values())
+        layout = fit(columns(width, controls), width)
         st = model.staleness()
         age = st.age_s if st else 0.0
         out = []
@@ -124,7 +129,9 @@ class VenuesPanel(TablePanel):
             selected = name == selection.venue
             values: dict[str, Content | str] = {
                 "venue": Content.assemble(
-                    ("▶" if selected else " ", "bold"), (name, "bold" if selected else "")
+                    (selection.digit(name) or " ", marks.DIM if not selected else "bold"),
+                    ("▶" if selected else " ", "bold"),
+                    (name, "bold" if selected else ""),
                 ),
                 "state": marks.state(v.state, stale=st is not None),
                 "rate": (
@@ -149,7 +156,7 @@ class VenuesPanel(TablePanel):
                 "deadman": Content.styled(v.deadman or "-", marks.DIM if not v.deadman else ""),
             }
             classes = {"-selected"} if selected else set()
-            out.append(Line(name, line(layout, values), classes))
+            out.append(Line(name, line(layout, values), classes, name=name))
         if not out:
             out.append(Line("", Content.styled("waiting for venues…", marks.DIM)))
         return header(layout), out

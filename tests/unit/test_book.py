@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.book import Book
@@ -29,7 +29,6 @@ def _model_apply(side: dict[float, float], lv: list[tuple[float, float]]) -> Non
             side.pop(p, None)
 
 
-@settings(max_examples=300, deadline=None)
 @given(ops)
 def test_book_matches_a_dict_model(operations: list) -> None:
     book = Book()

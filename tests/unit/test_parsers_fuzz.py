@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters import model, registry
@@ -79,20 +79,23 @@ json_values = st.recursive(
 
 
 def _check(events: object) -> None:
-    for ev in events:  # type: ignore[attr-defined]
+    assert isinstance(events, tuple | list)
+    for ev in events:
         assert isinstance(ev, EVENT_TYPES), ev
+        if isinstance(ev, model.FeedStatus):
+            assert ev.status in model.STATUSES, ev
 
 
 @pytest.mark.parametrize("venue", sorted(SYMBOLS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(venue: str, raw: bytes) -> None:
     v = registry.load(venue)(VenueSettings(symbols=SYMBOLS[venue]))
-    _check(v.new_session("c").parse(raw, 1, 1))
+    session = v.new_session("c")
+    _check(session.parse(raw, 1, 1))
+    _check(session.parse(raw.decode("utf-8", "replace"), 1, 1))
 
 
 @pytest.mark.parametrize("venue", sorted(SYMBOLS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_values)
 def test_arbitrary_json_never_raises(venue: str, value: object) -> None:
     v = registry.load(venue)(VenueSettings(symbols=SYMBOLS[venue]))

@@ -12,8 +12,6 @@ import logging
 import os
 import pickle
 import stat
-import subprocess
-import sys
 import threading
 import traceback
 from collections.abc import Iterator
@@ -265,24 +263,6 @@ def test_bad_values_are_refused_without_echoing_them(value: str) -> None:
 
 
 # --- ensure_token ------------------------------------------------------------------------
-
-
-def test_ensure_token_creates_once_and_another_process_reads_it() -> None:
-    token = ensure_token()
-    assert len(token) == 43 and set(token) <= set(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    )
-    assert ensure_token() == token
-    assert (secrets_dir() / "console-token").read_text() == token
-    out = subprocess.run(
-        [sys.executable, "-c", "from tui.secrets import ensure_token; print(ensure_token())"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    assert out.stdout.strip() == token
-    assert ensure_token("other-token") != token
 
 
 def test_concurrent_ensure_token_agrees_on_one_token(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,6 @@ import statistics
 
 from adapters.backoff import Backoff
 
-from rig import Rig
-
 
 def test_delays_stay_under_a_doubling_cap_and_are_jittered() -> None:
     b = Backoff(0.5, 30.0, random.Random(1))
@@ -34,24 +32,3 @@ def test_full_jitter_spreads_uniformly_below_the_ceiling() -> None:
     assert max(draws) <= 8.0 and min(draws) >= 0.0
     assert 3.6 < statistics.mean(draws) < 4.4  # uniform(0, 8) has mean 4
     assert min(draws) < 0.5 and max(draws) > 7.5  # spread over the whole range
-
-
-async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries() -> None:
-    async with Rig(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8) as rig:
-        await rig.settle()
-        sup = rig.sups["binance"]
-        feed = rig.feeds["binance"]
-        rig.sim.inject("binance", "disconnect", mode="abort", down_s=2.0)
-        await rig.wait_for(lambda: len(sup.delays) >= 5, what="five reconnect attempts")
-        rig.sim.clear("binance", "disconnect")
-        await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="reconnected")
-        await rig.sim.step(50)
-        await rig.settle()
-        refused = [
-            e for e in rig.statuses("binance", "disconnected") if "connect failed" in e.reason
-        ]  # type: ignore[union-attr]
-        assert len(refused) >= 4
-        first = sup.delays[:5]
-        ceilings = [min(0.8, 0.05 * 2**k) for k in range(5)]
-        assert all(0 <= d <= c for d, c in zip(first, ceilings, strict=True)), first
-        assert len(set(first)) == 5, "delays must be jittered, not fixed"

@@ -82,18 +82,6 @@ def model() -> ConsoleModel:
 # -- the registry -----------------------------------------------------------------------
 
 
-def test_registry_holds_every_panel_once_by_its_id() -> None:
-    assert set(PANELS) == {"venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes"}
-    areas = {"venues", "instruments", "consensus", "routes", "breakers", "alerts", "journal"}
-    areas.add("history")
-    ids = [cls.PANEL_ID for cls in PANELS.values()]
-    assert len(ids) == len(set(ids))
-    for pid, cls in PANELS.items():
-        assert issubclass(cls, Panel)
-        assert pid == cls.PANEL_ID
-        assert cls.TITLE and cls.AREAS and areas >= cls.AREAS, pid
-
-
 async def test_no_panel_uses_a_datatable_and_rows_are_statics(model: ConsoleModel) -> None:
     for cls in PANELS.values():
         panel = cls()
@@ -115,7 +103,9 @@ async def test_venue_rows_say_state_in_words_and_why(model: ConsoleModel) -> Non
         await pilot.pause()
         rows = texts(panel)
         assert "■ ISOLATED" in rows["kraken"]
-        assert "down · breaker feed-silent: venue_silent_" in rows["kraken"]
+        # Cut in the middle: the start (down, which breaker) and the end (how long) stay.
+        assert "down · breaker feed-" in rows["kraken"]
+        assert rows["kraken"].endswith("on kraken for 0.0s")
         assert "1 CRIT" in rows["kraken"] and "down" in rows["kraken"]
         assert "▲ DEGRADED" in rows["coinbase"] and "1 WARN" in rows["coinbase"]
         assert "◆ RECOVERING" in rows["okx"] and "probation 12s left" in rows["okx"]
@@ -123,7 +113,7 @@ async def test_venue_rows_say_state_in_words_and_why(model: ConsoleModel) -> Non
         for word in ("msg/s", "p50ms", "p99ms", "silent", "gaps", "cksum", "resync", "rc5m"):
             assert word in head(panel)
         # The selected venue is marked by a glyph as well as highlighted.
-        assert rows["kraken"].startswith("▶") and panel.rows["kraken"].has_class("-selected")
+        assert rows["kraken"].startswith("4▶") and panel.rows["kraken"].has_class("-selected")
         assert not panel.rows["binance"].has_class("-selected")
 
 
@@ -185,7 +175,7 @@ async def test_venues_fit_any_width(model: ConsoleModel, width: int) -> None:
         if width <= 80:
             assert "p50ms" not in head(panel)
         if width >= 80:
-            assert "breaker feed-s" in rows["kraken"]  # the reason, if truncated
+            assert "down · break" in rows["kraken"]  # the reason, if elided
         if width >= 200:
             assert fx.KRAKEN_TRIP in rows["kraken"]
 
@@ -353,7 +343,8 @@ async def test_timeline_newest_first_with_refusal_seq_and_notes(model: ConsoleMo
         assert "REFUSED: failover (cmd #21)" in first and "kraken is isolated" in first
         assert rows["j21"].startswith("»") and "alice" in rows["j21"]
         assert "binance spread" in rows["j21"]  # the reason given
-        assert "breaker TRIPPED → isolate kraken — " + fx.KRAKEN_TRIP[:40] in rows["j11"]
+        assert "breaker TRIPPED → isolate kraken — " + fx.KRAKEN_TRIP[:12] in rows["j11"]
+        assert rows["j11"].endswith(fx.KRAKEN_TRIP[-12:])  # elided in the middle
         assert "FAILED #12 isolate kraken" in rows["j15"]
         assert "note: kraken silent" in rows["j16"]
         assert "alert resolved" in rows["j7"] and "alert FIRING CRIT" in rows["j18"]
@@ -411,7 +402,8 @@ async def test_routes_mark_active_unusable_and_breakers(model: ConsoleModel) -> 
         assert "▶bybit-linear" in perp and "○ off" in perp and "◆okx" in perp
         assert "TRIPPED kraken" in rows["b|feed-silent"]
         assert panel.rows["b|feed-silent"].has_class("-alarm")
-        assert fx.KRAKEN_TRIP in rows["b|feed-silent|kraken"]
+        assert "b|feed-silent|kraken" not in rows  # one line a breaker: all fit
+        assert any(fx.KRAKEN_TRIP in d.plain for d in panel.details(model, fx.selection(model)))
         assert "DISARMED" in rows["b|deviation-hard"]
         assert "venue_silent_s >= 10" in rows["b|feed-silent"]
         # A halt on the route's instrument strikes that venue from the chain.
@@ -463,7 +455,7 @@ async def test_spread_chart_waits_for_data_then_plots_off_the_ui_thread(
         assert "\x1b[38;2;" in panel.text  # coloured series
         assert "seconds before 13:55:00 UTC" in panel.text
         caption = str(panel.query_one("#caption", Static).content)
-        assert caption.startswith("▶coinbase 2.40 ×4.8")
+        assert caption.startswith("▶coinbase 2.40 avg×4.8")
 
 
 async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
@@ -495,13 +487,6 @@ async def test_spread_chart_no_color_uses_markers(
             assert f"{marker}{marker} {venue}" in panel.text
 
 
-def test_downsample_keeps_spikes() -> None:
-    pts = [(float(i), 1.0) for i in range(1000)]
-    pts[501] = (501.0, 50.0)
-    out = chart.downsample(pts, 100)
-    assert len(out) <= 100 and max(y for _, y in out) == 50.0
-
-
 # -- every panel at the compact and the roomy size ----------------------------------------
 
 
@@ -530,14 +515,16 @@ async def test_updates_are_cheap(model: ConsoleModel) -> None:
         for panel in panels:
             panel.update_from(model, sel)
         await pilot.pause()
-        start = time.perf_counter()
+        # Cheap by construction, not by the clock (a timed assert fails on a loaded box):
+        # one venue's rate changing rewrites that venue's row and nothing else.
         for i in range(50):
-            fx.touch_venue(model, "binance", msgs_per_s=30.0 + i)
-            for panel in panels:
-                panel.update_from(model, sel)
-        per_frame = (time.perf_counter() - start) / 50
-        # Generous for a loaded CI box; a DataTable-style full repaint costs ~30 ms.
-        assert per_frame < 0.05, f"{per_frame * 1000:.1f} ms per frame"
+            before = {id(r): r.writes for p_ in panels for r in p_.rows.values()}
+            fx.touch_venue(model, "binance", seconds=0.0, msgs_per_s=30.0 + i)
+            per = {type(p_).__name__: p_.render_rows() for p_ in panels}
+            written = sum(per.values())
+            assert written == 1, per
+            after = {id(r): r.writes for p_ in panels for r in p_.rows.values()}
+            assert sum(after[k] - before.get(k, 1) for k in after) == 1
 
 
 # -- against a real engine ----------------------------------------------------------------

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import msgspec
-
 from tui.engine import detectors
-from tui.engine.settings import EngineSettings
 
 from engine_rig import EngineRig
 
@@ -35,14 +32,3 @@ async def test_an_always_wide_option_spread_does_not_alert(tmp_path: Path) -> No
             )
         )
         assert any(c.rule == "spread" and c.severity == "critical" for c in judged)
-
-
-def test_class_overrides_keep_the_other_built_in_defaults() -> None:
-    s = msgspec.convert(
-        {"detectors": {"classes": {"option": {"stale_min_s": 120.0}}}}, EngineSettings
-    )
-    option = s.detectors.for_class("option")
-    assert option.stale_min_s == 120.0
-    assert option.spread_floor_bps == 200.0 and option.deviation_bps.warn == 500.0
-    assert s.detectors.for_class("spot").spread_floor_bps == 2.0
-    assert s.detectors.for_class("unknown-kind") == s.detectors.for_class("spot")
