@@ -9,7 +9,8 @@ from pathlib import Path
 from tui import report
 from tui.app.app import ConsoleApp
 from tui.app.source import LiveSource
-from tui.report import html, markdown
+from tui.report import html
+from tui.report import md as markdown
 
 from engine_rig import TOKEN, EngineRig
 
