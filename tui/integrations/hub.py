@@ -71,6 +71,7 @@ class Integrations:
         )
         self.sinks = alerting(controller.sinks)
         for sink in self.sinks:
+            sink.recover(prior or [])
             sink.start(self.ctx)
         controller.journal_listeners.append(self._on_journal)
         controller.outcome_listeners.append(self._on_outcome)
