@@ -46,6 +46,11 @@ def test_ports_are_checked() -> None:
         parse("[metrics]\nport = 70000\n", "desk.toml")
     with pytest.raises(ConfigError, match="unknown field"):
         parse("[api]\ntoken = 'x'\n", "desk.toml")
+    with pytest.raises(
+        ConfigError, match=r"api\.host: expected a loopback address, got '0\.0\.0\.0'"
+    ):
+        parse("[api]\nport = 8766\nhost = '0.0.0.0'\n", "desk.toml")
+    assert parse("[metrics]\nhost = '::1'\n[api]\nhost = 'localhost'\n").metrics.host == "::1"
     cfg = parse("[metrics]\nport = 9108\n[api]\nport = 0\n", "desk.toml")
     assert cfg.metrics.port == 9108 and cfg.api.port == 0 and cfg.api.host == "127.0.0.1"
 
