@@ -109,8 +109,9 @@ def _target(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli.attach import _login, resolve_token
     from tui.config import ConfigError
+    from tui.console.credentials import login_name as _login
+    from tui.console.credentials import resolve_token
 
     try:
         url, token_name = _target(args)
