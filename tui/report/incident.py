@@ -9,8 +9,8 @@ figure here is derived from its entries, replayed in ``seq`` order:
   non-inhibited alert fires, else LIVE);
 * effects come from *outcomes* that succeeded, never from commands alone: a
   refused isolate isolated nothing. An ``undo`` applies the ``inverse`` its
-  command entry journalled, and pairs with the action it reversed the way the
-  controller's undo stack does;
+  command entry journalled, and pairs with the action its outcome names
+  (``undid``; older journals: the way the old shared undo stack did);
 * alert times are measured from the onset (the condition first seen, the
   alert's ``started``): time to detect (firing), to acknowledge, to mitigate
   (the first successful isolate, halt or route move touching the alert's
@@ -331,11 +331,19 @@ class _Rebuilder:
                 ep.acked_ns, ep.acked_by, ep.silenced_ns = None, "", None
             return
         actor = act.actor
-        if act.action == "undo" and self.undo_stack:
+        undid = e.get("undid")
+        if act.action == "undo" and isinstance(undid, int):
+            # The outcome names the command undone; the inverse ran as the person
+            # undoing it (which clears a breaker's trip, as a restore does).
+            original = next((a for a in self.inc.actions if a.seq == undid), None)
+            if original is not None:
+                if original in self.undo_stack:
+                    self.undo_stack.remove(original)
+                original.undone_by_seq, act.undoes_seq = act.seq, original.seq
+        elif act.action == "undo" and self.undo_stack:
+            # Older journals: one shared stack, the inverse ran as the original's actor.
             original = self.undo_stack.pop()
             original.undone_by_seq, act.undoes_seq = act.seq, original.seq
-            # The controller applies an inverse as the original's actor: undoing a
-            # breaker's isolation does not count as a person clearing its trip.
             actor = original.actor
         elif act.action in UNDOABLE:
             self.undo_stack.append(act)
