@@ -184,8 +184,8 @@ def _check_controls(cfg: Config) -> list[str]:
                 f"controls.{name}: unknown control adapter {adapter!r} "
                 f"(known: {', '.join(sorted(known))})"
             )
-        if c.url and not c.url.startswith(("http://", "https://")):
-            problems.append(f"controls.{name}.url: expected an http(s) URL")
+        if c.url and not c.url.startswith(("http://", "https://", "ws://", "wss://")):
+            problems.append(f"controls.{name}.url: expected an http(s) or ws(s) URL")
         if c.keep_alive and c.heartbeat_s >= c.deadman_s:
             problems.append(f"controls.{name}.heartbeat_s: must be shorter than deadman_s")
     return problems
