@@ -9,8 +9,8 @@ figure here is derived from its entries, replayed in ``seq`` order:
   non-inhibited alert fires, else LIVE);
 * effects come from *outcomes* that succeeded, never from commands alone: a
   refused isolate isolated nothing. An ``undo`` applies the ``inverse`` its
-  command entry journalled, and pairs with the action it reversed the way the
-  controller's undo stack does;
+  command entry journalled, and pairs with the action its outcome names
+  (``undid``; older journals: the way the old shared undo stack did);
 * alert times are measured from the onset (the condition first seen, the
   alert's ``started``): time to detect (firing), to acknowledge, to mitigate
   (the first successful isolate, halt or route move touching the alert's
