@@ -9,7 +9,10 @@ too)::
     {"ts": ..., "venue": ..., "conn": ..., "event": "snapshot", "symbol": "BTCUSDT",
      "raw": "<body>"}
     {"ts": ..., "venue": ..., "conn": ..., "event": "disconnect", "reason": "..."}
+    {"ts": ..., "venue": "", "conn": "", "event": "config", "settings": {"engine": {...}, ...}}
 
+``config`` (first, when the recorder knows it) holds the engine settings and
+instrument map in force, so a replay judges the capture the way it was judged.
 ``ts`` is the receive time in ns since the epoch (UTC). A frame that is not
 valid UTF-8 is kept byte for byte as ``raw_b64`` instead of ``raw``, so a
 capture never loses what the venue actually sent. The writer flushes a
@@ -31,7 +34,7 @@ from typing import Final
 import msgspec
 
 FLUSH_EVERY_S: Final = 1.0
-EVENTS: Final = frozenset({"connect", "disconnect", "snapshot"})
+EVENTS: Final = frozenset({"connect", "disconnect", "snapshot", "config"})
 
 
 class Line(msgspec.Struct, omit_defaults=True):
@@ -89,6 +92,10 @@ class Writer:
             {"ts": ts, "venue": venue, "conn": conn, "event": event, **fields}, Line
         )
         self._write(line)
+
+    def config(self, ts: int, settings: dict[str, object]) -> None:
+        """The engine settings in force while recording (replays judge by them)."""
+        self.event(ts, "", "", "config", settings=settings)
 
     def _write(self, line: Line) -> None:
         self._gz.write(self._enc.encode(line) + b"\n")

@@ -37,6 +37,8 @@ class Replayer:
         self.first_ts = 0
         self.last_ts = 0
         self.tops: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+        self.source = ""
+        """The capture being read, named in errors."""
 
     def feed(self, venue: str, settings: dict[str, object] | None = None) -> Feed:
         f = self.feeds.get(venue)
@@ -63,8 +65,27 @@ class Replayer:
         if not self.first_ts:
             self.first_ts = ts
         self.last_ts = ts
-        feed = self.feed(line.venue, line.settings)
         event = line.event
+        if event == "config":
+            return  # engine settings: the application's business, not the adapters'
+        if event is None and (line.venue, line.conn) not in self.sessions:
+            # Without its connect line a frame has no symbols or settings: every
+            # book would be silently empty. Say what is missing instead.
+            where = f"{self.source}: " if self.source else ""
+            raise capture.CaptureError(
+                f"{where}line {self.lines}: a frame of {line.venue} connection "
+                f"{line.conn!r} before any 'connect' line for it (a capture needs the "
+                "connect line with the venue's symbols and settings; convert other "
+                "recorders' files with `venuewatch import`)"
+            )
+        try:
+            feed = self.feed(line.venue, line.settings)
+        except (ValueError, TypeError, KeyError, msgspec.ValidationError) as exc:
+            # Settings recorded by another version or edited by hand (e.g. a depth the
+            # adapter does not offer): name the line instead of crashing the replay.
+            raise capture.CaptureError(
+                f"line {self.lines}: {line.venue}: connect settings not usable: {exc}"
+            ) from None
         if event is None:
             feed.on_frame(self._session(feed, line.conn), line.payload(), ts, ts)
         elif event == "connect":
@@ -92,6 +113,7 @@ class Replayer:
 
     def run(self, path: str | Path) -> None:
         """Replay a whole capture as fast as possible (raises CaptureError)."""
+        self.source = str(path)
         for _, line in capture.read(path):
             self.apply(line)
 
@@ -99,6 +121,7 @@ class Replayer:
         self, path: str | Path, speed: float = 0.0, on_line: Callable[[], None] | None = None
     ) -> None:
         """Replay paced by receive time: ``speed`` 1 is real time, 0 is flat out."""
+        self.source = str(path)
         start = time.monotonic()
         first = 0
         for n, (_, line) in enumerate(capture.read(path), 1):

@@ -1,12 +1,24 @@
-"""Test-wide guards: nothing leaves the loopback, nothing reads the developer's config."""
+"""Test-wide guards and budgets: nothing leaves the loopback, nothing reads the developer's
+config, every property test has the same example budget."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# One budget for every property test, so the quick loop stays quick: 100 examples
+# each by default; HYPOTHESIS_PROFILE=deep searches ten times harder (nightly, or
+# after touching a parser). No deadline: a loaded CI machine is not a failure.
+settings.register_profile(
+    "venuewatch", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("deep", settings.get_profile("venuewatch"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "venuewatch"))
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

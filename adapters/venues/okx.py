@@ -16,6 +16,9 @@ and #overview-websocket-overview):
   empty sides and ``seqId == prevSeqId`` (a keep-alive); after maintenance the numbering may
   restart, seen as an update whose ``seqId`` is *smaller* than its ``prevSeqId`` (a reset, not a
   gap: the chain still holds);
+* recordings from before ``seqId``/``prevSeqId`` existed (cryptofeed's and tardis.dev's older
+  raw files) have neither: such updates are applied in order and the checksum — real then —
+  is what proves the book, verified after every update with a mismatch resyncing it;
 * checksum: deprecated — OKX now always sends 0 and says to rely on ``seqId``. Older captures
   carry real values, so a non-zero one is still verified: CRC32, as a signed 32-bit integer, of
   ``bid1px:bid1sz:ask1px:ask1sz:bid2px:..`` over the best 25 levels of each side (a side that
@@ -36,6 +39,7 @@ import msgspec
 from adapters.book import Book, BookSide
 from adapters.instruments import Canonical, UnknownSymbol, parse_yymmdd, split_delimited
 from adapters.model import (
+    NO_SEQ,
     BookDelta,
     BookSnapshot,
     Event,
@@ -69,8 +73,10 @@ class Arg(msgspec.Struct, gc=False):
 
 
 class BookData(msgspec.Struct, gc=False):
-    seqId: int
-    prevSeqId: int
+    # Absent in recordings from before OKX added them: such books are sequenced
+    # by their (then real) checksum instead, see Okx.sequence.
+    seqId: int = NO_SEQ
+    prevSeqId: int = NO_SEQ
     asks: list[Lvl] = []
     bids: list[Lvl] = []
     ts: int = 0
@@ -280,6 +286,11 @@ class Okx(Venue):
 
     def sequence(self, last_seq: int, fresh: bool, delta: BookDelta) -> int:
         prev = delta.prev_seq
+        if prev == NO_SEQ and delta.seq == NO_SEQ:
+            # Recorded before seqId existed: nothing to chain, so every update
+            # applies and the checksum it carries (non-zero then) is verified by
+            # the feed right after; a mismatch resyncs the book.
+            return APPLY if delta.bids or delta.asks else SKIP
         if prev != last_seq:
             return GAP
         seq = delta.seq

@@ -37,8 +37,9 @@ from tui.app.panels import legend, marks
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.settings import Settings
 from tui.app.source import LiveSource, NotSent, Source
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
-from tui.control.commands import Command, describe
+from tui.control.commands import RISKY, Command, describe
 
 URGENT_S = 1.0
 """After a key press, draw each engine frame as it lands for this long."""
@@ -413,8 +414,41 @@ class ConsoleApp(LayoutActions, App[int]):
         if self._need("route", self.selection.route):
             self.send("failover", route=self.selection.route or "")
 
+    def _me(self) -> str:
+        return f"console:{self.source.model.user or getattr(self.source, 'user', '')}"
+
     def action_undo(self) -> None:
-        self.send("undo")
+        """Your own last command still in effect; the undo names it (``seq``), so
+        what was confirmed is what is undone. Undos that lower protection ask."""
+        last = cv.own_last(list(self.source.model.journal), self._me())
+        if last is None:
+            self.send("undo")  # the engine says why there is nothing of yours
+        elif last.risky:
+            self.ask_undo(last.seq, last.summary, last.actor, last.inverse)
+        else:
+            self.send("undo", seq=str(last.seq))
+
+    def ask_undo(self, seq: int, summary: str, actor: str, inverse: str) -> None:
+        whose = "your own" if actor == self._me() else f"{actor}'s"
+        risky = f" This undo is a {inverse}: it lowers protection." if inverse in RISKY else ""
+        self._confirm(
+            f"Undo #{seq} ({summary})?",
+            f"It is {whose} command; the undo runs as you and is journalled.{risky}",
+            lambda: self.send("undo", seq=str(seq)),
+            yes="Undo",
+        )
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the newest unacknowledged alert on the selected venue (or anywhere)."""
+        model = self.source.model
+        acked = cv.acknowledgements(list(model.journal))
+        todo = [a for a in model.alerts if a.state == "firing" and a.key not in acked]
+        mine = [a for a in todo if a.venue == self.selection.venue] or todo
+        if not mine:
+            self.notify("no unacknowledged firing alert", severity="information")
+            return
+        newest = max(mine, key=lambda a: a.started_ns)
+        self.send("ack", alert=newest.key)
 
     def action_note(self) -> None:
         self.ask_note()

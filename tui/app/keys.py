@@ -116,7 +116,22 @@ KEYS: Final[tuple[Key, ...]] = (
         show=True,
         footer="failover",
     ),
-    Key("undo", "u", "undo", "Undo the last command", "Act", show=True, footer="undo"),
+    Key(
+        "undo",
+        "u",
+        "undo",
+        "Undo your own last command still in effect",
+        "Act",
+        show=True,
+        footer="undo",
+    ),
+    Key(
+        "acknowledge-alert",
+        "k",
+        "acknowledge",
+        "Acknowledge the newest alert on the selected venue (it stays listed)",
+        "Act",
+    ),
     Key("add-note", "n", "note", "Add a note to the journal", "Act", show=True, footer="note"),
     Key(
         "arm-toggle",

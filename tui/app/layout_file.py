@@ -196,6 +196,10 @@ def _parent(node: Node, name: str) -> Split | None:
 # -- parsing -------------------------------------------------------------------------------
 
 
+MAX_DEPTH = 16
+"""Deepest split nesting a layout may have (a terminal shows far fewer)."""
+
+
 def parse(text: str, source: str, name: str) -> Layout:
     """A layout from TOML text; ``source`` names the file in error messages."""
     try:
@@ -253,8 +257,12 @@ class _Checker:
             )
         return Layout(name=name, root=tree, description=description)
 
-    def node(self, nodes: dict[str, Any], name: str, used: set[str]) -> Node:
+    def node(self, nodes: dict[str, Any], name: str, used: set[str], depth: int = 1) -> Node:
         path = ("node", name)
+        if depth > MAX_DEPTH:
+            # A screen cannot show it, and deeper recursion here and in the widgets would
+            # end in RecursionError: name the node instead.
+            raise self.fail(path, f"splits nested deeper than {MAX_DEPTH} levels")
         if name in used:
             raise self.fail(path, "used twice (a node has one place in the tree)")
         used.add(name)
@@ -318,7 +326,7 @@ class _Checker:
                 raise self.fail(
                     (*path, "children"), f"no node {child!r} (nodes: {', '.join(nodes)})"
                 )
-        kids = [self.node(nodes, c, used) for c in children]
+        kids = [self.node(nodes, c, used, depth + 1) for c in children]
         percent = sum(k.size.value for k in kids if k.size.unit == "%")
         if percent > 100:
             raise self.fail(

@@ -200,6 +200,9 @@ def status(
 
 def _connection(src: Source, narrow: bool) -> str:
     user = src.user or src.model.user
+    if src.state == "attached" and src.engine.startswith("replay"):
+        # A replay runs on capture time: the header shows the capture's clock, not ours.
+        return replay_header(src.model.ts_ns, src.engine.removeprefix("replay").strip())
     if src.state == "attached":
         return "ATTACHED" if narrow else f"ATTACHED {src.engine or 'engine'} as {user}"
     if src.state == "static":
@@ -215,6 +218,14 @@ def _connection(src: Source, narrow: bool) -> str:
             wait = f" in {max(0.0, src.next_retry - time.monotonic()):.0f}s"
         return f"RECONNECTING{wait} (attempt {src.attempts + 1}){stale}"
     return f"LOST: {src.detail}{stale}"
+
+
+def replay_header(ts_ns: int, speed: str) -> str:
+    """``REPLAY 07:01:48.883 ×10``: capture time (UTC) and pace."""
+    if not ts_ns:
+        return f"REPLAY --:--:--.--- {speed}".rstrip()
+    clock = time.strftime("%H:%M:%S", time.gmtime(ts_ns // 1_000_000_000))
+    return f"REPLAY {clock}.{ts_ns // 1_000_000 % 1000:03d} {speed}".rstrip()
 
 
 def _age(seconds: float) -> str:

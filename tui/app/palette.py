@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -29,6 +29,22 @@ class Entry:
     run: Callable[[], object]
     discover: bool = False
     """Listed before anything is typed (the selection's actions, layouts, the console)."""
+
+
+def undoable_by_others(app: ConsoleApp, limit: int = 10) -> list[dict[str, Any]]:
+    """Recent applied, undoable commands of other actors (people, breakers, auto-failover)."""
+    journal = list(app.source.model.journal)
+    ok = {e.get("id") for e in journal if e.get("kind") == "outcome" and e.get("ok") is True}
+    me = app._me()
+    found = [
+        e
+        for e in journal
+        if e.get("kind") == "command"
+        and e.get("id") in ok
+        and e.get("inverse")
+        and e.get("actor") != me
+    ]
+    return found[-limit:][::-1]
 
 
 def entries(app: ConsoleApp) -> list[Entry]:
@@ -75,12 +91,26 @@ def entries(app: ConsoleApp) -> list[Entry]:
         )
     add(
         Entry(
-            "Undo the last command",
+            "Undo your own last command",
             "the journal records the undo too",
-            partial(app.send, "undo"),
+            app.action_undo,
             True,
         )
     )
+    for e in undoable_by_others(app):
+        add(
+            Entry(
+                f"Undo #{e['seq']} by {e['actor']}: {e.get('summary', '')}",
+                "someone else's command: asks to confirm, names whose",
+                partial(
+                    app.ask_undo,
+                    int(e["seq"]),
+                    str(e.get("summary", "")),
+                    str(e["actor"]),
+                    str((e.get("inverse") or {}).get("action", "")),
+                ),
+            )
+        )
     add(Entry("Add a note to the journal…", "", app.ask_note, True))
     add(Entry("Arm or disarm breakers and auto-failover…", "asks to confirm", app.ask_arm, True))
     for name in sel.venues:

@@ -22,6 +22,8 @@ from tui.cli.common import fail
 if TYPE_CHECKING:  # Textual is imported only after TEXTUAL_FPS is set (see _set_fps)
     from textual.notifications import SeverityLevel
 
+    from tui.console.tls import ClientTLS
+
 
 def add_console_args(p: argparse.ArgumentParser) -> None:
     """Options every console command shares (attach, demo, replay into a console)."""
@@ -61,22 +63,70 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="read the console token from FILE (else $VENUEWATCH_TOKEN, else the "
         "keyring entry 'console-token')",
     )
+    p.add_argument(
+        "--token-name",
+        metavar="NAME",
+        help="keyring entry holding the token (default: console.token_name from the "
+        "config, 'console-token'; a person's own: person-token.NAME)",
+    )
+    add_tls_args(p)
     add_console_args(p)
+
+
+def _token_name(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    from tui.config import ConfigError, config_dir, load
+
+    path = config_dir() / "config.toml"
+    if path.exists():
+        try:
+            return load(path).console.token_name
+        except ConfigError:
+            pass  # a broken config must not keep a responder out: the default name
+    return "console-token"
+
+
+def add_tls_args(p: argparse.ArgumentParser) -> None:
+    """How a console checks a wss:// engine (attach, ctl)."""
+    p.add_argument(
+        "--cafile",
+        metavar="PEM",
+        help="wss://: trust this CA (or the engine's own self-signed certificate)",
+    )
+    p.add_argument(
+        "--pin",
+        metavar="SHA256",
+        help="wss://: accept only the certificate with this SHA-256 fingerprint "
+        "(printed as tls_sha256 by `venuewatch serve`)",
+    )
+
+
+def client_tls(args: argparse.Namespace) -> ClientTLS:
+    from tui.console.tls import ClientTLS
+
+    return ClientTLS(cafile=getattr(args, "cafile", None), pin=getattr(args, "pin", None))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = resolve_token(args.token_file)
+        token = resolve_token(args.token_file, _token_name(args.token_name))
     except ValueError as exc:
         return fail(str(exc))
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")
     return run_console(
-        args.url, token, user=args.user or "", layout=args.layout, theme=args.theme, fps=args.fps
+        args.url,
+        token,
+        user=args.user or "",
+        layout=args.layout,
+        theme=args.theme,
+        fps=args.fps,
+        tls=client_tls(args),
     )
 
 
-def resolve_token(token_file: str | None) -> str:
+def resolve_token(token_file: str | None, name: str = "console-token") -> str:
     """The console token; ValueError says where it looked and how to provide one."""
     if token_file:
         path = Path(token_file)
@@ -98,13 +148,14 @@ def resolve_token(token_file: str | None) -> str:
     from tui.secrets import SecretError, get_secret
 
     try:
-        token = get_secret("console-token")
+        token = get_secret(name)
     except SecretError as exc:
         raise ValueError(str(exc)) from None
     if not token:
         raise ValueError(
             "no console token: give --token-file FILE, set VENUEWATCH_TOKEN, or run "
-            "`venuewatch serve` once on this machine (it stores 'console-token' in the keyring)"
+            f"`venuewatch serve` once on this machine (it stores '{name}' in the keyring), "
+            "or `venuewatch token add NAME`"
         )
     return token
 
@@ -126,6 +177,7 @@ def run_console(
     title: str = "",
     quit_note: str = "",
     engine_poll: Callable[[], int | None] | None = None,
+    tls: ClientTLS | None = None,
 ) -> int:
     """Run a console attached to the engine at ``url`` until the responder quits.
 
@@ -149,8 +201,12 @@ def run_console(
     from tui.app.source import LiveSource
 
     who = user or settings.user or _login()
+    from functools import partial
+
+    from tui.console.client import ConsoleClient
+
     app = ConsoleApp(
-        LiveSource(url, token, who),
+        LiveSource(url, token, who, client_factory=partial(ConsoleClient, tls=tls)),
         settings=settings,
         layout=layout,
         theme=theme,

@@ -92,6 +92,17 @@ def install_stop(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def port_number(text: str) -> int:
+    """argparse type for --port: a one-line error, never OverflowError from the socket layer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected 0-65535, got {value}")
+    return value
+
+
 def fail(message: str, code: int = 2) -> int:
     print(f"venuewatch: {message}", file=sys.stderr)
     return code

@@ -38,7 +38,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    source = ["--simulate", "--script", "incident", "--seed", str(args.seed)]
+    source = ["--simulate", "--sim-kill-switches", "--script", "incident", "--seed", str(args.seed)]
     return engine_and_console(args, source, "demo", "simulated venues, scripted incident")
 
 

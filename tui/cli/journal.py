@@ -13,7 +13,16 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.control.journal import verify_main
+    from tui.report.inputs import not_a_journal
 
+    try:
+        # A capture or a config is not a torn journal: say what it is instead.
+        why = not_a_journal(args.file)
+    except OSError:
+        why = None  # verify_main names the read error
+    if why:
+        print(f"{why}; nothing to verify")
+        return 2
     code, message = verify_main(args.file)
     print(message)
     return code

@@ -20,11 +20,21 @@ COMMANDS = {
     "simulate": "Run the loopback venue simulator on its own.",
     "record": "Record raw frames from venues to a capture file.",
     "replay": "Replay a capture through the same adapters and engine.",
+    "import": "Convert cryptofeed or tardis.dev raw files into a capture.",
     "journal": "Audit journal tools (verify).",
-    "report": "Incident report (Markdown or JSON) from a journal.",
+    "report": "Incident report (Markdown, JSON or HTML) from a journal.",
     "bench": "Measure throughput, responsiveness and memory.",
     "venues": "List the venue adapters installed.",
+    "token": "Per-person console tokens (add, list, revoke).",
+    "ctl": "One-shot control commands and status through the console protocol.",
+    "keys": "Venue API credentials in the keyring (set, list, test).",
+    "collect": "Run venue adapters only and publish to NATS JetStream (scale-out).",
+    "capture": "Capture tools (export a time range from NATS JetStream).",
 }
+
+
+MODULES = {"import": "import_"}
+"""Subcommands whose module name differs (``import`` is a Python keyword)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"tui.cli.{name}")
+        module = importlib.import_module(f"tui.cli.{MODULES.get(name, name)}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(p)
     return parser
@@ -52,16 +62,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    module = importlib.import_module(f"tui.cli.{args.command}")
+    from tui.text import SafeFormatter
+
+    handler = logging.StreamHandler(sys.stderr)  # escapes control characters in every line
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
+    module = importlib.import_module(f"tui.cli.{MODULES.get(args.command, args.command)}")
+    from tui.config import ConfigError
+    from tui.console.tls import TLSError
+    from tui.control.journal import JournalError
+    from tui.secrets import SecretError
+    from tui.text import clean
+
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:
         return 130
+    except (ConfigError, SecretError, TLSError, JournalError) as exc:
+        # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
+        print(f"venuewatch: {clean(exc)}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -37,7 +37,10 @@ async def _record(args: argparse.Namespace) -> int:
     from adapters.capture import Writer
     from adapters.feed import Feed
     from adapters.supervisor import Supervisor
+    from tui import record_progress as progress
+    from tui.capture_config import capture_settings
     from tui.cli.common import with_venues
+    from tui.record_progress import Progress, file_size
 
     cfg = load_config(args)
     sim = None
@@ -45,6 +48,7 @@ async def _record(args: argparse.Namespace) -> int:
         sim, venues = await start_simulator(args)
         cfg = with_venues(cfg, venues)
     writer = Writer(args.out)
+    writer.config(time.time_ns(), capture_settings(cfg))
     sups = []
     for vs in cfg.enabled_venues().values():
         feed = Feed(registry.load(vs.adapter)(vs))
@@ -54,6 +58,17 @@ async def _record(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     install_stop(stop)
     started = time.monotonic()
+
+    def sample() -> Progress:
+        return Progress(
+            frames=sum(s.feed.frames for s in sups),
+            bytes=file_size(args.out),
+            connected=sum(1 for s in sups if s.connected),
+            venues=len(sups),
+            elapsed_s=time.monotonic() - started,
+        )
+
+    shown = asyncio.create_task(progress.report(sample, stop))
     try:
         if args.seconds > 0:
             try:
@@ -63,6 +78,8 @@ async def _record(args: argparse.Namespace) -> int:
         else:
             await stop.wait()
     finally:
+        stop.set()
+        await shown
         for s in sups:
             await s.stop()
         writer.close()

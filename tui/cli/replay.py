@@ -1,9 +1,12 @@
-"""``venuewatch replay``: a capture through the same adapters and engine.
+"""``venuewatch replay``: a capture through the same adapters, engine and controls.
 
-Headless, it runs the engine on the capture's own clock (receive times), so
-the alerts it reports fire when they would have fired live, and prints one
-JSON report. Exit 0 when the capture was read to the end (faults counted are
-findings, not errors); 2 with the line named when the capture is unreadable.
+Headless, it runs the capture flat out through :class:`tui.replay_core.ReplayCore`
+— the same driver the console replay uses — on the capture's own clock, with the
+same configuration (``--config``, else the capture's, else defaults), so the
+alerts and breaker trips it reports are the ones a console replay shows. One
+JSON report: counters per venue and instrument, alerts, trips, the replay's
+journal. Exit 0 when the capture was read to the end (faults are findings,
+not errors); 2 with the line named when the capture is unreadable.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -19,18 +23,28 @@ def configure(p: argparse.ArgumentParser) -> None:
     from tui.cli.attach import add_console_args
 
     add_console_args(p)
-    p.add_argument("capture", help="capture file (gzip or plain NDJSON)")
+    p.add_argument(
+        "capture",
+        help="capture file (gzip or plain NDJSON), or nats://HOST:PORT?start=…&end=… (JetStream)",
+    )
     p.add_argument(
         "--headless", action="store_true", help="no console: print a JSON report at the end"
     )
     p.add_argument(
-        "--config", metavar="FILE", help="engine settings and instrument map (default: built-in)"
+        "--config",
+        metavar="FILE",
+        help="engine settings, breakers and instrument map (default: the capture's own)",
     )
     p.add_argument(
         "--speed",
         type=float,
         default=1.0,
-        help="pace for the console replay (1 = real time; headless runs flat out)",
+        help="pace for the console replay (1 = real time, 0 = max; headless runs flat out)",
+    )
+    p.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="headless: keep the replay's journal here (default: a temporary file)",
     )
     p.add_argument(
         "--no-engine",
@@ -39,85 +53,118 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _iso(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def headless(path: str, config: str | None, engine: bool = True) -> tuple[int, dict[str, Any]]:
+def _books_only(path: str) -> tuple[int, dict[str, Any]]:
     from adapters.capture import CaptureError
     from adapters.replay import Replayer
-    from tui.config import Config, load
+    from tui.replay_core import iso
 
-    cfg = load(config) if config else Config()
-    clock = [0]
-    transitions: list[dict[str, Any]] = []
-    eng: Any = None
-
-    def on_event(ev: Any) -> None:
-        if eng is not None:
-            eng.on_event(ev)
-
-    rep = Replayer(emit=on_event)
-    if engine:
-        from adapters.instruments import InstrumentMap
-        from tui.engine.engine import Engine
-
-        eng = Engine(
-            cfg.engine,
-            rep.feeds,
-            InstrumentMap(cfg.instruments),
-            clock=lambda: clock[0],
-            wall=lambda: clock[0],
-        )
-    period = int(1e9 / cfg.engine.evaluate_hz)
-    next_tick = 0
+    rep = Replayer()
     error = None
     try:
-        from adapters import capture
-
-        for _, line in capture.read(path):
-            clock[0] = line.ts
-            if eng is not None and not eng.last_tick:
-                eng.started = line.ts
-                for vh in eng.venues.values():
-                    vh.down_since = line.ts
-            rep.apply(line)
-            if eng is not None and line.ts >= next_tick:
-                _tick(eng, line.ts, transitions)
-                next_tick = line.ts + period
+        rep.run(path)
     except CaptureError as exc:
-        error = str(exc)
-    if eng is not None and rep.last_ts:
-        _tick(eng, rep.last_ts, transitions)  # judge the last lines too
+        error = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+    if error is None and not rep.lines:
+        error = f"{path}: empty capture: no lines to replay"
     report: dict[str, Any] = {"complete": error is None, "error": error, "capture": path}
     report.update(rep.report())
     if rep.first_ts:
-        report["from"], report["to"] = _iso(rep.first_ts), _iso(rep.last_ts)
-    if eng is not None:
-        report["alerts"] = transitions
-        report["states"] = dict(eng.states)
+        report["from"], report["to"] = iso(rep.first_ts), iso(rep.last_ts)
     return (0 if error is None else 2), report
 
 
-def _tick(eng: Any, ts: int, out: list[dict[str, Any]]) -> None:
-    for t in eng.tick():
-        a = t.alert
-        out.append(
-            {
-                "at": _iso(ts),
-                "what": t.what,
-                "rule": a.rule,
-                "venue": a.venue,
-                "instrument": a.instrument,
-                "severity": a.severity,
-                "summary": a.summary,
-            }
-        )
+async def headless_run(path: str, config: str | None, journal: str | Path) -> dict[str, Any]:
+    """The capture through the replay core; the report as a dict."""
+    from adapters import capture
+    from adapters.capture import CaptureError
+    from adapters.instruments import InstrumentMap
+    from adapters.replay import Replayer
+    from tui.capture_config import replay_config
+    from tui.control.controller import Controller
+    from tui.control.journal import AsyncJournal
+    from tui.engine.engine import Engine
+    from tui.replay_core import CaptureClock, ReplayCore, first_ts, iso
+    from tui.service import JournalAdapter
+
+    cfg, source = replay_config(path, config)
+    clock = CaptureClock()
+    eng: list[Engine] = []
+    rep = Replayer(emit=lambda ev: eng[0].on_event(ev) if eng else None)
+    rep.source = path
+    engine = Engine(cfg.engine, rep.feeds, InstrumentMap(cfg.instruments), clock=clock, wall=clock)
+    eng.append(engine)
+    clock.ns = first_ts(path) or 0
+    aj = await AsyncJournal.open(journal, clock=clock.utc)
+    controller = Controller(engine, JournalAdapter(aj), [], wall=clock)
+    core = ReplayCore(rep, engine, controller, clock, cfg.engine.evaluate_hz)
+    entries: list[dict[str, Any]] = []
+    controller.journal_listeners.append(entries.append)
+    await controller.record("system", event="replay started", capture=path, config=source)
+    error = None
+    try:
+        for _, line in capture.read(path):
+            await core.line(line)
+    except CaptureError as exc:
+        error = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+    if error is None and not rep.lines:
+        error = f"{path}: empty capture: no lines to replay"
+    await core.finish()
+    fields: dict[str, Any] = {"event": "replay finished", "capture": path, "lines": rep.lines}
+    if error:
+        fields["error"] = error
+    await controller.record("system", **fields)
+    await aj.aclose()
+    report: dict[str, Any] = {"complete": error is None, "error": error, "capture": path}
+    report["config"] = source
+    report.update(rep.report())
+    if rep.first_ts:
+        report["from"], report["to"] = iso(rep.first_ts), iso(rep.last_ts)
+    report["alerts"] = core.alerts
+    report["trips"] = core.trips
+    report["actions"] = [
+        {k: e.get(k) for k in ("seq", "ts", "action", "args", "actor", "reason")}
+        for e in entries
+        if e.get("kind") == "command"
+    ]
+    report["states"] = dict(engine.states)
+    report["isolated"] = sorted(engine.facts.isolated)
+    report["journal_entries"] = len(entries)
+    return report
+
+
+def headless(
+    path: str, config: str | None, engine: bool = True, journal: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    from tui.replay_core import run_sync
+
+    if not engine:
+        return _books_only(path)
+    if journal:
+        report = run_sync(headless_run(path, config, journal))
+        report["journal"] = journal
+    else:
+        with tempfile.TemporaryDirectory(prefix="venuewatch-replay-") as tmp:
+            report = run_sync(headless_run(path, config, Path(tmp) / "journal.jsonl"))
+    return (0 if report["error"] is None else 2), report
 
 
 def run(args: argparse.Namespace) -> int:
+    from adapters.capture import CaptureError
     from tui.config import ConfigError
+    from tui.control.journal import JournalError
 
+    if args.capture.startswith(("nats://", "tls://")):
+        from tui.bus.jetstream import BusError
+        from tui.cli.capture import capture_for_replay
+
+        try:
+            args.capture = capture_for_replay(args.capture)
+        except BusError as exc:
+            print(f"venuewatch: {exc}", file=sys.stderr)
+            return 2
+    if not Path(args.capture).is_file():
+        print(f"venuewatch: {args.capture}: cannot open: no such capture file", file=sys.stderr)
+        return 2
     if not args.headless:
         from tui.cli.demo import engine_and_console
 
@@ -126,9 +173,12 @@ def run(args: argparse.Namespace) -> int:
             source += ["--config", args.config]
         return engine_and_console(args, source, "replay", f"replaying {args.capture}")
     try:
-        code, report = headless(args.capture, args.config, not args.no_engine)
-    except ConfigError as exc:
+        code, report = headless(args.capture, args.config, not args.no_engine, args.journal)
+    except (ConfigError, CaptureError, JournalError) as exc:
         print(f"venuewatch: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"venuewatch: {exc.filename or args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if report["error"]:
         print(f"venuewatch: {report['error']}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import ssl
 from collections.abc import Callable
 
 import msgspec
@@ -16,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tui.console import protocol as p
 from tui.console.model import ConsoleModel
+from tui.console.tls import ClientTLS, TLSError
 from tui.control.commands import Outcome
 
 
@@ -24,8 +26,11 @@ class AttachError(Exception):
 
 
 class ConsoleClient:
-    def __init__(self, url: str, token: str, user: str = "console") -> None:
+    def __init__(
+        self, url: str, token: str, user: str = "console", tls: ClientTLS | None = None
+    ) -> None:
         self.url = url
+        self.tls = tls or ClientTLS()
         self.token = token
         self.user = user
         self.model = ConsoleModel()
@@ -36,16 +41,33 @@ class ConsoleClient:
         self.frames = 0
 
     async def connect(self, timeout: float = 10.0) -> p.Welcome:
+        secure = self.url.startswith("wss://")
         try:
+            ctx = self.tls.context() if secure else None
             self.ws = await connect(
                 self.url,
                 open_timeout=timeout,
                 max_size=64 << 20,
                 compression=None,
                 ping_interval=20,
+                ssl=ctx,
             )
+        except TLSError as exc:
+            raise AttachError(str(exc)) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise AttachError(
+                f"{self.url}: the engine's certificate is not trusted ({exc.verify_message}); "
+                "give --cafile CERT or --pin SHA256"
+            ) from None
         except (OSError, TimeoutError) as exc:
             raise AttachError(f"cannot reach the engine at {self.url}: {exc}") from None
+        if secure:
+            obj = self.ws.transport.get_extra_info("ssl_object")
+            try:
+                self.tls.check_peer(obj.getpeercert(binary_form=True) if obj else None)
+            except TLSError as exc:
+                await self.ws.close()
+                raise AttachError(str(exc)) from None
         await self.ws.send(p.encode(p.Hello(token=self.token, user=self.user)))
         try:
             raw = await asyncio.wait_for(self.ws.recv(), timeout)
@@ -101,9 +123,15 @@ class ConsoleClient:
         rid = secrets.token_hex(6)
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
-        await self.ws.send(
-            p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
-        )
+        try:
+            await self.ws.send(
+                p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
+            )
+        except ConnectionClosed:
+            # The connection dropped under the key press: the caller (the app's
+            # source) turns this into a notice, never an exit.
+            self._pending.pop(rid, None)
+            raise AttachError("connection to the engine lost while sending") from None
         return await fut
 
     async def close(self) -> None:

@@ -27,6 +27,7 @@ from tui.engine.view import (
     RouteRow,
     VenueRow,
 )
+from tui.text import clean, clean_obj
 
 PROTOCOL_VERSION: Final = 1
 
@@ -113,7 +114,38 @@ def decode_up(data: bytes | str) -> Up:
 
 
 def decode_down(data: bytes | str) -> Down:
+    """A frame from the engine, its free text (notes, reasons, details) made terminal-safe."""
     if isinstance(data, str):
         raise msgspec.DecodeError("expected a binary MessagePack frame, got text")
     frame: Down = _down.decode(data)
+    return sanitized(frame)
+
+
+def sanitized(frame: Down) -> Down:
+    """``frame`` with every string a person typed or a venue sent escaped (see tui.text).
+
+    State updates hold engine-built rows and go through untouched (the hot path);
+    everything that carries text from consoles or venues is cleaned here, the one
+    place every console decodes frames, so no panel can forget to.
+    """
+    rep = msgspec.structs.replace
+    if isinstance(frame, Journal):
+        return Journal(clean_obj(frame.entry))
+    if isinstance(frame, FeedNote):
+        return FeedNote(clean_obj(frame.note))
+    if isinstance(frame, Ack):
+        o = frame.outcome
+        return Ack(rep(o, detail=clean(o.detail), actor=clean(o.actor), id=clean(o.id)))
+    if isinstance(frame, Refusal):
+        return Refusal(clean(frame.reason), frame.request_id)
+    if isinstance(frame, AlertChange):
+        return AlertChange(frame.what, rep(frame.alert, summary=clean(frame.alert.summary)))
+    if isinstance(frame, Welcome):
+        return rep(
+            frame,
+            user=clean(frame.user),
+            journal=[clean_obj(e) for e in frame.journal],
+            feed_notes=[clean_obj(n) for n in frame.feed_notes],
+            resolved=[rep(a, summary=clean(a.summary)) for a in frame.resolved],
+        )
     return frame

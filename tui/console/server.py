@@ -1,10 +1,19 @@
 """Serving consoles: authentication, state at a fixed rate, commands up.
 
 Each console gets its own writer with a coalescing outbox: state updates
-replace one another (a slow console sees the latest state, not a backlog),
-while journal entries, alert changes and acks queue in order. A console that
-falls hopelessly behind on those is disconnected with a reason rather than
-allowed to hold memory or the engine hostage.
+merge into one another (a slow console sees the latest state, not a backlog),
+while journal entries, alert changes and acks queue in order. The queue is
+bounded in frames *and* bytes, and a frame may wait at most ``SEND_STALL_S``
+to be written: past either, the console is closed with 4008 and the reason,
+rather than allowed to hold memory or the engine hostage.
+
+Commands go through a :class:`~tui.console.fair.FairQueue` (per-console queue
+and rate, round-robin) and run one at a time, so one console's flood never
+delays another's ``isolate`` and breakers never wait behind more than one
+console command. A console's queued commands die with its connection and are
+journalled as abandoned. State is published only by the service's timer, at
+the configured rate. Wrong tokens are throttled per peer and logged in
+aggregate. See README "Limits and guarantees".
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from ssl import SSLContext
 from typing import Any, Final
 
 import msgspec
@@ -25,55 +35,22 @@ from websockets.exceptions import ConnectionClosed
 
 from adapters.model import FeedStatus, ParseError
 from tui.console import protocol as p
+from tui.console.admission import MAX_ACTION, MAX_ID, AuthThrottle, oversized
+from tui.console.fair import FairQueue
+from tui.console.outbox import SEND_STALL_S, Limits, Outbox
 from tui.control.commands import Command
 from tui.control.controller import Controller
 from tui.engine.alerts import Transition
 from tui.engine.view import EngineState, build
+from tui.text import clean
 
 log = logging.getLogger("venuewatch.console")
 
 HELLO_TIMEOUT_S: Final = 5.0
-MAX_QUEUED_EVENTS: Final = 5000
 JOURNAL_BACKLOG: Final = 200
 HISTORY_POINTS: Final = 600
 NOTES_PER_S: Final = 10
-
-
-class _Client:
-    def __init__(self, ws: ServerConnection, user: str) -> None:
-        self.ws = ws
-        self.user = user
-        self.events: deque[bytes] = deque()
-        self.state: p.Update | None = None
-        self.wake = asyncio.Event()
-        self.dropped = False
-
-    def push_event(self, frame: bytes) -> None:
-        if len(self.events) >= MAX_QUEUED_EVENTS:
-            self.dropped = True
-        self.events.append(frame)
-        self.wake.set()
-
-    def push_state(self, update: p.Update) -> None:
-        # Coalesced: a console that has not taken the last update gets one frame
-        # holding both. Updates carry only changed rows, so they are merged (newer
-        # rows win), never replaced: a replaced delta would lose its changes.
-        self.state = update if self.state is None else merge(self.state, update)
-        self.wake.set()
-
-    async def run(self) -> None:
-        ws = self.ws
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            if self.dropped:
-                await ws.close(4008, "console too slow: events backed up")
-                return
-            while self.events:
-                await ws.send(self.events.popleft())
-            if self.state is not None:
-                update, self.state = self.state, None
-                await ws.send(p.encode(update))
+MAX_REASON: Final = 300
 
 
 class ConsoleServer:
@@ -86,7 +63,12 @@ class ConsoleServer:
         publish_hz: float = 10.0,
         engine_name: str = "venuewatch",
         history: Callable[[], dict[str, list[tuple[int, float]]]] | None = None,
+        people: Callable[[str], str | None] | None = None,
+        limits: Limits | None = None,
+        ssl: SSLContext | None = None,
     ) -> None:
+        self._people = people
+        """Token -> the person it belongs to (per-person tokens), or None."""
         self.controller = controller
         self.engine = controller.engine
         self._token = token
@@ -95,34 +77,53 @@ class ConsoleServer:
         self.publish_hz = publish_hz
         self.engine_name = engine_name
         self.history = history or dict
-        self.clients: set[_Client] = set()
+        self.limits = limits or Limits()
+        self.ssl = ssl
+        self.clients: set[Outbox] = set()
         self.journal_tail: deque[dict[str, Any]] = deque(maxlen=JOURNAL_BACKLOG)
         self._last: EngineState | None = None
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.refusals = 0
         self._note_budget: dict[str, list[float]] = {}
+        self.commands: FairQueue[Outbox, Command] = FairQueue(
+            self.limits.max_queued_commands,
+            self.limits.commands_per_s,
+            self.limits.command_burst,
+        )
+        self._commands_ready = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._auth = AuthThrottle()
         controller.journal_listeners.append(self._on_journal)
         self.engine.listeners.append(self._on_transitions)
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        scheme = "wss" if self.ssl is not None else "ws"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
     async def start(self) -> None:
         self._server = await serve(
             self._handle,
             self.host,
             self.port,
+            ssl=self.ssl,
             max_size=1 << 20,
             compression=None,
+            # Our own send stall (SEND_STALL_S) closes a slow console with 4008 and
+            # a reason before the keep-alive would drop it with none.
             ping_interval=20,
-            ping_timeout=20,
+            ping_timeout=3 * SEND_STALL_S,
+            close_timeout=2,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch_commands())
         log.info("serving consoles on %s", self.url)
 
     async def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -136,7 +137,7 @@ class ConsoleServer:
         if not self.clients:
             return
         data = p.encode(frame)
-        for c in self.clients:
+        for c in list(self.clients):
             c.push_event(data)
 
     def _on_journal(self, entry: dict[str, Any]) -> None:
@@ -170,7 +171,9 @@ class ConsoleServer:
         self._broadcast(p.FeedNote(note))
 
     def publish(self) -> None:
-        """Send what changed since the last publish (called at ``publish_hz``)."""
+        """Send what changed since the last publish. Only the service's timer calls this
+        (at ``publish_hz``): commands never add updates of their own."""
+        self._auth.flush(time.monotonic())
         state = build(self.engine)
         last = self._last
         self._last = state
@@ -185,27 +188,37 @@ class ConsoleServer:
             breakers=_changed(last.breakers, state.breakers),
             alerts=state.alerts if state.alerts != last.alerts else None,
         )
-        for c in self.clients:
+        for c in list(self.clients):
             c.push_state(update)
 
     # -- one console -------------------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        peer = _peer(ws)
         try:
             first = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT_S)
         except (TimeoutError, ConnectionClosed):
-            await ws.close(4401, "no hello")
+            with contextlib.suppress(ConnectionClosed):
+                await ws.close(4401, "no hello")
+            return
+        wait = self._auth.blocked(peer, time.monotonic())
+        if wait:
+            self._auth.failed(peer, time.monotonic())  # counted for the aggregate log line
+            await self._refuse_and_close(
+                ws, f"too many wrong tokens from {peer}; retry in {wait:.0f}s", code=4429
+            )
             return
         try:
             hello = p.decode_up(first)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            await self._refuse_and_close(ws, f"expected a Hello frame: {exc}")
+            await self._refuse_and_close(ws, f"expected a Hello frame: {clean(exc, limit=200)}")
             return
         if not isinstance(hello, p.Hello):
             await self._refuse_and_close(ws, "the first frame must be a Hello")
             return
-        if not hmac.compare_digest(hello.token.encode(), self._token.encode()):
-            log.warning("console refused: bad token from %s", ws.remote_address)
+        person = self._people(hello.token) if self._people is not None else None
+        if person is None and not hmac.compare_digest(hello.token.encode(), self._token.encode()):
+            self._auth.failed(peer, time.monotonic())
             await self._refuse_and_close(ws, "unauthorized: wrong token")
             return
         if hello.version != p.PROTOCOL_VERSION:
@@ -215,8 +228,9 @@ class ConsoleServer:
                 f"{p.PROTOCOL_VERSION})",
             )
             return
-        user = (hello.user or "console")[:64]
-        client = _Client(ws, user)
+        # A person's token names them; the shared token takes the console's word.
+        user = person or clean(hello.user or "console", limit=64)
+        client = Outbox(ws, user, self.limits)
         state = build(self.engine)
         welcome = p.Welcome(
             engine=self.engine_name,
@@ -229,30 +243,38 @@ class ConsoleServer:
             history=self.history(),
             publish_hz=self.publish_hz,
         )
-        await ws.send(p.encode(welcome))
+        try:
+            await asyncio.wait_for(ws.send(p.encode(welcome)), SEND_STALL_S)
+        except (TimeoutError, ConnectionClosed):
+            with contextlib.suppress(ConnectionClosed):
+                await ws.close(4008, "console too slow: the welcome was not taken")
+            return
         self.clients.add(client)
-        writer = asyncio.create_task(client.run())
-        log.info("console attached: %s from %s", user, ws.remote_address)
+        client.writer = asyncio.create_task(client.run())
+        log.info("console attached: %s from %s", user, peer)
         try:
             async for raw in ws:
-                await self._on_frame(client, raw)
+                self._on_frame(client, raw)
         except ConnectionClosed:
             pass
         finally:
             self.clients.discard(client)
-            writer.cancel()
+            client.writer.cancel()
+            await self._abandon(client)
             log.info("console detached: %s", user)
 
-    async def _on_frame(self, client: _Client, raw: bytes | str) -> None:
+    def _on_frame(self, client: Outbox, raw: bytes | str) -> None:
         try:
             frame = p.decode_up(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            self.refusals += 1
-            client.push_event(p.encode(p.Refusal(f"malformed frame: {exc}")))
+            self._refuse(client, f"malformed frame: {clean(exc, limit=200)}")
             return
         if not isinstance(frame, p.CommandRequest):
-            self.refusals += 1
-            client.push_event(p.encode(p.Refusal("already attached; expected a command")))
+            self._refuse(client, "already attached; expected a command")
+            return
+        if problem := oversized(frame):
+            self._refuse(client, f"command too large: {problem}", clean(frame.id, limit=MAX_ID))
+            self._spawn(self._journal_oversized(client, frame, problem))
             return
         cmd = Command(
             action=frame.action,
@@ -261,44 +283,85 @@ class ConsoleServer:
             actor=f"console:{client.user}",
             id=frame.id or secrets.token_hex(6),
         )
-        # Commands run as tasks so a slow fsync never stalls this console's reads;
-        # the controller's lock keeps them in order.
-        task = asyncio.create_task(self._run(client, cmd))
+        if not self.commands.push(client, cmd, time.monotonic()):
+            self._refuse(
+                client,
+                f"too many commands queued ({self.limits.max_queued_commands}); "
+                "wait for their outcomes",
+                frame.id,
+            )
+            return
+        self._commands_ready.set()
+
+    def _refuse(self, client: Outbox, reason: str, request_id: str = "") -> None:
+        self.refusals += 1
+        client.push_event(p.encode(p.Refusal(reason, request_id)))
+
+    async def _journal_oversized(self, client: Outbox, frame: p.CommandRequest, why: str) -> None:
+        # Bounded: the refusal names the command, never copies its oversized fields.
+        with contextlib.suppress(Exception):
+            await self.controller.record(
+                "system",
+                event="command-refused",
+                actor=f"console:{client.user}",
+                id=clean(frame.id, limit=MAX_ID),
+                action=clean(frame.action, limit=MAX_ACTION),
+                reason=why,
+            )
+
+    async def _dispatch_commands(self) -> None:
+        """Run queued commands one at a time, fairly across consoles."""
+        while True:
+            got = self.commands.pop(time.monotonic())
+            if got is None:
+                self._commands_ready.clear()
+                wait = self.commands.wait_s(time.monotonic())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._commands_ready.wait(), wait)
+                continue
+            client, cmd = got
+            await self._run(client, cmd)
+
+    async def _run(self, client: Outbox, cmd: Command) -> None:
+        try:
+            outcome = await self.controller.execute(cmd)
+        except Exception as exc:  # the controller refuses; this is the last net
+            log.error("command %s failed: %s", cmd.id, clean(exc, limit=300))
+            self._refuse(client, f"command not executed: {clean(exc, limit=200)}", cmd.id)
+            return
+        client.push_event(p.encode(p.Ack(outcome)))
+
+    async def _abandon(self, client: Outbox) -> None:
+        """A console that left: its queued commands never run, and the journal says so."""
+        dropped = self.commands.drop(client)
+        if not dropped:
+            return
+        log.warning("console %s left with %d commands queued: abandoned", client.user, len(dropped))
+        with contextlib.suppress(Exception):
+            await self.controller.record(
+                "system",
+                event="commands-abandoned",
+                actor=f"console:{client.user}",
+                count=len(dropped),
+                ids=[c.id for c in dropped],
+                actions=sorted({c.action for c in dropped}),
+            )
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, client: _Client, cmd: Command) -> None:
-        outcome = await self.controller.execute(cmd)
-        client.push_event(p.encode(p.Ack(outcome)))
-        if outcome.ok:
-            # A responder's action shows at once on every console instead of at
-            # the next scheduled publish; commands are rare, so this costs nothing.
-            self.publish()
-
-    async def _refuse_and_close(self, ws: ServerConnection, reason: str) -> None:
+    async def _refuse_and_close(self, ws: ServerConnection, reason: str, code: int = 4401) -> None:
         self.refusals += 1
         with contextlib.suppress(ConnectionClosed):
             await ws.send(p.encode(p.Refusal(reason)))
-            await ws.close(4401, reason[:100])
+            await ws.close(code, reason[:100])
 
 
-def _merge_rows(old: list[Any], new: list[Any], key: Callable[[Any], object]) -> list[Any]:
-    rows = {key(r): r for r in old}
-    rows.update((key(r), r) for r in new)
-    return list(rows.values())
-
-
-def merge(old: p.Update, new: p.Update) -> p.Update:
-    """One update with the changes of both (``new`` wins where both touch a row)."""
-    return p.Update(
-        ts_ns=new.ts_ns,
-        venues=_merge_rows(old.venues, new.venues, lambda r: r.name),
-        instruments=_merge_rows(old.instruments, new.instruments, lambda r: (r.venue, r.symbol)),
-        consensus=_merge_rows(old.consensus, new.consensus, lambda r: r.instrument),
-        routes=_merge_rows(old.routes, new.routes, lambda r: r.name),
-        breakers=_merge_rows(old.breakers, new.breakers, lambda r: r.name),
-        alerts=new.alerts if new.alerts is not None else old.alerts,
-    )
+def _peer(ws: ServerConnection) -> str:
+    addr = ws.remote_address
+    return str(addr[0]) if isinstance(addr, tuple) and addr else str(addr)
 
 
 def feed_note(ev: object) -> dict[str, Any]:
@@ -309,12 +372,13 @@ def feed_note(ev: object) -> dict[str, Any]:
         status, reason = ev.status, ev.reason
     else:
         return {}
+    # Venue-supplied text: cleaned here too, for the engine's own logs and captures of notes.
     return {
         "ts_ns": ev.recv_ns,
-        "venue": ev.venue,
-        "symbol": ev.symbol,
+        "venue": clean(ev.venue),
+        "symbol": clean(ev.symbol),
         "status": status,
-        "reason": reason,
+        "reason": clean(reason, limit=MAX_REASON),
     }
 
 

@@ -2,32 +2,55 @@
 
 Order of every command, without exception:
 
-1. the command (with its inverse) is appended to the journal and fsynced;
-2. it is checked against the engine's model and applied — or refused;
-3. the outcome is journalled;
-4. sinks (webhook, venue kill switch) are told, and their results journalled.
+1. its size and shape are checked (a malformed request is journalled as a
+   bounded refusal, never raised);
+2. the command (with its inverse) is appended to the journal and fsynced — if
+   that write fails the command is refused and has no effect;
+3. it is checked against the engine's model and worked out on the live facts,
+   which are then put back as they were;
+4. the outcome, with exactly the ``effects`` it has, is journalled; only once
+   that write succeeded are the effects installed (a failed write: refused, no
+   effect) — so nothing is in force that the journal does not hold;
+5. sinks (webhook, venue kill switch) are told, and their results journalled.
 
 Commands are serialised by a lock: two consoles pressing keys at once get two
 journal entries in a definite order, never a half-applied mix. Preconditions are
 checked against the engine's model, never against what a console shows.
+
+Undo belongs to a person: ``undo`` without a sequence number undoes the issuer's
+own last command still in effect; anybody else's (another person's, a
+breaker's, auto-failover's) only by naming its sequence number.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from tui.control.commands import Command, Outcome, describe, validate
-from tui.control.policy import Policy
+import msgspec
+
+from tui.control import effects as fx
+from tui.control import routes as rt
+from tui.control.commands import (
+    UNDOABLE,
+    Command,
+    Outcome,
+    Refused,
+    bounded,
+    describe,
+    validate,
+)
+from tui.control.journal import JournalError
 from tui.engine.engine import Engine
-from tui.engine.state import ISOLATED, LIVE, BreakerState, RouteState
+from tui.engine.state import ISOLATED, BreakerState, RouteState, Trip
+
+__all__ = ["Controller", "Done", "JournalWriter", "Refused", "Sink"]
 
 log = logging.getLogger("venuewatch.control")
 
-UNDOABLE = {"isolate", "restore", "halt", "resume", "failover", "arm", "disarm"}
+JOURNAL_FAILURES = (OSError, JournalError)
 
 
 class JournalWriter(Protocol):
@@ -44,8 +67,29 @@ class Sink(Protocol):
         ...
 
 
-class Refused(Exception):
-    """A command that cannot be applied; the message is the reason."""
+class Done(msgspec.Struct, kw_only=True):
+    """An applied, undoable command in the undo history."""
+
+    seq: int
+    cmd: Command
+    inverse: Command | None
+    subjects: frozenset[str]
+    trip: tuple[str, str] | None = None
+    """(breaker, venue) when a breaker issued it: undoing it clears that trip."""
+    undone_by: int = 0
+    superseded_by: int = 0
+
+    @property
+    def in_effect(self) -> bool:
+        return not self.undone_by and not self.superseded_by
+
+
+class Silence(msgspec.Struct, kw_only=True):
+    seq: int
+    match: str
+    until_ns: int
+    actor: str
+    reason: str
 
 
 class Controller:
@@ -54,33 +98,65 @@ class Controller:
         engine: Engine,
         journal: JournalWriter,
         sinks: list[Sink] | None = None,
-        wall: Callable[[], int] = time.time_ns,
+        wall: Callable[[], int] | None = None,
     ) -> None:
         self.engine = engine
         self.facts = engine.facts
         self.journal = journal
         self.sinks = list(sinks or [])
-        self.wall = wall
-        self.policy = Policy(engine, self)
+        # The engine's wall clock: capture time in a replay, real time live.
+        self.wall = wall or engine.wall
         self._lock = asyncio.Lock()
-        self.undo_stack: list[tuple[Command, Command]] = []
+        self.history: dict[int, Done] = {}
+        self.acks: dict[str, tuple[str, int]] = {}
+        """Alert key -> (who, when): shown beside the alert, never hiding it."""
+        self.silences: list[Silence] = []
         self.outcome_listeners: list[Callable[[Outcome], None]] = []
         self.journal_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.journal_error = ""
+        """Why the last journal write failed ('' once a write succeeds again)."""
         self._sink_tasks: set[asyncio.Task[None]] = set()
-        for name, route in engine.settings.routes.items():
-            self.facts.routes[name] = RouteState(
-                armed=route.auto_failover, active=self._first_usable(name, None)
-            )
-        for name, b in engine.settings.breakers.items():
+        self.reset()
+
+    def reset(self) -> None:
+        """The configured starting state: no isolation, halt or trip; arming as configured."""
+        settings = self.engine.settings
+        self.facts.isolated.clear()
+        self.facts.halted.clear()
+        self.facts.recovering.clear()
+        self.facts.routes.clear()
+        for name, route in settings.routes.items():
+            self.facts.routes[name] = RouteState(armed=route.auto_failover, active=None)
+            self.facts.routes[name].active = self._first_usable(name, None)
+        self.facts.breakers.clear()
+        for name, b in settings.breakers.items():
             self.facts.breakers[name] = BreakerState(armed=b.armed)
+        self.history.clear()
+        self.acks.clear()
+        self.silences.clear()
 
     # -- journalling ------------------------------------------------------------------
 
     async def record(self, kind: str, **fields: Any) -> dict[str, Any]:
-        entry = await self.journal.append(kind, **fields)
+        """Journal one entry. Raises what the journal raises (OSError, JournalError)."""
+        try:
+            entry = await self.journal.append(kind, **fields)
+        except JOURNAL_FAILURES as exc:
+            self.journal_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.journal_error = ""
         for fn in self.journal_listeners:
             fn(entry)
         return entry
+
+    async def try_record(self, kind: str, **fields: Any) -> dict[str, Any] | None:
+        """Journal an observation (alert, checkpoint, shutdown); a failed write is
+        logged and reported through ``journal_error``, never raised into a task."""
+        try:
+            return await self.record(kind, **fields)
+        except JOURNAL_FAILURES as exc:
+            log.error("journal unwritable, %s entry lost: %s", kind, exc)
+            return None
 
     # -- commands -----------------------------------------------------------------------
 
@@ -88,74 +164,245 @@ class Controller:
         """Journal, apply (or refuse), journal the outcome, tell the sinks."""
         cmd = cmd.stamped()
         async with self._lock:
-            problem = validate(cmd)
-            inverse = None if problem else self._inverse(cmd)
-            summary = describe(cmd)
-            if cmd.action == "undo" and self.undo_stack:
-                summary = f"undo: {describe(self.undo_stack[-1][0])}"
-            entry = await self.record(
-                "command",
-                id=cmd.id,
-                action=cmd.action,
-                args=cmd.args,
-                actor=cmd.actor,
-                reason=cmd.reason,
-                summary=summary,
-                inverse=_plain(inverse) if inverse else None,
-            )
-            seq = int(entry["seq"])
-            if problem:
-                ok, detail = False, problem
-            else:
-                try:
-                    detail = self._apply(cmd)
-                    ok = True
-                except Refused as exc:
-                    ok, detail = False, str(exc)
-            if ok and inverse is not None and cmd.action in UNDOABLE:
-                self.undo_stack.append((cmd, inverse))
-            out = await self.record(
-                "outcome", id=cmd.id, action=cmd.action, ok=ok, detail=detail, actor=cmd.actor
-            )
-            outcome = Outcome(
-                id=cmd.id,
-                action=cmd.action,
-                ok=ok,
-                detail=detail,
-                seq=seq,
-                outcome_seq=int(out["seq"]),
-                actor=cmd.actor,
-            )
-        if ok:
+            entry, outcome = await self._execute_locked(cmd)
+        self._after(entry, outcome)
+        return outcome
+
+    def _after(self, entry: dict[str, Any] | None, outcome: Outcome) -> None:
+        if outcome.ok and entry is not None:
             self.engine.tick()  # an isolated venue leaves the consensus at once
             self._dispatch(entry, outcome)
         for fn in self.outcome_listeners:
             fn(outcome)
-        return outcome
+
+    async def _execute_locked(
+        self,
+        cmd: Command,
+        trip: tuple[str, str] | None = None,
+        firing: Trip | None = None,
+    ) -> tuple[dict[str, Any] | None, Outcome]:
+        """One command under the lock. ``trip``/``firing``: a breaker's command and the
+        trip it records, which is in force exactly when this outcome is journalled."""
+        malformed = validate(cmd)
+        problem = malformed
+        target: Done | None = None
+        inverse: Command | None = None
+        if not problem:
+            try:
+                if cmd.action == "undo":
+                    target = self._undo_target(cmd)
+                    inverse = self._as_undo(target, cmd)
+                else:
+                    inverse = self._inverse(cmd)
+            except Refused as exc:
+                problem = str(exc)
+        if malformed:
+            fields = {**bounded(cmd), "summary": f"refused request: {bounded(cmd)['action']}"}
+        else:
+            summary = describe(cmd)
+            if target is not None:
+                summary = f"undo #{target.seq} ({describe(target.cmd)}, by {target.cmd.actor})"
+            fields = {
+                "id": cmd.id,
+                "action": cmd.action,
+                "args": cmd.args,
+                "actor": cmd.actor,
+                "reason": cmd.reason,
+                "summary": summary,
+                "inverse": _plain(inverse) if inverse else None,
+            }
+        try:
+            entry = await self.record("command", **fields)
+        except JOURNAL_FAILURES as exc:
+            return None, self._unjournalled(cmd, exc, 0)
+        seq = int(entry["seq"])
+        # Worked out on the live facts, then put back: nothing is in force until
+        # the outcome (with exactly these effects) is journalled.
+        before = fx.durable(self.facts)
+        states = dict(self.engine.states)
+        ok, detail = False, problem
+        if not problem:
+            try:
+                detail = self._apply_or_undo(cmd, target, inverse)
+                ok = True
+            except Refused as exc:
+                detail = str(exc)
+                if target is not None:
+                    detail = f"cannot undo #{target.seq} ({describe(target.cmd)}): {detail}"
+                fx.install(self.facts, before)
+                self.engine.states.update(states)
+        if trip is not None and firing is not None:
+            # The trip stands even if its action is refused (say, no venue to fail
+            # over to): the breaker fired, and must not fire again every tick.
+            self.facts.breakers[trip[0]].tripped.setdefault(trip[1], firing)
+        after, after_states = fx.durable(self.facts), dict(self.engine.states)
+        effects = fx.diff(before, after)
+        fx.install(self.facts, before)
+        self.engine.states.clear()
+        self.engine.states.update(states)
+        extra: dict[str, Any] = {"effects": effects} if effects else {}
+        if target is not None:
+            extra["undid"] = target.seq
+        try:
+            out = await self.record(
+                "outcome",
+                id=fields["id"],
+                action=fields["action"],
+                ok=ok,
+                detail=detail,
+                actor=fields["actor"],
+                **extra,
+            )
+        except JOURNAL_FAILURES as exc:
+            return None, self._unjournalled(cmd, exc, seq)
+        fx.install(self.facts, after)
+        self.engine.states.update(after_states)
+        if ok:
+            self._bookkeep(seq, cmd, inverse, effects, target, trip, int(out["seq"]))
+        outcome = Outcome(
+            id=str(fields["id"]),
+            action=str(fields["action"]),
+            ok=ok,
+            detail=detail,
+            seq=seq,
+            outcome_seq=int(out["seq"]),
+            actor=str(fields["actor"]),
+        )
+        return entry, outcome
+
+    def _apply_or_undo(self, cmd: Command, target: Done | None, inverse: Command | None) -> str:
+        if target is None:
+            return self._apply(cmd)
+        assert inverse is not None
+        detail = self._apply(inverse)
+        if target.trip is not None:
+            self._clear_trip(*target.trip)
+        return f"undid {describe(target.cmd)} (#{target.seq}, {target.cmd.actor}): {detail}"
+
+    def _unjournalled(self, cmd: Command, exc: BaseException, seq: int) -> Outcome:
+        log.error("journal unwritable, %s refused: %s", cmd.action[:40], exc)
+        return Outcome(
+            id=cmd.id[:200],
+            action=cmd.action[:200],
+            ok=False,
+            detail=f"journal unwritable: {exc}; nothing was done",
+            seq=seq,
+            actor=cmd.actor[:200],
+        )
+
+    def _bookkeep(
+        self,
+        seq: int,
+        cmd: Command,
+        inverse: Command | None,
+        effects: dict[str, Any],
+        target: Done | None,
+        trip: tuple[str, str] | None,
+        outcome_seq: int,
+    ) -> None:
+        """Undo history: what this command supersedes, and whether it can be undone."""
+        self._note_alerts(seq, cmd)
+        subjects = fx.subjects(effects)
+        for done in self.history.values():
+            if done.in_effect and done.subjects & subjects:
+                done.superseded_by = seq
+        if target is not None:
+            target.superseded_by = 0
+            target.undone_by = seq
+        elif cmd.action in UNDOABLE and inverse is not None and subjects:
+            self.history[seq] = Done(
+                seq=seq, cmd=cmd, inverse=inverse, subjects=subjects, trip=trip
+            )
+
+    def _note_alerts(self, seq: int, cmd: Command) -> None:
+        a = cmd.args
+        if cmd.action == "ack":
+            self.acks[a["alert"]] = (cmd.actor, cmd.ts_ns)
+        elif cmd.action == "silence":
+            until = cmd.ts_ns + int(a["minutes"]) * 60 * 10**9
+            self.silences.append(
+                Silence(
+                    seq=seq, match=a["match"], until_ns=until, actor=cmd.actor, reason=cmd.reason
+                )
+            )
+
+    def active_silences(self, now_ns: int | None = None) -> list[Silence]:
+        """Silences not yet expired (an expired one simply stops matching)."""
+        now = self.wall() if now_ns is None else now_ns
+        return [s for s in self.silences if s.until_ns > now]
+
+    def silenced(self, alert_key: str, now_ns: int | None = None) -> Silence | None:
+        return next((s for s in self.active_silences(now_ns) if s.match in alert_key), None)
+
+    # -- undo ---------------------------------------------------------------------------
+
+    def _undo_target(self, cmd: Command) -> Done:
+        if "seq" in cmd.args:
+            seq = int(cmd.args["seq"])
+            done = self.history.get(seq)
+            if done is None:
+                raise Refused(f"#{seq} is not an applied command that can be undone")
+            if done.undone_by:
+                raise Refused(f"#{seq} was already undone by #{done.undone_by}")
+            if done.superseded_by:
+                raise Refused(
+                    f"#{seq} is no longer in effect (superseded by #{done.superseded_by})"
+                )
+            return done
+        mine = [d for d in self.history.values() if d.cmd.actor == cmd.actor and d.in_effect]
+        if not mine:
+            raise Refused(
+                f"nothing of yours to undo ({cmd.actor}); undo another's command by its number"
+            )
+        return max(mine, key=lambda d: d.seq)
+
+    def _as_undo(self, target: Done, cmd: Command) -> Command:
+        assert target.inverse is not None
+        # The inverse runs as the person undoing, never as the original actor.
+        return msgspec.structs.replace(
+            target.inverse, actor=cmd.actor, reason=cmd.reason or f"undo of #{target.seq}"
+        )
+
+    def undoable(self, actor: str) -> Done | None:
+        """``actor``'s own last command still in effect (what ``u`` would undo)."""
+        mine = [d for d in self.history.values() if d.cmd.actor == actor and d.in_effect]
+        return max(mine, key=lambda d: d.seq) if mine else None
 
     def _inverse(self, cmd: Command) -> Command | None:
         a = cmd.args
         act = cmd.action
-        if act == "undo":
-            return self.undo_stack[-1][1] if self.undo_stack else None
+        why = f"undo of {cmd.id}"
         if act == "isolate":
             # Routes that will fail over away from the venue come back on undo.
-            moving = self.policy.routes_using(a["venue"])
+            moving = rt.using(self.facts, a["venue"])
             args = {"venue": a["venue"]}
             if moving:
                 args["routes"] = ",".join(moving)
-            return Command(action="restore", args=args, actor=cmd.actor, reason=f"undo of {cmd.id}")
-        pairs = {
-            "restore": "isolate",
-            "halt": "resume",
-            "resume": "halt",
-            "arm": "disarm",
-            "disarm": "arm",
-        }
-        if act in pairs:
+            return Command(action="restore", args=args, actor=cmd.actor, reason=why)
+        if act == "halt":
+            venue = a.get("venue") or "*"
+            if a["instrument"] not in self.engine.by_canonical:
+                return None
+            moving = rt.on_halt(self.facts, self.engine.settings.routes, a["instrument"], venue)
+            args = dict(a)
+            if moving:
+                args["routes"] = ",".join(f"{n}={self.facts.routes[n].active}" for n in moving)
+            return Command(action="resume", args=args, actor=cmd.actor, reason=why)
+        if act in ("restore", "resume"):
             args = {k: v for k, v in a.items() if k != "routes"}
+            back = "isolate" if act == "restore" else "halt"
+            return Command(action=back, args=args, actor=cmd.actor, reason=why)
+        if act in ("arm", "disarm"):
+            # Exactly what this command changes, so undoing "arm all" only
+            # disarms what it armed.
+            items = rt.to_change(
+                self.facts, rt.arm_items(self.facts, a.get("target", "all")), act == "arm"
+            )
+            if not items:
+                return None
+            back = "disarm" if act == "arm" else "arm"
             return Command(
-                action=pairs[act], args=args, actor=cmd.actor, reason=f"undo of {cmd.id}"
+                action=back, args={"target": ",".join(items)}, actor=cmd.actor, reason=why
             )
         if act == "failover":
             rs = self.facts.routes.get(a["route"])
@@ -165,14 +412,15 @@ class Controller:
                 action="failover",
                 args={"route": a["route"], "to": rs.active},
                 actor=cmd.actor,
-                reason=f"undo of {cmd.id}",
+                reason=why,
             )
         return None
 
+    # -- applying -----------------------------------------------------------------------
+
     def _apply(self, cmd: Command) -> str:
-        a = cmd.args
         handler = getattr(self, f"_do_{cmd.action}")
-        result: str = handler(cmd, a)
+        result: str = handler(cmd, cmd.args)
         return result
 
     def _do_isolate(self, cmd: Command, a: dict[str, str]) -> str:
@@ -182,7 +430,7 @@ class Controller:
         self.facts.isolated[venue] = cmd.reason or f"isolated by {cmd.actor}"
         self.facts.recovering.pop(venue, None)
         self.engine.states[venue] = ISOLATED
-        moved = self.policy.reroute_away_from(venue, f"{venue} isolated")
+        moved = [self._move(n, f"{venue} isolated") for n in rt.using(self.facts, venue)]
         extra = f"; routes moved: {', '.join(moved)}" if moved else ""
         return f"{venue} isolated: excluded from consensus and routes{extra}"
 
@@ -193,9 +441,9 @@ class Controller:
         del self.facts.isolated[venue]
         self.facts.recovering[venue] = 0
         self.engine.states[venue] = "RECOVERING"
-        reset = self.policy.clear_trips(venue, by_person=not cmd.actor.startswith("breaker:"))
+        reset = self._clear_trips(venue, actions=("isolate",), by=cmd.actor)
         extra = f"; breakers reset: {', '.join(reset)}" if reset else ""
-        back = self.policy.route_back(venue, [r for r in a.get("routes", "").split(",") if r])
+        back = self._route_back(rt.parse_moves(a.get("routes", ""), venue), f"{venue} restored")
         if back:
             extra += f"; routes back: {', '.join(back)}"
         return f"{venue} restored: on probation for {self.engine.settings.probation_s:g}s{extra}"
@@ -206,8 +454,9 @@ class Controller:
             self._venue(key[0])
         if key in self.facts.halted:
             raise Refused(f"{key[1]} is already halted on {_where(key[0])}")
+        moving = rt.on_halt(self.facts, self.engine.settings.routes, key[1], key[0])
         self.facts.halted[key] = cmd.reason or f"halted by {cmd.actor}"
-        moved = self.policy.reroute_halted(key[1], key[0])
+        moved = [self._move(n, f"{key[1]} halted on {key[0]}") for n in moving]
         extra = f"; routes moved: {', '.join(moved)}" if moved else ""
         return f"{key[1]} halted on {_where(key[0])}{extra}"
 
@@ -216,7 +465,19 @@ class Controller:
         if key not in self.facts.halted:
             raise Refused(f"{key[1]} is not halted on {_where(key[0])}")
         del self.facts.halted[key]
-        return f"{key[1]} resumed on {_where(key[0])}"
+        reset = []
+        if not cmd.actor.startswith("breaker:"):
+            for name, rule in self.engine.settings.breakers.items():
+                if rule.action == "halt" and rule.instrument == key[1]:
+                    venues = list(self.facts.breakers[name].tripped) if key[0] == "*" else [key[0]]
+                    for v in venues:
+                        if self._clear_trip(name, v):
+                            reset.append(name)
+        extra = f"; breakers reset: {', '.join(sorted(set(reset)))}" if reset else ""
+        back = self._route_back(rt.parse_moves(a.get("routes", "")), f"{key[1]} resumed")
+        if back:
+            extra += f"; routes back: {', '.join(back)}"
+        return f"{key[1]} resumed on {_where(key[0])}{extra}"
 
     def _do_failover(self, cmd: Command, a: dict[str, str]) -> str:
         name = a["route"]
@@ -234,32 +495,152 @@ class Controller:
             raise Refused(f"{name} already uses {target}")
         if a.get("to") and not self.usable(name, target):
             raise Refused(f"{name}: {target} is isolated or halted, not usable")
-        rs.previous, rs.active = rs.active, target
-        rs.changed_ns = self.wall()
-        rs.reason = cmd.reason or f"by {cmd.actor}"
-        return f"{name}: {rs.previous or 'none'} -> {target}"
+        return self._move(name, cmd.reason or f"by {cmd.actor}", to=target)
 
     def _do_arm(self, cmd: Command, a: dict[str, str]) -> str:
-        return self.policy.set_armed(a.get("target", "all"), True)
+        return self._set_armed(a.get("target", "all"), True)
 
     def _do_disarm(self, cmd: Command, a: dict[str, str]) -> str:
-        return self.policy.set_armed(a.get("target", "all"), False)
+        return self._set_armed(a.get("target", "all"), False)
+
+    def _set_armed(self, target: str, armed: bool) -> str:
+        word = "armed" if armed else "disarmed"
+        items = rt.to_change(self.facts, rt.arm_items(self.facts, target), armed)
+        if not items:
+            raise Refused(f"nothing to change: {target} already {word}")
+        rt.set_armed(self.facts, items, armed)
+        names = [
+            i.replace("route:", "auto-failover ").replace("breaker:", "breaker ") for i in items
+        ]
+        return f"{word}: {', '.join(names)}"
 
     def _do_note(self, cmd: Command, a: dict[str, str]) -> str:
         return "noted"
 
-    def _do_undo(self, cmd: Command, a: dict[str, str]) -> str:
-        if not self.undo_stack:
-            raise Refused("nothing to undo")
-        original, inverse = self.undo_stack.pop()
-        try:
-            detail = self._apply(inverse)
-        except Refused as exc:
-            self.undo_stack.append((original, inverse))
-            raise Refused(f"cannot undo {describe(original)}: {exc}") from None
-        return f"undid {describe(original)} ({original.id}): {detail}"
+    def _do_clear(self, cmd: Command, a: dict[str, str]) -> str:
+        name = a["breaker"]
+        b = self.facts.breakers.get(name)
+        if b is None:
+            known = ", ".join(sorted(self.facts.breakers)) or "none configured"
+            raise Refused(f"no breaker {name!r} (breakers: {known})")
+        venues = [a["venue"]] if a.get("venue") else list(b.tripped)
+        cleared = [v for v in venues if self._clear_trip(name, v)]
+        if not cleared:
+            raise Refused(f"breaker {name} is not tripped on {a.get('venue') or 'any venue'}")
+        return f"breaker {name} cleared on {', '.join(cleared)}: armed to fire again"
+
+    def _do_ack(self, cmd: Command, a: dict[str, str]) -> str:
+        key = a["alert"]
+        known = {x.key for x in self.engine.alerts.firing(include_inhibited=True)}
+        if key not in known:
+            raise Refused(f"no firing alert {key!r}")
+        if key in self.acks:
+            raise Refused(f"{key} already acknowledged by {self.acks[key][0]}")
+        return f"acknowledged {key} (still shown until it resolves)"
+
+    def _do_silence(self, cmd: Command, a: dict[str, str]) -> str:
+        return f"silenced alerts matching {a['match']!r} for {a['minutes']} min"
+
+    # -- breakers -------------------------------------------------------------------------
+
+    async def trip(
+        self, breaker: str, venue: str, reason: str, value: float | None, commands: list[Command]
+    ) -> bool:
+        """A breaker fires: journal what it saw, then run its commands under the lock.
+
+        The trip is in force only once journalled: with the outcome of its first
+        command whose outcome could be written (or, with no command to run, in the
+        breaker entry itself). If nothing could be journalled there is no trip, and
+        the breaker fires again on a later tick, once the journal is writable.
+        """
+        async with self._lock:
+            b = self.facts.breakers.get(breaker)
+            if b is None or venue in b.tripped:
+                return False
+            rule = self.engine.settings.breakers[breaker]
+            firing = Trip(
+                ts_ns=self.wall(),
+                reason=reason,
+                value=value,
+                command_id=commands[0].id if commands else "",
+            )
+            extra: dict[str, Any] = {}
+            if not commands:
+                extra["effects"] = {"breakers": {breaker: {"tripped": {
+                    **fx.durable(self.facts)["breakers"][breaker]["tripped"],
+                    venue: msgspec.to_builtins(firing),
+                }}}}  # fmt: skip
+            try:
+                await self.record(
+                    "breaker",
+                    breaker=breaker,
+                    venue=venue,
+                    reason=reason,
+                    value=value,
+                    action=rule.action,
+                    commands=[c.id for c in commands],
+                    **extra,
+                )
+            except JOURNAL_FAILURES as exc:
+                log.error(
+                    "breaker %s on %s not tripped: journal unwritable: %s", breaker, venue, exc
+                )
+                return False
+            if not commands:
+                b.tripped[venue] = firing
+            results = [
+                await self._execute_locked(c.stamped(), trip=(breaker, venue), firing=firing)
+                for c in commands
+            ]
+            tripped = venue in b.tripped
+            if tripped:
+                b.holding.pop(venue, None)
+        for entry, outcome in results:
+            self._after(entry, outcome)
+        return tripped
+
+    def _clear_trip(self, breaker: str, venue: str) -> bool:
+        b = self.facts.breakers.get(breaker)
+        if b is None or b.tripped.pop(venue, None) is None:
+            return False
+        b.holding.pop(venue, None)
+        return True
+
+    def _clear_trips(self, venue: str, actions: tuple[str, ...], by: str) -> list[str]:
+        if by.startswith("breaker:"):
+            return []
+        rules = self.engine.settings.breakers
+        return [
+            n
+            for n in list(self.facts.breakers)
+            if rules[n].action in actions and self._clear_trip(n, venue)
+        ]
 
     # -- model queries -------------------------------------------------------------------------
+
+    def _move(self, name: str, reason: str, to: str | None = None) -> str:
+        return rt.move(
+            self.facts,
+            self.engine.settings.routes,
+            self.engine.state,
+            name,
+            reason,
+            self.wall(),
+            to,
+        )
+
+    def _route_back(self, moves: dict[str, str], reason: str) -> list[str]:
+        back = []
+        for name, venue in moves.items():
+            rs = self.facts.routes.get(name)
+            if (
+                rs is None
+                or rs.active == venue
+                or venue not in self.engine.settings.routes[name].venues
+            ):
+                continue
+            back.append(self._move(name, reason, to=venue))
+        return back
 
     def _venue(self, venue: str) -> str:
         if venue not in self.engine.venues:
@@ -276,17 +657,12 @@ class Controller:
 
     def usable(self, route: str, venue: str) -> bool:
         """A person may send a route to a venue that is neither isolated nor halted."""
-        r = self.engine.settings.routes[route]
-        return venue not in self.facts.isolated and not self.facts.is_halted(venue, r.instrument)
+        return rt.usable(self.facts, self.engine.settings.routes, route, venue)
 
     def _first_usable(self, route: str, current: str | None) -> str | None:
-        """The next LIVE, usable venue after ``current`` in the route's order."""
-        venues = self.engine.settings.routes[route].venues
-        start = venues.index(current) + 1 if current in venues else 0
-        for v in venues[start:] + venues[:start]:
-            if v != current and self.usable(route, v) and self.engine.state(v) == LIVE:
-                return v
-        return None
+        return rt.first_usable(
+            self.facts, self.engine.settings.routes, self.engine.state, route, current
+        )
 
     def next_venue(self, route: str) -> str | None:
         return self._first_usable(route, self.facts.routes[route].active)
@@ -306,7 +682,10 @@ class Controller:
         except Exception as exc:  # a sink failure is journalled, never fatal
             result, ok = f"{type(exc).__name__}: {exc}", False
             log.warning("sink %s failed for %s: %s", sink.name, outcome.id, result)
-        await self.record("sink", id=outcome.id, sink=sink.name, ok=ok, detail=result)
+        try:
+            await self.record("sink", id=outcome.id, sink=sink.name, ok=ok, detail=result)
+        except JOURNAL_FAILURES as exc:
+            log.error("sink result for %s not journalled: %s", outcome.id, exc)
 
     async def drain(self) -> None:
         """Wait for sink dispatches in flight (shutdown, tests)."""

@@ -27,97 +27,96 @@ Canonical form (what is hashed, and what is written):
 order. A crash mid-write leaves at most one torn last line: readers report it
 distinctly from tampering, and :meth:`Journal.open` moves it to a sidecar file
 and journals the recovery. One writer per file, enforced with ``flock``.
+
+Failure and truncation (the worst minute):
+
+* a write that fails (disk full, I/O error) raises :class:`JournalUnwritable`
+  with a one-line reason; the partial bytes are cut back off, so nothing that
+  was not acknowledged stays in the file. The journal never wedges: the next
+  append (or :meth:`Journal.probe`) reopens the file and, once a write
+  succeeds again, journals a ``journal-gap`` entry saying since when and how
+  many writes failed before the entry that was asked for;
+* an *external anchor* (``<journal>.anchor``, JSON, fsynced, replaced
+  atomically) holds the head ``seq`` and ``hash`` at most ``anchor_every_s``
+  behind the journal and at close. ``verify`` prints it and names a journal
+  that ends before its anchor as TRUNCATED; :meth:`Journal.open` refuses such
+  a journal, so a sequence number is never issued twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import errno
 import hashlib
+import logging
 import os
-import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Final, Literal
+from typing import Any, NoReturn
 
 import msgspec
+
+from tui.control.journal_anchor import (
+    Anchor,
+    _sync,
+    _sync_dir,
+    _write_all,
+    anchor_path,
+    read_anchor,
+    truncation,
+    write_anchor,
+)
+from tui.control.journal_chain import (
+    _RESERVED,
+    _TS_FORMAT,
+    ZERO_HASH,
+    Entry,
+    ReadResult,
+    TornTail,
+    VerifyResult,
+    _canonical,
+    _check,
+    _line,
+    _scan,
+    read,
+    verify,
+)
 
 if sys.platform != "win32":
     import fcntl
 
-ZERO_HASH: Final = "0" * 64
-_HEADER: Final = ("seq", "ts", "kind", "prev", "hash")
-_RESERVED: Final = frozenset(_HEADER)
-_TS_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
-_TS_RE: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
-_HEX_RE: Final = re.compile(r"[0-9a-f]{64}\Z")
+__all__ = [
+    "ZERO_HASH",
+    "Anchor",
+    "AsyncJournal",
+    "Entry",
+    "Health",
+    "Journal",
+    "JournalBroken",
+    "JournalError",
+    "JournalLocked",
+    "JournalTruncated",
+    "JournalUnwritable",
+    "ReadResult",
+    "TornTail",
+    "VerifyResult",
+    "anchor_path",
+    "read",
+    "read_anchor",
+    "verify",
+    "verify_main",
+]
 
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """One journalled entry; ``fields`` is the caller's payload as it reads back."""
-
-    seq: int
-    ts: str
-    kind: str
-    prev: str
-    hash: str
-    fields: dict[str, Any]
-
-    @property
-    def time(self) -> datetime:
-        return datetime.strptime(self.ts, _TS_FORMAT).replace(tzinfo=UTC)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The entry as one flat object, in the order it is written."""
-        head = {"seq": self.seq, "ts": self.ts, "kind": self.kind, "prev": self.prev}
-        return {**head, **self.fields, "hash": self.hash}
-
-
-@dataclass(frozen=True, slots=True)
-class TornTail:
-    """A last line left incomplete by a crash mid-write: not tampering, but reported."""
-
-    line: int
-    offset: int  # byte offset where the torn line starts (= length of the good part)
-    size: int  # bytes in the torn line, newline included if it had one
-    cause: str  # "no newline" or "not valid JSON"
-    sidecar: Path | None = None  # where Journal.open preserved the bytes
-
-    def describe(self) -> str:
-        return f"line {self.line}: torn last line ({self.cause}, {self.size} bytes)"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    path: Path
-    status: Literal["ok", "torn", "broken"]
-    entries: int  # entries that verify (all of them when ok; those before the problem otherwise)
-    last_hash: str  # hash of the last entry that verifies (ZERO_HASH if none)
-    broken_line: int | None = None
-    reason: str | None = None  # e.g. "line 7: hash does not match its content (modified)"
-    torn: TornTail | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-@dataclass(frozen=True, slots=True)
-class ReadResult:
-    """Entries that verify, in order; a torn tail or a broken chain stops the list."""
-
-    entries: list[Entry]
-    verify: VerifyResult
-
-    @property
-    def torn(self) -> TornTail | None:
-        return self.verify.torn
+log = logging.getLogger("venuewatch.journal")
 
 
 class JournalError(Exception):
@@ -139,108 +138,54 @@ class JournalLocked(JournalError):
     """Another writer holds the journal; two writers would fork the chain."""
 
 
-# --- canonical form and verification ------------------------------------------------------
+class JournalTruncated(JournalError):
+    """The journal ends before its anchor: entries were removed. Never reuse their seqs."""
 
 
-def _canonical(seq: int, ts: str, kind: str, prev: str, fields: dict[str, Any]) -> bytes:
-    head = msgspec.json.encode({"seq": seq, "ts": ts, "kind": kind, "prev": prev})
-    if not fields:
-        return head
-    return head[:-1] + b"," + msgspec.json.encode(fields, order="sorted")[1:]
+class JournalUnwritable(JournalError, OSError):
+    """An append could not be made durable (disk full, I/O error); nothing was recorded.
+
+    The hook for the controller: catch it around an append and refuse the
+    command (no effect) with ``reason`` (one line, meant for a console). It is an
+    OSError too, so code that treats storage failures alike keeps working. The
+    journal is not wedged: a later append retries, and journals the gap.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"journal unwritable: {reason}")
+
+    def __str__(self) -> str:
+        return f"journal unwritable: {self.reason}"
 
 
-def _line(canonical: bytes, digest: str) -> bytes:
-    return canonical[:-1] + b',"hash":"' + digest.encode("ascii") + b'"}'
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Whether the journal can record right now (part of the engine's health)."""
 
-
-def _check(obj: object, body: bytes, last_seq: int, last_hash: str, lineno: int) -> Entry | str:
-    """The entry on this line, or why it does not continue the chain."""
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    if missing := [n for n in _HEADER if n not in obj]:
-        return f"missing field {missing[0]!r}"
-    seq, ts, kind, prev, digest = (obj[n] for n in _HEADER)
-    shape = {
-        "seq": type(seq) is int,
-        "ts": isinstance(ts, str) and _TS_RE.match(ts) is not None,
-        "kind": isinstance(kind, str) and kind != "",
-        "prev": isinstance(prev, str) and _HEX_RE.match(prev) is not None,
-        "hash": isinstance(digest, str) and _HEX_RE.match(digest) is not None,
-    }
-    if wrong := [n for n, good in shape.items() if not good]:
-        return f"field {wrong[0]!r} is malformed"
-    fields = {k: v for k, v in obj.items() if k not in _RESERVED}
-    try:
-        canonical = _canonical(seq, ts, kind, prev, fields)
-    except (TypeError, msgspec.EncodeError):
-        return "fields cannot be encoded canonically"
-    if hashlib.sha256(canonical).hexdigest() != digest:
-        return "hash does not match its content (modified)"
-    if _line(canonical, digest) != body:
-        return "not in canonical form (reformatted or re-ordered)"
-    if seq != last_seq + 1:
-        return f"seq {seq} follows {last_seq}"
-    if prev != last_hash:
-        if lineno == 1:
-            return "prev of the first entry is not 64 zeros"
-        return f"prev does not match line {lineno - 1}"
-    return Entry(seq=seq, ts=ts, kind=kind, prev=prev, hash=digest, fields=fields)
-
-
-_Scan = tuple[VerifyResult, list[Entry], bytes]  # result, entries, torn bytes
-
-
-def _scan(path: Path, f: BinaryIO, collect: bool) -> _Scan:
-    """One streaming pass over the file: every check, stopping at the first problem."""
-    entries: list[Entry] = []
-    count, last_seq, last_hash, offset = 0, 0, ZERO_HASH, 0
-    lines = iter(f)
-    for lineno, raw in enumerate(lines, 1):
-        cause = None if raw.endswith(b"\n") else "no newline"
-        if cause is None:
-            try:
-                obj = msgspec.json.decode(raw[:-1])
-                checked = _check(obj, raw[:-1], last_seq, last_hash, lineno)
-            except msgspec.MsgspecError:
-                checked = "not valid JSON"
-                # A crash leaves garbage only at the end; anywhere else it is damage.
-                if next(lines, None) is None:
-                    cause = checked
-        if cause is not None:
-            torn = TornTail(lineno, offset, len(raw), cause)
-            r = VerifyResult(path, "torn", count, last_hash, lineno, torn.describe(), torn)
-            return r, entries, raw
-        if isinstance(checked, str):
-            reason = f"line {lineno}: {checked}"
-            return VerifyResult(path, "broken", count, last_hash, lineno, reason), entries, b""
-        count, last_seq, last_hash = count + 1, checked.seq, checked.hash
-        offset += len(raw)
-        if collect:
-            entries.append(checked)
-    return VerifyResult(path, "ok", count, last_hash), entries, b""
-
-
-def verify(path: str | os.PathLike[str]) -> VerifyResult:
-    """Check the whole chain. Raises OSError only if the file cannot be read."""
-    with open(path, "rb") as f:
-        return _scan(Path(path), f, collect=False)[0]
-
-
-def read(path: str | os.PathLike[str]) -> ReadResult:
-    """Every entry that verifies, for timelines and reports; the problem, if any, in .verify."""
-    with open(path, "rb") as f:
-        result, entries, _ = _scan(Path(path), f, collect=True)
-    return ReadResult(entries, result)
+    ok: bool
+    reason: str = ""  # one line: why the last write failed
+    since: str = ""  # UTC ts of the first failure of this outage
+    failed_writes: int = 0  # appends refused in this outage
 
 
 def verify_main(path: str | os.PathLike[str]) -> tuple[int, str]:
     """Exit code and one-line message for ``venuewatch journal verify FILE``."""
     try:
-        r = verify(path)
+        anchor = read_anchor(path)
+        with open(path, "rb") as f:
+            r = _scan(Path(path), f, collect=False, at_seq=anchor.seq if anchor else 0)[0]
     except OSError as exc:
         return 2, f"{path}: UNREADABLE: {exc.strerror or exc}"
+    except ValueError as exc:
+        return 2, f"{exc}"
+    if r.status == "ok" and (problem := truncation(Path(path), r, anchor)):
+        return 1, f"{path}: TRUNCATED: {problem}"
     if r.status == "ok":
-        return 0, f"{path}: OK: {r.entries} entries, chain intact, last hash {r.last_hash}"
+        where = f"anchor seq {anchor.seq} ({anchor.ts}) matches" if anchor else "no anchor"
+        return 0, (
+            f"{path}: OK: {r.entries} entries, chain intact, last hash {r.last_hash}; {where}"
+        )
     if r.status == "torn":
         return 1, (
             f"{path}: TORN: {r.reason}; the {r.entries} entries before it verify "
@@ -256,76 +201,91 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _sync(fd: int) -> None:
-    if sys.platform == "darwin":
-        try:  # macOS fsync does not flush the drive's cache; F_FULLFSYNC does.
-            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
-            return
-        except OSError:
-            pass
-    os.fsync(fd)
-
-
-def _sync_dir(path: Path) -> None:
-    """Make a created, renamed or truncated file's directory entry durable too."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+def _open_locked(path: Path) -> int:
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        if sys.platform != "win32":
+            os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+        _sync_dir(path.parent)
+    except FileExistsError:
+        fd = os.open(path, flags)
+    if sys.platform != "win32":
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise JournalLocked(f"{path}: another process is writing it") from None
+    return fd
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def _one_line(exc: OSError) -> str:
+    name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return f"{exc.strerror or exc} ({name})"
 
 
 class Journal:
     """The single writer of one journal file. Thread-safe; appends are durable on return."""
 
-    def __init__(self, path: Path, fd: int, scan: VerifyResult, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        path: Path,
+        fd: int,
+        scan: VerifyResult,
+        clock: Callable[[], datetime],
+        anchor_every_s: float = 1.0,
+    ) -> None:
         self.path = path
         self._fd = fd
         self._clock = clock
         self._lock = threading.Lock()
         self._seq = scan.entries
         self._last = scan.last_hash
+        self._size = scan.torn.offset if scan.torn else os.fstat(fd).st_size
         self._failed: str | None = None
+        self._failed_since = ""
+        self._failed_writes = 0
+        self._anchor_every_ns = int(anchor_every_s * 1e9)
+        self._anchored_seq = 0
+        self._anchored_mono = 0
+        self.anchor_error: str | None = None  # why the last anchor write failed, if it did
         self.recovered: TornTail | None = None  # set when open() repaired a torn tail
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = _now) -> Journal:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _now,
+        anchor_every_s: float = 1.0,
+    ) -> Journal:
         """Open for appending, creating it (0600) if missing and repairing a torn tail.
 
         Raises JournalBroken if the chain is broken anywhere but a torn last line,
-        JournalLocked if another process has it open for writing.
+        JournalTruncated if it ends before its anchor, JournalLocked if another
+        process has it open for writing.
         """
         path = Path(path)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
-            if sys.platform != "win32":
-                os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
-            _sync_dir(path.parent)
-        except FileExistsError:
-            fd = os.open(path, flags)
+            anchor = read_anchor(path)
+        except ValueError as exc:
+            raise JournalBroken(path, 0, str(exc)) from None
+        fd = _open_locked(path)
         try:
-            if sys.platform != "win32":
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise JournalLocked(f"{path}: another process is writing it") from None
             # Scan through our own descriptor: the file we lock is the file we check.
             with os.fdopen(os.dup(fd), "rb") as f:
-                r, _, torn_bytes = _scan(path, f, collect=False)
+                r, _, torn_bytes = _scan(path, f, collect=False, at_seq=anchor.seq if anchor else 0)
             if r.status == "broken":
                 assert r.broken_line is not None and r.reason is not None
                 raise JournalBroken(path, r.broken_line, r.reason)
-            journal = cls(path, fd, r, clock)
+            if problem := truncation(path, r, anchor):
+                raise JournalTruncated(
+                    f"{path}: TRUNCATED: {problem}; refusing to reuse sequence numbers. "
+                    "Keep it and its anchor as evidence and start a new journal."
+                )
+            journal = cls(path, fd, r, clock, anchor_every_s)
+            journal._anchored_seq = anchor.seq if anchor else 0
             if r.torn is not None:
                 journal._recover(r.torn, torn_bytes)
             return journal
@@ -370,13 +330,19 @@ class Journal:
     def closed(self) -> bool:
         return self._fd < 0
 
+    @property
+    def health(self) -> Health:
+        if self._failed is None:
+            return Health(True)
+        return Health(False, self._failed, self._failed_since, self._failed_writes)
+
     def append(self, kind: str, /, **fields: object) -> Entry:
         """Write one entry, flush and fsync it, and return it. Durable when this returns.
 
         Raises ValueError for a payload that is not JSON with string keys (it
-        would not verify), JournalError if the journal is closed or a previous
-        write failed (after a failed fsync the page cache cannot be trusted:
-        reopen, which repairs a torn tail).
+        would not verify), JournalError if the journal is closed, and
+        JournalUnwritable if the bytes could not be made durable (then nothing
+        of this entry stays in the file, and the next append retries).
         """
         if not isinstance(kind, str) or not kind:
             raise ValueError("kind must be a non-empty string")
@@ -386,31 +352,115 @@ class Journal:
             if self._fd < 0:
                 raise JournalError(f"{self.path}: journal is closed")
             if self._failed is not None:
-                raise JournalError(f"{self.path}: an earlier write failed ({self._failed}); reopen")
-            seq, ts = self._seq + 1, self._clock().astimezone(UTC).strftime(_TS_FORMAT)
-            try:
-                canonical = _canonical(seq, ts, kind, self._last, dict(fields))
-            except (TypeError, msgspec.EncodeError) as exc:
-                raise ValueError(f"payload is not JSON-encodable: {exc}") from None
-            digest = hashlib.sha256(canonical).hexdigest()
-            line = _line(canonical, digest)
-            # Verify what we are about to write with the reader's own code, so every
-            # line this writer produces is one the verifier accepts.
-            checked = _check(msgspec.json.decode(line), line, self._seq, self._last, seq)
-            if isinstance(checked, str):
-                raise ValueError(f"payload would not verify ({checked})")
-            try:
-                _write_all(self._fd, line + b"\n")
-                _sync(self._fd)
-            except OSError as exc:
-                self._failed = f"{type(exc).__name__}: {exc}"
-                raise JournalError(f"{self.path}: write failed: {exc}") from exc
-            self._seq, self._last = seq, digest
-            return checked
+                self._heal()
+            entry = self._append(kind, dict(fields))
+            self._maybe_anchor()
+            return entry
+
+    def probe(self) -> Health:
+        """Retry a failed journal now (a timer calls this so an outage ends without a command)."""
+        with self._lock:
+            if self._fd >= 0 and self._failed is not None:
+                refused = self._failed_writes  # a probe is not a refused write
+                try:
+                    self._heal()
+                except JournalUnwritable:
+                    self._failed_writes = refused
+            return self.health
+
+    def _append(self, kind: str, fields: dict[str, Any]) -> Entry:
+        seq, ts = self._seq + 1, self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            canonical = _canonical(seq, ts, kind, self._last, fields)
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise ValueError(f"payload is not JSON-encodable: {exc}") from None
+        digest = hashlib.sha256(canonical).hexdigest()
+        line = _line(canonical, digest)
+        # Verify what we are about to write with the reader's own code, so every
+        # line this writer produces is one the verifier accepts.
+        checked = _check(msgspec.json.decode(line), line, self._seq, self._last, seq)
+        if isinstance(checked, str):
+            raise ValueError(f"payload would not verify ({checked})")
+        try:
+            _write_all(self._fd, line + b"\n")
+            _sync(self._fd)
+        except OSError as exc:
+            self._fail(exc, ts)
+        self._seq, self._last = seq, digest
+        self._size += len(line) + 1
+        return checked
+
+    def _fail(self, exc: OSError, ts: str) -> NoReturn:
+        # Cut off whatever part of the entry reached the file: an entry that was
+        # not acknowledged must not appear later as if it had been.
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, self._size)
+        reason = _one_line(exc)
+        if self._failed is None:
+            self._failed_since = ts
+            log.critical("journal %s unwritable: %s", self.path, reason)
+        self._failed = reason
+        self._failed_writes += 1
+        raise JournalUnwritable(self.path, f"{self.path.name}: {reason}") from None
+
+    def _heal(self) -> None:
+        """Reopen after a failure and journal the gap; JournalUnwritable if still failing."""
+        ts = self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            # A fresh descriptor, cut back to the last acknowledged byte: after a
+            # failed fsync the old descriptor's pages cannot be trusted.
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            self._fail(exc, ts)
+        old, self._fd = self._fd, fd
+        os.close(old)  # releases our flock; taken again at once on the new descriptor
+        try:
+            if sys.platform != "win32":
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(fd, self._size)
+            _sync(fd)
+        except OSError as exc:
+            self._fail(exc, ts)
+        failed, since, count = self._failed, self._failed_since, self._failed_writes
+        self._append(
+            "system",
+            {
+                "event": "journal-gap",
+                "reason": failed,
+                "since": since,
+                "failed_writes": count,
+            },
+        )
+        self._failed, self._failed_since, self._failed_writes = None, "", 0
+        log.warning("journal %s writable again after %d failed writes", self.path, count)
+
+    def _maybe_anchor(self, force: bool = False) -> None:
+        if self._seq == self._anchored_seq:
+            return
+        now = time.monotonic_ns()
+        if not force and now - self._anchored_mono < self._anchor_every_ns:
+            return
+        ts = self._clock().astimezone(UTC).strftime(_TS_FORMAT)
+        try:
+            write_anchor(self.path, Anchor(self._seq, self._last, ts))
+        except OSError as exc:
+            # The anchor lags; the journal itself is intact, so this is not a refusal.
+            self.anchor_error = _one_line(exc)
+            return
+        self.anchor_error = None
+        self._anchored_seq, self._anchored_mono = self._seq, now
+
+    def checkpoint_anchor(self) -> Anchor:
+        """Write the anchor now; return the head it records."""
+        with self._lock:
+            self._maybe_anchor(force=True)
+            return Anchor(self._anchored_seq, self._last, "")
 
     def close(self) -> None:
         with self._lock:
             if self._fd >= 0:
+                if self._failed is None:
+                    self._maybe_anchor(force=True)
                 os.close(self._fd)  # releases the flock
                 self._fd = -1
 
@@ -439,11 +489,17 @@ class AsyncJournal:
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = _now
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = _now,
+        anchor_every_s: float = 1.0,
     ) -> AsyncJournal:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-writer")
         try:
-            journal = await asyncio.wrap_future(executor.submit(Journal.open, path, clock=clock))
+            journal = await asyncio.wrap_future(
+                executor.submit(Journal.open, path, clock=clock, anchor_every_s=anchor_every_s)
+            )
         except BaseException:
             executor.shutdown(wait=False)
             raise
@@ -454,6 +510,19 @@ class AsyncJournal:
             raise JournalError(f"{self.journal.path}: journal is closed")
         done = self._executor.submit(self.journal.append, kind, **fields)
         return asyncio.shield(asyncio.wrap_future(done))
+
+    @property
+    def health(self) -> Health:
+        return self.journal.health
+
+    async def probe(self) -> Health:
+        """Retry a failed journal on the writer thread (in order with appends)."""
+        if self._closed:
+            return self.journal.health
+        return await asyncio.wrap_future(self._executor.submit(self.journal.probe))
+
+    async def checkpoint_anchor(self) -> Anchor:
+        return await asyncio.wrap_future(self._executor.submit(self.journal.checkpoint_anchor))
 
     async def aclose(self) -> None:
         """Close after every entry already submitted has been written."""

@@ -71,6 +71,8 @@ class Engine:
         self.last_tick = 0
         self.ticks = 0
         self.listeners: list[Callable[[list[Transition]], None]] = []
+        self.condition_sources: list[Callable[[], list[Condition]]] = []
+        """Conditions from outside the feeds (the journal's health), added at every tick."""
         self._discover()
 
     # -- structure -------------------------------------------------------------------
@@ -217,6 +219,8 @@ class Engine:
                 conditions.extend(
                     detectors.instrument_conditions(ih, d, rules, now, c, ih.venue in c.references)
                 )
+        for source in self.condition_sources:  # e.g. the journal's health (tui.service)
+            conditions.extend(source())
         transitions = self.alerts.evaluate(conditions, now, now_ns, set(self.facts.isolated))
         self._update_states(now)
         for fn in self.listeners:

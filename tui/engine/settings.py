@@ -194,6 +194,17 @@ class EngineSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                 problems.append(f"{where}.op: expected one of {OPS}")
             if b.action not in ACTIONS:
                 problems.append(f"{where}.action: expected one of {ACTIONS}")
+            if b.action == "halt" and b.instrument == "*":
+                problems.append(f'{where}.instrument: action = "halt" needs an instrument')
+            if b.metric != "deviation_z" and (
+                b.threshold < 0 or (b.threshold == 0 and b.op in ("<", "<="))
+            ):
+                # Every breaker metric is a count, a duration or a magnitude (>= 0):
+                # such a threshold either always or never holds.
+                problems.append(
+                    f"{where}.threshold: {b.threshold:g} with {b.op!r} can never be meaningful "
+                    f"for {b.metric} (never negative)"
+                )
             if b.venue != "*" and venues and b.venue not in venues:
                 problems.append(f"{where}.venue: {b.venue!r} is not configured")
         for kind in self.detectors.classes:

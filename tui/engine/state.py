@@ -20,12 +20,15 @@ VENUE_STATES: Final = (LIVE, DEGRADED, ISOLATED, RECOVERING)
 
 
 class Trip(msgspec.Struct, kw_only=True):
-    """A breaker's trip on one venue: it stays until a person restores the venue."""
+    """A breaker's trip on one venue: it stays until a person clears it (restore,
+    resume, undo of the breaker's action, or an explicit clear)."""
 
     ts_ns: int
     reason: str
     """The metric, its value, the threshold and how long it held."""
     command_id: str = ""
+    value: float | None = None
+    """The reading that tripped it."""
 
 
 class BreakerState(msgspec.Struct, kw_only=True):
@@ -58,6 +61,10 @@ class ControlFacts:
         """(venue or "*", canonical instrument) -> why."""
         self.routes: dict[str, RouteState] = {}
         self.breakers: dict[str, BreakerState] = {}
+        self.venue_halt: dict[str, str] = {}
+        """Venue -> its venue-side halt state (REQUESTED, ACKED, CONFIRMED (0 open), FAILED)."""
+        self.deadman: dict[str, str] = {}
+        """Venue -> its dead-man timer as the engine keeps it (armed, last heartbeat, fires at)."""
 
     def is_halted(self, venue: str, instrument: str) -> bool:
         return (venue, instrument) in self.halted or ("*", instrument) in self.halted

@@ -35,6 +35,10 @@ class VenueRow(msgspec.Struct, frozen=True, kw_only=True):
     """Worst severity firing on the venue ("" if none)."""
     note: str = ""
     """Why it is isolated, or how long its probation still runs."""
+    halt: str = ""
+    """The venue-side halt: REQUESTED, ACKED, CONFIRMED (0 open) or FAILED."""
+    deadman: str = ""
+    """The venue's dead-man timer kept by the engine: armed, last heartbeat, fires at."""
 
 
 class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,6 +158,8 @@ def build(engine: Engine) -> EngineState:
                 alerts=len(mine),
                 worst=_worst(mine),
                 note=note,
+                halt=facts.venue_halt.get(name, ""),
+                deadman=facts.deadman.get(name, ""),
             )
         )
     instruments = []

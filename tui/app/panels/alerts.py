@@ -14,6 +14,7 @@ from textual.content import Content
 from tui.app.panel import Selection
 from tui.app.panels import marks
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
+from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
 from tui.engine.alerts import Alert
 
@@ -70,6 +71,8 @@ class AlertsPanel(TablePanel):
         stale = model.staleness()
         out: list[Line] = []
         active = sorted(model.alerts, key=lambda a: (-a.started_ns, a.key))
+        journal = list(model.journal)
+        acks, muted = cv.acknowledgements(journal), cv.silences(journal, now)
         for a in active:
             values: dict[str, Content | str] = {
                 "age": marks.age(now, _since(a)),
@@ -78,10 +81,11 @@ class AlertsPanel(TablePanel):
                 "venue": a.venue,
                 "inst": a.instrument or Content.styled("(venue)", marks.DIM),
                 "rule": a.rule,
-                "summary": (
-                    Content.assemble((f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE), a.summary)
-                    if a.flaps
-                    else a.summary
+                # Acknowledged or silenced alerts stay listed: the note says who.
+                "summary": Content.assemble(
+                    *([(f"flapping ×{a.flaps + 1} ", marks.WARN_STYLE)] if a.flaps else []),
+                    a.summary,
+                    cv.alert_note(a.key, acks, muted),
                 ),
             }
             mine = a.venue == selection.venue

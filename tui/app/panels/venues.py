@@ -30,13 +30,19 @@ COLUMNS = [
     Col("parse", "pe60s", 5, priority=8),
     Col("p50", "p50ms", 6, priority=9),
 ]
+# Shown only where venue kill switches are configured (a venue reports either).
+CONTROL_COLUMNS = [
+    Col("halt", "venue halt", 18, priority=2, right=False),
+    Col("deadman", "dead-man", 34, priority=5, right=False),
+]
 
 
-def columns(width: int) -> list[Col]:
+def columns(width: int, controls: bool = False) -> list[Col]:
     # The note says *why* (isolation reason, probation left): it outranks the
     # finer metrics and takes whatever width is left, more of it when wide.
     room = 40 if width >= 120 else 22 if width >= 76 else 12
-    return [*COLUMNS, Col("note", "note", room, priority=1, right=False, flex=True)]
+    extra = CONTROL_COLUMNS if controls else []
+    return [*COLUMNS, *extra, Col("note", "note", room, priority=1, right=False, flex=True)]
 
 
 def _silent(v: VenueRow, extra_s: float = 0.0) -> Content:
@@ -66,6 +72,16 @@ def _note(v: VenueRow, stale: bool = False) -> Content:
         style = marks.BAD_STYLE if v.state == "ISOLATED" else ""
         parts.append(Content.styled(v.note, style))
     return Content(" · ").join(parts)
+
+
+def _halt(text: str) -> Content | str:
+    # An acknowledgement is not completion: only CONFIRMED reads as good.
+    if not text:
+        return marks.NONE
+    if text.startswith("CONFIRMED"):
+        return Content.styled(text, marks.DIM)
+    style = marks.BAD_STYLE if text.startswith("FAILED") else marks.WARN_STYLE
+    return Content.styled(text, style)
 
 
 class VenuesPanel(TablePanel):
@@ -103,7 +119,8 @@ class VenuesPanel(TablePanel):
     def lines(
         self, model: ConsoleModel, selection: Selection, width: int
     ) -> tuple[Content | None, list[Line]]:
-        layout = fit(columns(width), width)
+        controls = any(v.halt or v.deadman for v in model.venues.values())
+        layout = fit(columns(width, controls), width)
         st = model.staleness()
         age = st.age_s if st else 0.0
         out = []
@@ -135,6 +152,8 @@ class VenuesPanel(TablePanel):
                 "parse": marks.count(v.parse_errors_60s),
                 "alerts": marks.severity(v.worst, v.alerts) if v.alerts else marks.NONE,
                 "note": _note(v, st is not None),
+                "halt": _halt(v.halt),
+                "deadman": Content.styled(v.deadman or "-", marks.DIM if not v.deadman else ""),
             }
             classes = {"-selected"} if selected else set()
             out.append(Line(name, line(layout, values), classes, name=name))

@@ -1,0 +1,406 @@
+"""The console app driven by keys against a real engine on loopback.
+
+Each key is checked twice: the app says what happened, and the engine's own
+journal (or facts) shows it happened. Waiting is event-driven: conditions are
+re-checked on every render tick of the app (10 Hz), with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+
+from tui.app import palette
+from tui.app import settings as settings_mod
+from tui.app.app import ConsoleApp
+from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
+from tui.app.source import LiveSource, StaticSource
+from tui.config import config_dir
+from tui.control import journal
+
+import console_fixture
+from engine_rig import TOKEN, EngineRig
+
+VENUES = ["binance", "kraken", "coinbase"]
+ENGINE: dict[str, Any] = {
+    "probation_s": 30.0,
+    "routes": {
+        "btc-usd-ref": {"instrument": "BTC-USD", "venues": ["binance", "coinbase", "kraken"]},
+    },
+    "breakers": {
+        "deviation-hard": {
+            "metric": "deviation_bps",
+            "threshold": 300.0,
+            "for_s": 5.0,
+            "action": "isolate",
+            "armed": False,
+        },
+    },
+}
+
+
+async def until(app: ConsoleApp, cond: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = cond()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what}; notices={app.notices[-3:]}"
+            )
+        await app.frame()
+
+
+def commands(rig: EngineRig, action: str) -> list[dict[str, Any]]:
+    return [
+        e.as_dict()
+        for e in journal.read(rig.journal_path).entries
+        if e.kind == "command" and e.fields.get("action") == action
+    ]
+
+
+@asynccontextmanager
+async def console(
+    tmp_path: Path, healthy: bool = False, settings: settings_mod.Settings | None = None
+) -> AsyncIterator[tuple[EngineRig, ConsoleApp, Pilot[int]]]:
+    async with EngineRig(tmp_path, VENUES, engine=ENGINE) as rig:
+        if healthy:
+            await rig.healthy()
+        source = LiveSource(rig.service.server.url, TOKEN, "alice")
+        app = ConsoleApp(source, settings=settings, layout="default")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(
+                app,
+                lambda: source.state == "attached" and app.selection.venue,
+                "attached with a selection",
+            )
+            yield rig, app, pilot
+            assert app.panel_errors == []
+
+
+async def test_i_isolates_the_selected_venue_at_once_and_a_repeat_is_refused(
+    tmp_path: Path,
+) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        venue = app.selection.venue
+        assert venue == app.selection.venues[0]  # default: first in the venues panel's order
+        await pilot.press("i")
+        assert not isinstance(app.screen, ConfirmScreen)  # stopping is one key
+        await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation")
+        ok = await until(app, lambda: [m for s, m in app.outcomes if "done" in m], "outcome")
+        (cmd,) = commands(rig, "isolate")
+        assert cmd["args"] == {"venue": venue} and cmd["actor"] == "console:alice"
+        assert ok[0].startswith(f"isolate {venue} — done, journal #{cmd['seq']}")
+        await pilot.press("i")
+        refused = await until(
+            app, lambda: [o for o in app.outcomes if "REFUSED" in o[1]], "refusal"
+        )
+        assert refused == [("error", f"REFUSED: {venue} is already isolated")]
+        assert len(commands(rig, "isolate")) == 2  # refused commands are journalled too
+        # u undoes the isolation (the engine journals the undo); undoing an isolation
+        # restores, the risky direction, so it asks exactly as r does.
+        await until(app, lambda: app.in_flight == 0, "refusal settled")
+        await pilot.press("u")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"#{cmd['seq']}" in app.screen.question and "restore" in app.screen.detail
+        await pilot.press("y")
+        await until(app, lambda: rig.engine.state(venue) == "RECOVERING", "undo → restore")
+        (undo,) = commands(rig, "undo")
+        assert undo["args"] == {"seq": str(cmd["seq"])} and undo["actor"] == "console:alice"
+        await until(app, lambda: app.in_flight == 0, "nothing in flight")
+
+
+async def test_u_never_undoes_another_persons_command(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        bob = await rig.console("bob")
+        out = await bob.command("isolate", venue="coinbase")
+        assert out.ok
+        await until(
+            app, lambda: any(e.get("id") == out.id for e in app.source.model.journal), "bob's entry"
+        )
+        await pilot.press("u")
+        assert not isinstance(app.screen, ConfirmScreen)
+        refused = await until(app, lambda: [o for o in app.outcomes if "REFUSED" in o[1]], "no")
+        assert "nothing of yours" in refused[0][1]
+        assert rig.engine.state("coinbase") == "ISOLATED"
+
+
+async def test_r_restores_only_after_confirm(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        venue = app.selection.venue
+        await pilot.press("i")
+        await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation")
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"Restore {venue}?" in app.screen.question
+        await pilot.press("n")  # cancel: nothing is sent
+        assert not isinstance(app.screen, ConfirmScreen)
+        await app.frame()
+        assert commands(rig, "restore") == [] and rig.engine.state(venue) == "ISOLATED"
+        await pilot.press("r")
+        await pilot.press("y")
+        await until(app, lambda: rig.engine.state(venue) == "RECOVERING", "restore")
+        (cmd,) = commands(rig, "restore")
+        assert cmd["args"] == {"venue": venue}
+
+
+async def test_arrows_and_digits_move_the_selection_h_and_H_halt_and_resume(
+    tmp_path: Path,
+) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        sel = app.selection
+        assert sel.instrument == sel.instruments[0]
+        await pilot.press("down")
+        assert sel.venue == sel.venues[1]
+        await pilot.press("up", "up")  # clamps at the top
+        assert sel.venue == sel.venues[0]
+        await pilot.press("3")
+        assert sel.venue == sel.venues[2]
+        await pilot.press("9")  # no ninth venue: a warning, selection unchanged
+        assert sel.venue == sel.venues[2]
+        assert app.notices[-1] == ("warning", "no venue #9: 3 venues")
+        await pilot.press("right")
+        assert sel.instrument == sel.instruments[1]
+        await pilot.press("left")
+        inst, venue = sel.instruments[0], sel.venues[2]
+        assert sel.instrument == inst
+        status = str(app.query_one("#st-selection").render())
+        assert venue in status and inst in status
+        await pilot.press("h")
+        await until(app, lambda: rig.engine.facts.is_halted(venue, inst), "halt")
+        (cmd,) = commands(rig, "halt")
+        assert cmd["args"] == {"instrument": inst, "venue": venue}
+        await pilot.press("H")
+        await until(app, lambda: not rig.engine.facts.is_halted(venue, inst), "resume")
+        (cmd,) = commands(rig, "resume")
+        assert cmd["args"] == {"instrument": inst, "venue": venue}
+
+
+async def test_f_fails_over_the_selected_route(tmp_path: Path) -> None:
+    async with console(tmp_path, healthy=True) as (rig, app, pilot):
+        routes = rig.engine.facts.routes
+        await until(app, lambda: routes["btc-usd-ref"].active == "binance", "route on binance")
+        await pilot.press("right", "left")  # any instrument move keeps the route in step
+        assert app.selection.route == "btc-usd-ref"
+        await pilot.press("f")
+        await until(app, lambda: routes["btc-usd-ref"].active == "coinbase", "failover")
+        (cmd,) = commands(rig, "failover")
+        assert cmd["args"] == {"route": "btc-usd-ref"}
+
+
+async def test_n_adds_a_note_with_the_typed_text(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        await pilot.press("n")
+        assert isinstance(app.screen, TextScreen)
+        # digits and arrows edit the text: the app's selection keys stop at the modal
+        await pilot.press(*"stale book 2", "left", "left", "x", "enter")
+        await until(app, lambda: commands(rig, "note"), "note journalled")
+        (cmd,) = commands(rig, "note")
+        assert cmd["args"] == {"text": "stale bookx 2"}
+        # escape cancels without sending
+        await pilot.press("n", "x", "escape")
+        await until(app, lambda: app.in_flight == 0, "idle")
+        assert len(commands(rig, "note")) == 1
+
+
+async def test_a_arms_everything_when_any_is_disarmed_then_disarms_all(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        breaker = rig.engine.facts.breakers["deviation-hard"]
+        assert not breaker.armed
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Arm all breakers and auto-failover?"
+        assert "breaker deviation-hard" in app.screen.detail
+        await pilot.press("y")
+        await until(app, lambda: breaker.armed, "armed")
+        assert commands(rig, "arm")[0]["args"] == {"target": "all"}
+        await until(app, lambda: app.source.model.breakers["deviation-hard"].armed, "model")
+        await pilot.press("a")
+        assert app.screen.question == "Disarm all breakers and auto-failover?"  # type: ignore[attr-defined]
+        await pilot.press("y")
+        await until(app, lambda: not breaker.armed, "disarmed")
+        assert not any(r.armed for r in rig.engine.facts.routes.values())
+        assert commands(rig, "disarm")[0]["args"] == {"target": "all"}
+
+
+async def test_remapped_keys_work_and_the_old_key_does_not(tmp_path: Path) -> None:
+    config_dir().mkdir(parents=True)
+    (config_dir() / "console.toml").write_text(
+        '[keys]\nisolate-venue = "x"\nhelp = "f1"\n', encoding="utf-8"
+    )
+    settings = settings_mod.load()
+    async with console(tmp_path, settings=settings) as (rig, app, pilot):
+        venue = app.selection.venue
+        await pilot.press("i")
+        await app.frame()
+        await app.frame()
+        assert commands(rig, "isolate") == [] and app.in_flight == 0
+        await pilot.press("x")
+        await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation via x")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.keymap["isolate-venue"] == "x"
+
+
+async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        titles = [e.title for e in palette.entries(app)]
+        for venue in VENUES:
+            assert f"Isolate {venue}" in titles and f"Restore {venue}" in titles
+        for wanted in (
+            "Fail over btc-usd-ref",
+            "Switch layout: incident",
+            "Undo the last command",
+            "Add a note to the journal…",
+            "Arm breaker deviation-hard",
+            "Theme: venuewatch-colorblind",
+            "Quit",
+        ):
+            assert wanted in titles
+        selected = app.selection.venue
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"isol krak")
+        await until(
+            app, lambda: app.screen.query("CommandList").first().option_count > 0, "palette hits"
+        )
+        await pilot.press("down", "enter")
+        await until(app, lambda: rig.engine.state("kraken") == "ISOLATED", "palette isolate")
+        (cmd,) = commands(rig, "isolate")
+        assert cmd["args"] == {"venue": "kraken"}
+        assert app.selection.venue == selected  # the palette's arrows stayed in the palette
+        # A layout switch from the palette
+        await pilot.press("colon")
+        await pilot.press(*"lay incid")
+        await until(
+            app, lambda: app.screen.query("CommandList").first().option_count > 0, "palette hits"
+        )
+        await pilot.press("down", "enter")
+        await until(
+            app, lambda: app.layout_spec and app.layout_spec.name == "incident", "layout switched"
+        )
+
+
+async def test_q_confirms_while_a_command_is_in_flight_then_quits_cleanly(
+    tmp_path: Path,
+) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        lock = rig.service.controller._lock  # hold the engine's command lock: stays in flight
+        await lock.acquire()
+        try:
+            await pilot.press("i")
+            await until(app, lambda: app.in_flight == 1, "a command in flight")
+            assert "1 in flight" in str(app.query_one("#st-flight").render())
+            await pilot.press("q")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert app.screen.question == "Quit with 1 command in flight?"
+            await pilot.press("n")
+            assert app.is_running
+        finally:
+            lock.release()
+        await until(app, lambda: app.in_flight == 0, "the command answered")
+        await pilot.press("q")  # nothing in flight, not a demo: quits at once
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_a_dropped_connection_is_shown_and_the_console_reattaches(tmp_path: Path) -> None:
+    async with console(tmp_path) as (rig, app, pilot):
+        source = app.source
+        assert isinstance(source, LiveSource)
+        shown: list[tuple[str, str, bool]] = []
+        inner = source.on_change
+
+        def spy() -> None:  # what the status bar says at each change of the link
+            inner()
+            bar = app.query_one("#status")
+            text = str(app.query_one("#st-conn").render())
+            shown.append((source.state, text, "-reconnecting" in bar.classes))
+
+        source.on_change = spy
+        for client in list(rig.service.server.clients):
+            await client.ws.close(1011, "test drop")
+        await until(app, lambda: any(s == "reconnecting" for s, _, _ in shown), "reconnecting")
+        _, text, loud = next(x for x in shown if x[0] == "reconnecting")
+        assert text.startswith("RECONNECTING") and "data" in text and loud
+        await until(app, lambda: source.state == "attached", "re-attached")
+        venue = app.selection.venue
+        await pilot.press("i")  # the new connection carries commands
+        await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation after reattach")
+
+
+async def test_engine_process_exit_is_shown_loudly_and_offers_to_quit(tmp_path: Path) -> None:
+    exit_code: list[int] = []
+    async with EngineRig(tmp_path, ["binance"], engine={}) as rig:
+        source = LiveSource(rig.service.server.url, TOKEN, "alice")
+        app = ConsoleApp(
+            source, layout="compact", engine_poll=lambda: exit_code[0] if exit_code else None
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(app, lambda: source.state == "attached", "attached")
+            exit_code.append(3)
+            await until(app, lambda: isinstance(app.screen, ConfirmScreen), "the offer to quit")
+            assert app.screen.question == "The engine stopped"  # type: ignore[attr-defined]
+            assert source.state == "lost"
+            assert "LOST: the engine process exited (code 3)" in str(
+                app.query_one("#st-conn").render()
+            )
+            assert "-lost" in app.query_one("#status").classes
+            await pilot.press("y")
+            await pilot.pause()
+            assert app.return_code == 1
+
+
+async def test_a_wrong_token_ends_the_console_with_the_reason(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance"], engine={}) as rig:
+        app = ConsoleApp(LiveSource(rig.service.server.url, "wrong", "alice"))
+        async with app.run_test(size=(80, 24)):
+            await asyncio.wait_for(app.source.first_attach(), 10)  # type: ignore[union-attr]
+            await until(app, lambda: app.return_code is not None, "exit")
+        assert app.return_code == 2
+        assert "unauthorized" in app.source.detail
+
+
+async def test_static_snapshot_sends_nothing_and_says_so() -> None:
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.rendered()
+        assert app.selection.venue == app.selection.venues[0]
+        assert "SNAPSHOT" in str(app.query_one("#st-conn").render())
+        await pilot.press("i")
+        await until(app, lambda: app.outcomes, "outcome")
+        assert app.outcomes[0][0] == "error" and "NOT SENT" in app.outcomes[0][1]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_compact_layout_is_picked_on_small_terminals_unless_chosen() -> None:
+    app = ConsoleApp(StaticSource(console_fixture.build()))
+    async with app.run_test(size=(80, 24)):
+        await app.rendered()
+        assert app.layout_spec is not None and app.layout_spec.name == "compact"
+    app = ConsoleApp(StaticSource(console_fixture.build()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        assert app.layout_spec is not None and app.layout_spec.name == "default"
+        await pilot.resize_terminal(80, 24)  # an automatic choice follows the terminal
+        await until(app, lambda: app.layout_spec.name == "compact", "compact after resize")
+        assert "-narrow" in app.screen.classes
+        await app.switch_layout("incident")  # a chosen one stays
+        await pilot.resize_terminal(130, 40)
+        await app.rendered()
+        assert app.layout_spec.name == "incident" and "-wide" in app.screen.classes
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="incident")
+    async with app.run_test(size=(80, 24)):
+        await app.rendered()
+        assert app.layout_spec is not None and app.layout_spec.name == "incident"

@@ -1,0 +1,64 @@
+"""Layout files: shipped ones valid, bad ones explained, save → load identical, shadowing,
+and the app falling back to the default layout with one clear notification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui.app import layout_file as lf
+from tui.app.app import ConsoleApp
+from tui.app.layout_view import Pane
+from tui.app.source import StaticSource
+
+import console_fixture
+
+
+async def test_app_falls_back_to_default_on_a_bad_layout_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text('root = "m"\n[node.m]\npanel = "charts"\n', encoding="utf-8")
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout=str(bad))
+    async with app.run_test(size=(120, 40)):
+        await app.rendered()
+        assert app.layout_spec is not None and app.layout_spec.name == "default"
+        errors = [m for sev, m in app.notices if sev == "error"]
+        assert len(errors) == 1
+        msg = errors[0]
+        assert str(bad) in msg and "line 3: node.m.panel: unknown panel 'charts'" in msg
+        assert "Using the default layout instead." in msg
+
+
+async def test_broken_user_file_shadowing_a_shipped_layout_falls_back_to_shipped() -> None:
+    lf.user_dir().mkdir(parents=True)
+    (lf.user_dir() / "default.toml").write_text("root = [\n", encoding="utf-8")
+    app = ConsoleApp(StaticSource(console_fixture.build()))
+    async with app.run_test(size=(120, 40)):
+        await app.rendered()
+        assert app.layout_spec == lf.parse(lf.shipped_text("default"), "x", "default")
+        (note,) = [m for sev, m in app.notices if sev == "error"]
+        assert "default.toml: line 1: TOML syntax" in note
+
+
+async def test_resize_swap_and_write_round_trip_through_the_app() -> None:
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="incident")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        pane = app.focused_pane()
+        assert pane is not None and pane.leaf.name == "venues"
+        before = pane.leaf.size
+        await pilot.press("plus", "plus")
+        assert pane.leaf.size == before.step(1).step(1)
+        assert pane.styles.width is not None and str(pane.styles.width) == pane.leaf.size.css()
+        await pilot.press("s")  # venues -> the next panel id
+        assert pane.leaf.panel == "matrix"
+        assert app.layout_modified
+        await pilot.press("w")
+        await pilot.press(*"my-desk", "enter")
+        await pilot.pause()
+        saved = lf.user_dir() / "my-desk.toml"
+        assert saved.is_file()
+        assert lf.load("my-desk").root == app.layout_spec.root  # type: ignore[union-attr]
+        assert not app.layout_modified
+        await app.switch_layout("default")
+        assert [p.leaf.panel for p in app.query(Pane)] == lf.load("default").panels()
+        await app.switch_layout("my-desk")
+        assert app.query(Pane).first().leaf.panel == "matrix"

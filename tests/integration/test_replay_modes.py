@@ -1,0 +1,251 @@
+"""One capture, two ways of watching it: the same alerts, trips and journal, on capture time.
+
+The capture is scripted: OKX books (its documented checksum example, recorded
+before ``seqId``) for a few seconds, then the feed goes silent for 25 s and
+comes back. With the ``feed-silent`` breaker the capture carries in its config
+line, the venue-silent alert must fire, the breaker must trip and isolate okx
+at known capture times — in the headless replay and in the console (service)
+replay alike, even though the service runs with a console server, a scheduler
+and a different pace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.capture import Writer
+from tui.capture_config import capture_settings, replay_config
+from tui.cli.replay import headless_run
+from tui.config import parse
+from tui.control import journal
+from tui.replay_service import ReplayService
+
+T0 = 1_764_313_308_000_000_000  # 2025-11-28T07:01:48Z, in ns
+S = 1_000_000_000
+CONFIG = """
+[engine.breakers.feed-silent]
+metric = "venue_silent_s"
+op = ">="
+threshold = 10.0
+action = "isolate"
+"""
+
+
+def crc(text: str) -> int:
+    c = zlib.crc32(text.encode())
+    return c - (1 << 32) if c & 0x80000000 else c
+
+
+def books(at: int, action: str, bids: list[Any], asks: list[Any], check: str) -> str:
+    sent_ms = str(at // 1_000_000 - 20)  # sent 20 ms before it was received
+    data = {"asks": asks, "bids": bids, "ts": sent_ms, "checksum": crc(check)}
+    return json.dumps(
+        {"arg": {"channel": "books", "instId": "BTC-USDT"}, "action": action, "data": [data]}
+    )
+
+
+def write_capture(path: Path) -> Path:
+    w = Writer(path)
+    w.config(T0, capture_settings(parse(CONFIG, "test")))
+    settings = {"symbols": ["BTC-USDT"], "adapter": "okx"}
+    w.event(T0, "okx", "okx-1#1", "connect", url="", symbols=["BTC-USDT"], settings=settings)
+    bids = [["3366.1", "7", "0", "3"], ["3366", "6", "3", "4"]]
+    asks = [["3366.8", "9", "10", "3"], ["3368", "8", "3", "4"]]
+    at = T0 + S // 10
+    snap = books(at, "snapshot", bids, asks, "3366.1:7:3366.8:9:3366:6:3368:8")
+    w.frame(at, "okx", "okx-1#1", snap)
+    for i in range(1, 9):  # an update every half second, sizes moving, checksums true
+        size = str(7 + i)
+        text = f"3366.1:{size}:3366.8:9:3366:6:3368:8"
+        at = T0 + S // 10 + i * S // 2
+        w.frame(at, "okx", "okx-1#1", books(at, "update", [["3366.1", size, "0", "3"]], [], text))
+    # 25 s of silence, then one more update.
+    text = "3366.1:20:3366.8:9:3366:6:3368:8"
+    at = T0 + 30 * S
+    w.frame(at, "okx", "okx-1#1", books(at, "update", [["3366.1", "20", "0", "3"]], [], text))
+    w.close()
+    return path
+
+
+def _without_ids(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {ids.get(k, k): _without_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(v, ids) for v in value]
+    if isinstance(value, str):
+        for cid, name in ids.items():
+            value = value.replace(cid, name)
+    return value
+
+
+def comparable(path: Path) -> list[tuple[str, str, Any]]:
+    """The entries a replay's judgement produced; command ids (random per run) numbered."""
+    entries = journal.read(path).entries
+    ids = {
+        str(e.fields["id"]): f"<command {n}>"
+        for n, e in enumerate(x for x in entries if x.kind == "command")
+    }
+    out = []
+    for e in entries:
+        if e.kind == "system" and e.fields.get("event") != "venue state":
+            continue
+        out.append((e.ts, e.kind, _without_ids(dict(e.fields), ids)))
+    return out
+
+
+async def serve_replay(cap: Path, jpath: Path) -> ReplayService:
+    cfg, _ = replay_config(cap, None)
+    svc = ReplayService(cfg, "token", cap, speed=0, journal_path=jpath, port=0)
+    await svc.start()
+    await asyncio.wait_for(svc.done.wait(), 30)
+    await svc.stop("test")
+    return svc
+
+
+@pytest.fixture(scope="module")
+def capture_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_capture(tmp_path_factory.mktemp("modes") / "okx.ndjson.gz")
+
+
+def test_headless_and_console_replays_agree_on_capture_time(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    j_headless, j_console = tmp_path / "h.jsonl", tmp_path / "c.jsonl"
+    report = asyncio.run(headless_run(str(capture_file), None, j_headless))
+    asyncio.run(serve_replay(capture_file, j_console))
+    assert report["config"] == "the capture's" and report["error"] is None
+
+    # What fired, and when (capture time, on the 4 Hz grid from T0): the last frame is
+    # at 07:01:52.1, so okx is stale from 07:01:57.1, seen at the 57.25 evaluation; the
+    # breaker holds 10 s of silence at 07:02:02.25.
+    fired = [(a["at"], a["key"], a["severity"]) for a in report["alerts"] if a["what"] == "firing"]
+    assert fired == [
+        ("2025-11-28T07:01:57.250000Z", "stale|okx|", "critical"),
+        ("2025-11-28T07:01:57.250000Z", "stale|okx|BTC-USD", "warning"),
+    ]
+    assert [(t["breaker"], t["venue"]) for t in report["trips"]] == [("feed-silent", "okx")]
+    assert report["isolated"] == ["okx"]
+    assert report["trips"][0]["ts"] == "2025-11-28T07:02:02.250000Z"
+
+    headless_entries = comparable(j_headless)
+    console_entries = comparable(j_console)
+    assert headless_entries == console_entries
+    kinds = {k for _, k, _ in headless_entries}
+    assert {"alert", "breaker", "command", "outcome"} <= kinds
+    # Every entry of the console replay's journal is on capture time, none on wall time.
+    for e in journal.read(j_console).entries:
+        assert "2025-11-28T07:01:48" <= e.ts <= "2025-11-28T07:02:18.1", (e.kind, e.ts)
+
+
+def test_step_to_next_alert_pauses_there_on_capture_time(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    async def go() -> tuple[bool, int, int]:
+        cfg, _ = replay_config(capture_file, None)
+        svc = ReplayService(
+            cfg, "token", capture_file, speed=1, journal_path=tmp_path / "j", port=0
+        )
+        svc.pause()
+        await svc.start()
+        svc.step_to_next_alert()
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        paused, at = svc.paused, svc.clock.ns
+        lines = svc.replayer.lines
+        assert svc.server.engine_name == "replay ×1"  # what consoles show in the header
+        svc.set_speed(0)
+        assert svc.server.engine_name == "replay ×max"
+        svc.resume()
+        await asyncio.wait_for(svc.done.wait(), 30)
+        await svc.stop("test")
+        return paused, at, lines
+
+    paused, at, lines = asyncio.run(go())
+    # Flat out to the silent venue's alert (5 s after its last frame), and no further.
+    assert paused and T0 + 9 * S <= at <= T0 + 10 * S
+    assert lines == 11  # config, connect, snapshot, 8 updates: the last frame is still ahead
+
+
+def test_report_says_why_an_alert_fired_from_the_capture(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    from tui import report
+    from tui.report import md as markdown
+
+    jpath = tmp_path / "j.jsonl"
+    asyncio.run(headless_run(str(capture_file), None, jpath))
+    rep = report.build(jpath, captures=[str(capture_file)], why_from=str(capture_file))
+    assert rep["evidence"]["config"] == "the capture's"
+    (venue_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|"]
+    assert venue_alert["fired"] == "2025-11-28T07:01:57.250000Z"
+    why = venue_alert["why"]
+    at = {r["offset_s"]: r for r in why["series"]}
+    # Silent since the last frame at 07:01:52.1: 5.15 s when it fired, 0.15 s ten seconds before.
+    assert at[0.0]["venue_silent_s"] == pytest.approx(5.15)
+    assert at[-5.0]["venue_silent_s"] == pytest.approx(0.15)
+    assert [f["t"] for f in why["frames"]] == [
+        "2025-11-28T07:01:51.100000Z",
+        "2025-11-28T07:01:51.600000Z",
+        "2025-11-28T07:01:52.100000Z",
+    ]
+    assert '"instId": "BTC-USDT"' in why["frames"][-1]["raw"]
+    (inst_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|BTC-USD"]
+    c = inst_alert["why"]["consensus"]
+    assert c["instrument"] == "BTC-USD" and c["mids"]["okx"] == pytest.approx((3366.1 + 3366.8) / 2)
+    md = markdown.render(rep)
+    assert "## Why did this fire?" in md and "### stale\\|okx\\| at 2025-11-28 07:01:57.250" in md
+    from tui.report import html
+
+    page = html.render(rep)
+    assert "Why did this fire?" in page and page.count("<svg") >= 3 and "<script" not in page
+
+
+def test_a_console_steers_the_replay(capture_file: Path, tmp_path: Path) -> None:
+    from tui.console.client import ConsoleClient
+
+    async def go() -> list[tuple[bool, str]]:
+        cfg, _ = replay_config(capture_file, None)
+        svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
+        svc.pause()
+        await svc.start()
+        client = ConsoleClient(svc.server.url, "tok", user="alice")
+        welcome = await client.connect()
+        assert welcome.engine == "replay ×1"
+        reader = asyncio.create_task(client.run())
+        results = []
+        out = await client.command("replay-step")
+        results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        for action, args in (
+            ("replay-seek", {"to": "2025-11-28T07:01:50Z"}),  # behind us: refused
+            ("replay-seek", {"to": "2025-11-28T07:02:05Z"}),
+        ):
+            out = await client.command(action, **args)
+            results.append((out.ok, out.detail))
+        await asyncio.wait_for(svc.paused_event.wait(), 10)
+        results.append((True, str(svc.clock.ns)))
+        out = await client.command("replay-speed", speed="fast")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-speed", speed="max")
+        results.append((out.ok, out.detail))
+        out = await client.command("replay-resume")
+        await asyncio.wait_for(svc.done.wait(), 30)
+        await client.close()
+        reader.cancel()
+        await svc.stop("test")
+        # Controls are not incident actions: the replay's journal has none of them.
+        assert not [e for e in journal.read(tmp_path / "j").entries if "replay-" in str(e.fields)]
+        return results
+
+    r = asyncio.run(go())
+    assert r[0] == (True, "running to the next alert")
+    assert not r[1][0] and "cannot seek back to 07:01:50.000" in r[1][1]
+    assert r[2] == (True, "seeking to 07:02:05.000")
+    assert int(r[3][1]) == T0 + 17 * S  # paused exactly at the seek target
+    assert not r[4][0] and "expected 1, 10, 100 or max" in r[4][1]
+    assert r[5] == (True, "speed ×max")
