@@ -71,9 +71,9 @@ def test_secrets_never_reach_names_or_reprs() -> None:
     sinks = build(cfg.sinks)
     names = [s.name for s in sinks]
     assert names == [
-        "pagerduty:https://events.pagerduty.com/v2/enqueue",
+        "pagerduty:https://events.pagerduty.com/…",
         "slack:incoming-webhook",
-        "webhook:https://hooks.example.net/x/TOKENPATH2",
+        "webhook:https://hooks.example.net/…",
     ]
     text = " ".join(repr(vars(s)) for s in sinks)
     assert "ROUTINGKEYVALUE" not in text and "SLACKTOKEN" not in text

@@ -36,10 +36,10 @@ class SinkError(Exception):
 
 
 def host_only(url: str) -> str:
-    """``scheme://host[:port]/…``: for error text, nothing of the path or query.
+    """``scheme://host[:port]/…``: how a sink URL is named in errors, logs and the journal.
 
-    Stricter than :func:`tui.text.redact_url` (which keeps the path to say which
-    sink): this outbox also carries Slack's URL, whose path *is* the credential.
+    Nothing of the path or query survives: Slack's and many webhooks' paths *are*
+    the credential, and user:password may sit in the netloc.
     """
     try:
         parts = urllib.parse.urlsplit(url)

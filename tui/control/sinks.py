@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Outbox, Request, SinkError, redact_url
+from tui.control.delivery import Outbox, Request, SinkError, host_only
 from tui.secrets import Secret
 
 __all__ = ["KINDS", "SinkError", "SinkSettings", "WebhookSink", "build", "sign"]
@@ -116,7 +116,7 @@ class WebhookSink:
     def __init__(self, settings: SinkSettings, secret: Secret | None = None) -> None:
         self.settings = settings
         # The URL may embed a secret: only its redacted form is journalled or logged.
-        self.name = f"webhook:{redact_url(settings.url)}"
+        self.name = f"webhook:{host_only(settings.url)}"
         self._secret = secret
         self.outbox = settings.outbox(self.name)
 

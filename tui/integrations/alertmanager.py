@@ -25,12 +25,11 @@ from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Request
+from tui.control.delivery import Request, host_only
 from tui.control.sinks import SinkSettings
 from tui.engine.alerts import Alert
 from tui.integrations.base import AlertSink, Context
 from tui.secrets import Secret
-from tui.text import redact_url
 
 RESEND_MARGIN: Final = 4
 """``endsAt`` of a firing alert is this many resend periods ahead."""
@@ -60,7 +59,7 @@ class AlertmanagerSink(AlertSink):
         token: Secret | None = None,
         clock: Any = time.time_ns,
     ) -> None:
-        super().__init__(settings, f"alertmanager:{redact_url(settings.url)}")
+        super().__init__(settings, f"alertmanager:{host_only(settings.url)}")
         self.url = settings.url.rstrip("/") + "/api/v2/alerts"
         self._token = token
         self.clock = clock

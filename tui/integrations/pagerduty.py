@@ -20,11 +20,10 @@ from typing import Any, Final
 
 import msgspec
 
-from tui.control.delivery import Request, SinkError
+from tui.control.delivery import Request, SinkError, host_only
 from tui.control.sinks import SinkSettings
 from tui.integrations.base import AlertSink, clip
 from tui.secrets import Secret
-from tui.text import redact_url
 
 SUMMARY_MAX: Final = 1024
 DEDUP_MAX: Final = 255
@@ -41,7 +40,7 @@ class PagerDutySink(AlertSink):
     default_severity = "critical"
 
     def __init__(self, settings: SinkSettings, routing_key: Secret) -> None:
-        super().__init__(settings, f"pagerduty:{redact_url(settings.endpoint)}")
+        super().__init__(settings, f"pagerduty:{host_only(settings.endpoint)}")
         self.url = settings.endpoint
         self._routing_key = routing_key
         self.open: dict[str, str] = {}
