@@ -16,12 +16,16 @@ instrument map in force, so a replay judges the capture the way it was judged.
 ``ts`` is the receive time in ns since the epoch (UTC). A frame that is not
 valid UTF-8 is kept byte for byte as ``raw_b64`` instead of ``raw``, so a
 capture never loses what the venue actually sent. The writer flushes a
-complete gzip block every second: after a crash everything but the last
-second is readable, and the reader names the line where a torn file ends.
+complete gzip block every second, on a timer as well as on writes
+(:meth:`Writer.flush_every`): the frames just before a venue went silent are
+on disk within a second even if no frame follows. After a crash everything
+but the last second is readable, and the reader names the line where a torn
+file ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import time
@@ -73,6 +77,7 @@ class Writer:
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="ab", compresslevel=compresslevel)
         self._enc = msgspec.json.Encoder()
         self._last_flush = time.monotonic()
+        self._dirty = False
         self.lines = 0
 
     def frame(self, ts: int, venue: str, conn: str, raw: bytes | str) -> None:
@@ -99,6 +104,7 @@ class Writer:
 
     def _write(self, line: Line) -> None:
         self._gz.write(self._enc.encode(line) + b"\n")
+        self._dirty = True
         self.lines += 1
         now = time.monotonic()
         if now - self._last_flush >= FLUSH_EVERY_S:
@@ -108,6 +114,16 @@ class Writer:
     def flush(self) -> None:
         self._gz.flush(zlib.Z_SYNC_FLUSH)
         self._raw.flush()
+        self._dirty = False
+
+    async def flush_every(self, seconds: float = FLUSH_EVERY_S) -> None:
+        """Flush what was written since the last flush, every ``seconds``, until cancelled
+        or closed: a write-triggered flush alone never comes when the frames stop."""
+        while not self._raw.closed:
+            await asyncio.sleep(seconds)  # a timer, not synchronization
+            if self._dirty and not self._raw.closed:
+                self.flush()
+                self._last_flush = time.monotonic()
 
     def close(self) -> None:
         self._gz.close()

@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
 from adapters.model import FeedStatus, ParseError, excerpt
+from adapters.tasks import spawn
 from adapters.venue import ProtocolError, Session
 
 log = logging.getLogger("venuewatch.supervisor")
@@ -114,7 +115,7 @@ class Supervisor:
     def drop(self, reason: str = "dropped by request") -> None:
         """Close every connection now (they reconnect by the usual rules)."""
         for ws in list(self.connected.values()):
-            asyncio.get_running_loop().create_task(ws.close(1001, reason[:120]))
+            spawn(ws.close(1001, reason[:120]), f"{self.venue.name}: drop")
 
     # -- one connection ------------------------------------------------------------------
 
@@ -224,7 +225,7 @@ class Supervisor:
             await ws.send(frame)
         for action in feed.take_actions():
             if action.kind == Action.SNAPSHOT:
-                asyncio.get_running_loop().create_task(self._snapshot(action))
+                spawn(self._snapshot(action), f"{self.venue.name}: snapshot {action.symbol}")
             elif action.kind == Action.RESUBSCRIBE:
                 for frame in self.venue.resubscribe_frames(action.symbol):
                     await ws.send(frame)

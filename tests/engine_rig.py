@@ -77,6 +77,23 @@ class EngineRig:
         await self.service.stop()
         await self.sim.stop()
 
+    async def pause(self) -> None:
+        """Freeze the market and the engine's clock: no ticks, no publishes, no frames.
+
+        Commands still run (they arrive on the console socket), so a keystroke test
+        sees each key's effect at once; ``step()`` advances the engine explicitly.
+        With nothing running in the background the process goes idle between keys,
+        which is what Textual's Pilot waits for after each one.
+        """
+        await self.sim.stop_running()
+        self.service.scheduler.pause()
+
+    async def step(self) -> None:
+        """One engine evaluation and one publish to the consoles, now."""
+        await self.service._evaluate()
+        await self.service._publish()
+        self._wake.set()
+
     @property
     def engine(self):  # type: ignore[no-untyped-def]
         return self.service.engine

@@ -12,8 +12,8 @@ from adapters.simulator.private.server import PrivateSimulator
 from tui.control.halt import VenueHalt
 from tui.control.journal import AsyncJournal
 
-VENUES = ["binance", "binance-futures", "kraken", "okx", "bybit"]
-DEADMAN = {"binance-futures", "kraken", "okx", "bybit"}
+VENUES = ["binance", "binance-futures", "kraken", "okx", "bybit", "coinbase", "deribit"]
+DEADMAN = {"binance-futures", "kraken", "okx", "bybit", "deribit"}
 
 
 def fast(**over: Any) -> dict[str, Any]:

@@ -4,14 +4,12 @@ Every section is a msgspec Struct with ``forbid_unknown_fields``, so a typo is
 an error that names the field, not a silently ignored setting. Errors carry the
 file name and either the TOML line (syntax) or the field path (schema).
 
-Defaults are the ones an incident responder would pick (see
-``docs``: detection thresholds from ../shared/design/detection.md); each field's
-docstring is its user documentation.
+Defaults are the ones an incident responder would pick (detection thresholds:
+README, "Detection defaults"); each field's docstring is its user documentation.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,13 @@ from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
 from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
+from tui.errors import UserError
 from tui.integrations.settings import ApiSettings, MetricsSettings
 from tui.integrations.settings import check as check_integrations
+
+# Re-exported for callers written before tui.paths held every path.
+from tui.paths import config_dir as config_dir
+from tui.paths import state_dir as state_dir
 
 
 class ConsoleSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -83,18 +86,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         }
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration that cannot be used; the message names file and place."""
-
-
-def state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "venuewatch"
-
-
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "venuewatch"
 
 
 def parse(text: str, source: str = "<config>") -> Config:
@@ -184,8 +177,8 @@ def _check_controls(cfg: Config) -> list[str]:
                 f"controls.{name}: unknown control adapter {adapter!r} "
                 f"(known: {', '.join(sorted(known))})"
             )
-        if c.url and not c.url.startswith(("http://", "https://")):
-            problems.append(f"controls.{name}.url: expected an http(s) URL")
+        if c.url and not c.url.startswith(("http://", "https://", "ws://", "wss://")):
+            problems.append(f"controls.{name}.url: expected an http(s) or ws(s) URL")
         if c.keep_alive and c.heartbeat_s >= c.deadman_s:
             problems.append(f"controls.{name}.heartbeat_s: must be shorter than deadman_s")
     return problems

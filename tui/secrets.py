@@ -35,6 +35,10 @@ import keyring.backends.null
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from tui.errors import UserError
+from tui.paths import secrets_dir
+from tui.paths import state_home as state_home
+
 if sys.platform != "win32":
     import fcntl
 
@@ -86,18 +90,12 @@ class Secret:
         return self
 
 
-class SecretError(Exception):
+class SecretError(UserError):
     """A credential cannot be used; the message names the file and the fix, never the value."""
 
 
 class InsecureSecretFile(SecretError):
     """A fallback file others can read (or that is not ours): refused until fixed."""
-
-
-def state_home() -> Path:
-    """$XDG_STATE_HOME when set and absolute (the spec says ignore a relative one)."""
-    xdg = os.environ.get("XDG_STATE_HOME", "")
-    return Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state"
 
 
 def _check_name(name: str) -> None:
@@ -139,7 +137,7 @@ class SecretStore:
 
     @property
     def directory(self) -> Path:
-        return self._directory or state_home() / "venuewatch" / "secrets"
+        return self._directory or secrets_dir()
 
     # --- public operations ------------------------------------------------------------
 

@@ -27,8 +27,9 @@ from adapters.feed import Feed
 from adapters.instruments import InstrumentMap
 from adapters.model import Event, FeedStatus, ParseError
 from adapters.supervisor import Supervisor
+from adapters.tasks import spawn
 from tui.capture_config import capture_settings
-from tui.config import Config, state_dir
+from tui.config import Config
 from tui.console import people
 from tui.console.outbox import Limits
 from tui.console.server import ConsoleServer
@@ -42,6 +43,7 @@ from tui.engine.alerts import Transition
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
+from tui.paths import state_dir
 from tui.replay_core import alert_fields
 
 log = logging.getLogger("venuewatch.service")
@@ -125,6 +127,7 @@ class Service:
         if cfg.record:
             self.recorder = Writer(cfg.record)
             self.recorder.config(time.time_ns(), capture_settings(cfg))
+            self._flusher = spawn(self.recorder.flush_every(), "capture flush")
         for name, vs in cfg.enabled_venues().items():
             venue = registry.load(vs.adapter)(vs)
             feed = Feed(venue, self._on_event)
@@ -261,6 +264,7 @@ class Service:
         await self.health.record_quietly("system", event="engine stopped", reason=reason)
         await self.journal.aclose()
         if self.recorder is not None:
+            self._flusher.cancel()
             self.recorder.close()
 
     async def run_until_stopped(self) -> None:

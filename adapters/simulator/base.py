@@ -17,15 +17,22 @@ import abc
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Protocol
 
 from websockets.asyncio.server import ServerConnection
 
+from adapters.simulator.faults import VenueFaults
 from adapters.simulator.market import Changes, SimBook
+from adapters.tasks import spawn
 
-if TYPE_CHECKING:
-    from adapters.simulator.server import Simulator
+
+class SimHost(Protocol):
+    """What a venue needs from the server that hosts it (the server imports this
+    module, so the venue names the server by what it uses, not by its class)."""
+
+    @property
+    def faults(self) -> Mapping[str, VenueFaults]: ...
 
 
 class SimConn:
@@ -72,7 +79,7 @@ class SimVenue(abc.ABC):
     """Send :meth:`heartbeat` to every connection this often (0: never)."""
     has_checksum: ClassVar[bool] = False
 
-    def __init__(self, sim: Simulator, name: str, books: dict[str, SimBook]) -> None:
+    def __init__(self, sim: SimHost, name: str, books: dict[str, SimBook]) -> None:
         self.sim = sim
         self.name = name
         self.books = books
@@ -129,8 +136,8 @@ class SimVenue(abc.ABC):
         for c in list(self.conns):
             n += 1
             c.push(None)
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().create_task(c.ws.close(code, reason))
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to close
+                spawn(c.ws.close(code, reason), "simulator: close")
         return n
 
     def abort_all(self) -> int:

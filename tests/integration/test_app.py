@@ -82,6 +82,7 @@ async def console(
                 lambda: source.state == "attached" and app.selection.venue,
                 "attached with a selection",
             )
+            await rig.pause()
             yield rig, app, pilot
             assert app.panel_errors == []
 

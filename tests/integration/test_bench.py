@@ -1,4 +1,5 @@
-"""``venuewatch bench --quick`` runs end to end and writes well-formed results.
+"""``venuewatch bench --smoke`` (every part on tiny loads) runs end to end and writes
+well-formed results.
 
 This checks structure, never speed: figures depend on the machine and are what
 the benchmark is for. It does check that every book came out exact, because a
@@ -26,7 +27,7 @@ def _positive(section: dict[str, object], *keys: str) -> None:
 def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "bench", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "tui.cli", "bench", "--smoke", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -38,7 +39,7 @@ def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
 
     machine = results["machine"]
     assert machine["nproc"] > 0 and machine["cpu_model"] and machine["python"]
-    assert results["quick"] is True and results["command"].startswith("venuewatch bench")
+    assert results["mode"] == "smoke" and results["command"].startswith("venuewatch bench")
 
     ingest = results["ingest"]
     names = {c["case"] for c in ingest["cases"]}

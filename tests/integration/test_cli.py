@@ -129,6 +129,7 @@ def test_replay_names_the_bad_line_of_a_malformed_capture(tmp_path: Path, captur
     assert r.returncode == 2 and "line 1: not a capture line" in r.stderr
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_burst_of_commands_loses_no_acknowledged_command(tmp_path: Path) -> None:
     """The engine fsyncs before it acknowledges: what a console was told is on disk."""
     path = tmp_path / "journal.jsonl"

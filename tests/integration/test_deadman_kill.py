@@ -1,8 +1,9 @@
 """The dead-man timer the engine keeps alive fires at the venue when the engine is killed.
 
-A real ``venuewatch serve`` subprocess keeps Binance USD-M's countdown and
-Kraken's CancelAllOrdersAfter alive against the simulated private venues; while
-it runs the orders stay; after ``kill -9`` the venues cancel them by themselves.
+A real ``venuewatch serve`` subprocess keeps Binance USD-M's countdown,
+Kraken's CancelAllOrdersAfter and a Deribit connection with cancel-on-disconnect
+alive against the simulated private venues; while it runs the orders stay;
+after ``kill -9`` the venues cancel them by themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from adapters.simulator.private.server import PrivateSimulator
 from tui.control import venue_keys
 
-VENUES = ["binance-futures", "kraken"]
+VENUES = ["binance-futures", "kraken", "deribit"]
 
 
 def _cmdline(pid: int) -> str:
@@ -62,6 +63,7 @@ async def test_deadman_fires_at_the_venue_when_the_engine_is_killed(tmp_path: Pa
         )
         try:
             kraken, futures = sim.accounts["kraken"], sim.accounts["binance-futures"]
+            deribit = sim.accounts["deribit"]
 
             def beats(acct_calls: list[tuple[str, str]], path: str) -> int:
                 return sum(1 for _, p in acct_calls if p == path)
@@ -73,7 +75,11 @@ async def test_deadman_fires_at_the_venue_when_the_engine_is_killed(tmp_path: Pa
             await futures.wait_for(
                 lambda: beats(futures.calls, "/fapi/v1/countdownCancelAll") >= 12, 30
             )
+            await deribit.wait_for(
+                lambda: ("WS", "private/enable_cancel_on_disconnect") in deribit.calls, 30
+            )
             assert len(kraken.open()) == 6 and len(futures.open()) == 6
+            assert len(deribit.open()) == 6
             assert not kraken.firings and not futures.firings
             cmdline = _cmdline(proc.pid)
             for v in VENUES:
@@ -86,6 +92,8 @@ async def test_deadman_fires_at_the_venue_when_the_engine_is_killed(tmp_path: Pa
             await futures.wait_for(lambda: not futures.open(), 10)
             assert kraken.firings and kraken.firings[0].scope == "*"
             assert {f.scope for f in futures.firings} == {"BTCUSDT", "ETHUSDT"}
+            await deribit.wait_for(lambda: not deribit.open(), 10)  # the connection dropped
+            assert deribit.firings[0].scope == "cancel-on-disconnect"
         finally:
             if proc.returncode is None:
                 proc.kill()

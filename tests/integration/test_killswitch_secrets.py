@@ -24,7 +24,7 @@ from adapters.simulator.private.server import PrivateSimulator
 from tui import report
 from tui.control.commands import Command
 from tui.engine import view
-from tui.report import html, markdown
+from tui.report import html, md
 
 from engine_rig import EngineRig
 
@@ -136,7 +136,7 @@ async def test_a_full_run_leaks_no_stored_credential(
     assert "NOT re-enabled" in journal
     rep = report.build(rig.journal_path)
     assert rep["verified"]
-    outputs += [markdown.render(rep), html.render(rep), json.dumps(rep)]
+    outputs += [md.render(rep), html.render(rep), json.dumps(rep)]
     with gzip.open(capture, "rt") as f:
         captured = f.read()
     assert captured

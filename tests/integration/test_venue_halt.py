@@ -13,6 +13,7 @@ import pytest
 from killswitch_rig import DEADMAN, VENUES, Pager, Recorder, control, halt_for
 
 from adapters.controls.base import Credentials
+from adapters.simulator.private.common import TestKey as SimKey
 from adapters.simulator.private.server import PrivateSimulator
 
 
@@ -37,7 +38,9 @@ async def test_halt_reaches_confirmed_with_zero_open(
     assert layers[0] == ("gate", "REQUESTED")
     assert ("cancel", "ACKED") in layers and ("backstop", "ACKED") in layers
     assert layers[-1] == ("verify", "CONFIRMED")
-    if venue in DEADMAN and venue != "bybit":
+    if venue == "deribit":
+        assert ("WS", "private/enable_cancel_on_disconnect") in acct.calls
+    elif venue in DEADMAN and venue != "bybit":
         assert acct.timers, "the dead-man timer is armed at the venue"
     if venue == "bybit":
         assert sim.backends["bybit"].dcp == {"DERIVATIVES": 10}  # type: ignore[attr-defined]
@@ -101,7 +104,14 @@ async def test_clock_skew_is_rejected_and_fails_loudly(
     ctl = control(sim, venue)
     result = await halt_for(ctl, rec, pager).halt(venue, (), "isolate")
     assert "FAILED" in result, result
-    expected = {"binance": "-1021", "binance-futures": "-1021", "okx": "50102", "bybit": "10002"}
+    expected = {
+        "binance": "-1021",
+        "binance-futures": "-1021",
+        "okx": "50102",
+        "bybit": "10002",
+        "coinbase": "UNAUTHENTICATED",
+        "deribit": "13004",
+    }
     assert expected[venue] in result
     assert len(acct.open()) == 3
     assert pager.told
@@ -113,7 +123,9 @@ async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
     sim: PrivateSimulator, venue: str, tmp_path: Path
 ) -> None:
     key = sim.keys[venue]
-    wrong_secret = "d3Jvbmc=" * 11 if venue == "kraken" else "not-the-secret"
+    wrong_secret = {"kraken": "d3Jvbmc=" * 11, "coinbase": SimKey.generate("coinbase").secret}.get(
+        venue, "not-the-secret"
+    )
     bad_sig = control(sim, venue, Credentials(key.key, wrong_secret, key.passphrase))
     unknown = control(sim, venue, Credentials("unknown-key", key.secret, key.passphrase))
     sig_err = {
@@ -122,6 +134,8 @@ async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
         "kraken": "EAPI:Invalid signature",
         "okx": "50113",
         "bybit": "10004",
+        "coinbase": "invalid signature",
+        "deribit": "13004 invalid_credentials",
     }
     key_err = {
         "binance": "-2015",
@@ -129,6 +143,8 @@ async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
         "kraken": "EAPI:Invalid key",
         "okx": "50111",
         "bybit": "10003",
+        "coinbase": "unknown key",
+        "deribit": "13004 invalid_credentials",
     }
     for ctl, want in ((bad_sig, sig_err[venue]), (unknown, key_err[venue])):
         step_error = ""

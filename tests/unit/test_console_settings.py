@@ -41,7 +41,7 @@ def test_console_settings_errors_name_the_field_and_the_fix() -> None:
 def test_attach_token_comes_from_file_then_env_then_keyring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui.cli.attach import resolve_token
+    from tui.console.credentials import resolve_token
     from tui.secrets import set_secret
 
     monkeypatch.delenv("VENUEWATCH_TOKEN", raising=False)

@@ -18,7 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from killswitch_rig import VENUES, Pager
+from killswitch_rig import VENUES as ALL_VENUES
+from killswitch_rig import Pager
 
 from adapters.controls import registry
 from adapters.controls.base import Answer, ControlSettings, Credentials, Request
@@ -29,6 +30,7 @@ from adapters.simulator.private.common import TestKey as SimKey
 from adapters.simulator.private.server import BACKENDS, SYMBOLS
 from tui.control.halt import VenueHalt
 
+VENUES = [v for v in ALL_VENUES if v != "deribit"]  # JSON-RPC over a websocket: integration
 FAULTS = ["5xx", "timeout", "ratelimit", "partial", "ack-open"]
 
 
@@ -47,7 +49,8 @@ class InMemory(Transport):
                 method=req.method,
                 path=req.path,
                 query=req.query,
-                headers={k.lower(): v for k, v in req.headers.items()},
+                headers={"host": req.base.split("://", 1)[1]}
+                | {k.lower(): v for k, v in req.headers.items()},
                 body=req.body,
             )
         )

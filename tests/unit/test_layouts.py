@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.app import layout_file as lf
 from tui.app.layout_file import Layout, LayoutError, Leaf, Size, Split
@@ -189,3 +191,19 @@ def test_resize_steps_stay_usable() -> None:
     assert Size(0.5, "fr").step(-1) == Size(0.5, "fr")
     assert Size(95, "%").step(1) == Size(95, "%")
     assert Size(4, "cells").step(-1) == Size(3, "cells")
+
+
+_scalar = (
+    st.text(max_size=12)
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.booleans()
+    | st.floats(allow_nan=False)
+)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=10), _scalar | st.lists(_scalar, max_size=3)))
+def test_any_panel_params_survive_a_save_and_a_load(params: dict[str, object]) -> None:
+    """Saved layouts are written by a TOML library: any key or value (quotes, newlines,
+    control characters, infinities) reads back exactly."""
+    layout = Layout("p", Leaf("only", "venues", params=params))
+    assert lf.parse(lf.dumps(layout), "p.toml", "p") == layout

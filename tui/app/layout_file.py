@@ -36,7 +36,6 @@ widget tree is built by :mod:`tui.app.layout_view`.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -45,7 +44,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from tui.config import config_dir
+import tomli_w
+
+from tui.errors import UserError
+from tui.paths import config_dir
 
 PANEL_IDS: Final = ("venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes")
 """Every panel a layout may name (the panels package registers one class per id)."""
@@ -76,7 +78,7 @@ HEADER: Final = """\
 """
 
 
-class LayoutError(ValueError):
+class LayoutError(UserError, ValueError):
     """A layout that cannot be used; the message names the file, the line or field, and
     what was expected."""
 
@@ -115,9 +117,6 @@ class Size:
         """The size as a Textual width/height value."""
         n = _num(self.value)
         return {"fr": f"{n}fr", "%": f"{n}%", "cells": n}[self.unit]
-
-    def toml(self) -> str:
-        return self.css() if self.unit == "cells" else f'"{self.css()}"'
 
     def step(self, direction: int) -> Size:
         """One notch bigger (``direction`` 1) or smaller (-1), never below a usable minimum."""
@@ -473,58 +472,36 @@ def load(name_or_file: str) -> Layout:
 
 
 def dumps(layout: Layout) -> str:
-    """TOML that :func:`parse` reads back into an equal layout."""
-    out = [HEADER]
+    """TOML that :func:`parse` reads back into an equal layout (written by tomli-w)."""
+    data: dict[str, Any] = {}
     if layout.description:
-        out.append(f"description = {_toml_value(layout.description)}")
-    out.append(f"root = {_toml_value(layout.root.name)}")
-    _dump_node(layout.root, out, is_root=True)
-    return "\n".join(out) + "\n"
+        data["description"] = layout.description
+    data["root"] = layout.root.name
+    nodes: dict[str, Any] = {}
+    _node_tables(layout.root, nodes, is_root=True)
+    data["node"] = nodes
+    return HEADER + "\n" + tomli_w.dumps(data)
 
 
-def _dump_node(node: Node, out: list[str], is_root: bool = False) -> None:
-    out.append("")
-    out.append(f"[node.{node.name}]")
+def _node_tables(node: Node, out: dict[str, Any], is_root: bool = False) -> None:
+    table: dict[str, Any] = {}
+    out[node.name] = table
     if not is_root or node.size != FR1:
-        out.append(f"size = {node.size.toml()}")
+        table["size"] = _size_value(node.size)
     if isinstance(node, Leaf):
-        out.append(f"panel = {_toml_value(node.panel)}")
+        table["panel"] = node.panel
         if node.params:
-            out.append("")
-            out.append(f"[node.{node.name}.params]")
-            for key, value in node.params.items():
-                out.append(f"{_toml_key(key)} = {_toml_value(value)}")
+            table["params"] = dict(node.params)
         return
-    out.append(f"split = {_toml_value(node.direction)}")
-    out.append(f"children = [{', '.join(_toml_value(c.name) for c in node.children)}]")
+    table["split"] = node.direction
+    table["children"] = [c.name for c in node.children]
     for child in node.children:
-        _dump_node(child, out)
+        _node_tables(child, out)
 
 
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        for ch, esc in (("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r"), ("\b", "\\b"), ("\f", "\\f")):
-            escaped = escaped.replace(ch, esc)
-        escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
-        return f'"{escaped}"'
-    if isinstance(value, list):
-        return f"[{', '.join(_toml_value(v) for v in value)}]"
-    raise TypeError(f"cannot write {type(value).__name__} to a layout file")
+def _size_value(size: Size) -> int | str:
+    css = size.css()
+    return int(css) if size.unit == "cells" else css
 
 
 def save(layout: Layout, name: str | None = None, directory: Path | None = None) -> Path:

@@ -25,7 +25,8 @@ import msgspec
 
 from tui.app import keys
 from tui.app.layout_file import syntax_where
-from tui.config import config_dir
+from tui.errors import UserError
+from tui.paths import config_dir
 
 MAX_FPS: Final = 60.0
 
@@ -52,7 +53,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ``?`` in the console."""
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """console.toml cannot be used; the message names the file, the place and the fix."""
 
 

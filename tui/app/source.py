@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Final, Literal
 
+from adapters.tasks import spawn
 from tui.console.client import AttachError, ConsoleClient
 from tui.console.model import ConsoleModel
 from tui.control.commands import Outcome
@@ -173,7 +174,7 @@ class LiveSource:
             self.stale_since = time.time()
         self._set("lost", why)
         if self._client is not None:
-            asyncio.get_running_loop().create_task(self._client.close())
+            spawn(self._client.close(), "console: close after engine exit")
 
     async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
         client = self._client

@@ -1,7 +1,7 @@
 """The console as a responder runs it, plus an event-loop lag probe from outside.
 
 ``python -m tui.bench.console_probe URL LAGFILE`` runs ``venuewatch attach URL``
-(:func:`tui.cli.attach.run_console`) unchanged, but first installs an
+(:func:`tui.app.launch.run_console`) unchanged, but first installs an
 event-loop policy whose loops start a 50 ms timer: each wake-up records how
 late it fired, and every second the samples are appended to LAGFILE (one
 number in ms a line). A late timer is exactly what a late key handler or a late
@@ -51,7 +51,7 @@ class _ProbePolicy(asyncio.DefaultEventLoopPolicy):
 def main(argv: list[str]) -> int:
     url, lagfile = argv[0], argv[1]
     asyncio.set_event_loop_policy(_ProbePolicy(lagfile))
-    from tui.cli.attach import run_console
+    from tui.app.launch import run_console
 
     token = os.environ["VENUEWATCH_TOKEN"]
     return run_console(url, token, user="bench", layout=None, theme=None, fps=None)

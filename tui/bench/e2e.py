@@ -25,6 +25,7 @@ from typing import Any, Final
 from adapters.feed import Feed
 from adapters.supervisor import Supervisor
 from adapters.venue import VenueSettings
+from tui.bench import SIZES, Mode
 from tui.bench.frames import CASES, adapter_for
 from tui.engine.engine import Engine
 from tui.engine.settings import EngineSettings
@@ -155,8 +156,8 @@ def _mismatches(feed: Feed, report: dict[str, Any]) -> list[str]:
     return out
 
 
-def run(quick: bool, cases: list[str] | None = None, seed: int = 7) -> dict[str, Any]:
-    n_frames = 60_000 if quick else 400_000
+def run(mode: Mode, cases: list[str] | None = None, seed: int = 7) -> dict[str, Any]:
+    n_frames = SIZES[mode].e2e_frames
     names = cases or ["binance-5"]
     known = {c.name for c in CASES}
     results = []

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from adapters.feed import Action, Feed
 from adapters.model import Event
+from tui.bench import SIZES, Mode
 from tui.bench.frames import CASES, CONN, Capture, Case, adapter_for, levels_per_frame
 from tui.engine.engine import Engine
 from tui.engine.settings import EngineSettings
@@ -157,9 +158,8 @@ def pin_to_one_core() -> int | None:
         return None
 
 
-def run(quick: bool, only: list[str] | None = None, seed: int = 7) -> dict[str, Any]:
-    n_frames = 10_000 if quick else 100_000
-    runs = 2 if quick else 5
+def run(mode: Mode, only: list[str] | None = None, seed: int = 7) -> dict[str, Any]:
+    n_frames, runs = SIZES[mode].ingest_frames, SIZES[mode].ingest_runs
     try:
         before = os.sched_getaffinity(0)
     except AttributeError:

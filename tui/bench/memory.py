@@ -21,6 +21,7 @@ import gc
 import time
 from typing import Any, Final
 
+from tui.bench import SIZES, Mode
 from tui.bench.frames import Capture, wide_specs
 from tui.bench.ingest import Client
 from tui.engine.engine import Engine
@@ -28,7 +29,6 @@ from tui.engine.settings import EngineSettings
 
 VENUES: Final = ("binance", "kraken", "coinbase", "okx", "bybit", "deribit")
 INSTRUMENTS: Final = 20
-SAMPLE_S: Final = 300
 FLAT_GROWTH: Final = 0.05
 
 
@@ -52,9 +52,9 @@ class SimClock:
         return self.ns
 
 
-def run(quick: bool, seed: int = 7) -> dict[str, Any]:
-    duration_s = 900 if quick else 3600
-    rate = 1.0 if quick else 2.0
+def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
+    size = SIZES[mode]
+    duration_s, rate, sample_s = size.memory_s, size.memory_rate, size.memory_sample_s
     """Rounds per simulated second; in a round every book moves once (one frame each)."""
     started = time.monotonic()
     rss_start = rss_kib()
@@ -66,7 +66,7 @@ def run(quick: bool, seed: int = 7) -> dict[str, Any]:
     round_ns = int(1e9 / rate)
     tick_ns = int(1e9 / engine.settings.evaluate_hz)
     rounds = int(duration_s * rate)
-    sample_every = int(SAMPLE_S * rate)
+    sample_every = int(sample_s * rate)
     t0 = clock.ns
     next_tick = t0 + tick_ns
     samples: list[dict[str, float]] = []
@@ -116,17 +116,17 @@ def run(quick: bool, seed: int = 7) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m tui.bench.memory [--quick] [SEED]``: the result as one JSON line.
+    """``python -m tui.bench.memory [--quick|--smoke] [SEED]``: the result as one JSON line.
 
     The bench runs this part in a fresh process so that what the other parts
     allocated (captures of hundreds of thousands of frames) is not in the RSS.
     """
     import json
 
-    quick = "--quick" in argv
-    rest = [a for a in argv if a != "--quick"]
+    mode: Mode = "smoke" if "--smoke" in argv else "quick" if "--quick" in argv else "full"
+    rest = [a for a in argv if not a.startswith("--")]
     seed = int(rest[0]) if rest else 7
-    print(json.dumps(run(quick, seed)))
+    print(json.dumps(run(mode, seed)))
     return 0
 
 

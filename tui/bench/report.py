@@ -39,7 +39,7 @@ def machine() -> dict[str, Any]:
         nproc = len(os.sched_getaffinity(0))
     except AttributeError:
         nproc = os.cpu_count() or 0
-    libs = {}
+    libs: dict[str, str | None] = {}
     for lib in ("msgspec", "websockets", "textual"):
         try:
             libs[lib] = metadata.version(lib)
@@ -119,7 +119,7 @@ def _flag(met: bool | None) -> str:
 def table(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
-        f"venuewatch bench{' --quick' if results.get('quick') else ''} — "
+        f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
         "",
     ]
@@ -208,6 +208,11 @@ def table(results: dict[str, Any]) -> str:
             if not t["met"]:
                 lines.append(f"   MISSED {t['name']}: {t['value']:,} (goal {t['target']})")
     return "\n".join(lines)
+
+
+def _mode_flag(results: dict[str, Any]) -> str:
+    mode = results.get("mode") or ("quick" if results.get("quick") else "full")
+    return "" if mode == "full" else f" --{mode}"
 
 
 def _section_error(lines: list[str], section: dict[str, Any] | None) -> None:

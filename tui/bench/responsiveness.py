@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
+from tui.bench import SIZES, Mode
+
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 RATE: Final = 50_000
 COLS, ROWS = 140, 45
@@ -50,12 +52,14 @@ STEPS: Final = (("i", "isolate", "ISOLATED"), ("u", "undo", "RECOVERING"))
 def available() -> str | None:
     """Why part 3 cannot run here (None: it can)."""
     try:
-        from tui.app import app  # noqa: F401
-        from tui.cli import attach
+        from tui.app import (
+            app,  # noqa: F401
+            launch,
+        )
     except Exception as exc:  # the app may be absent or broken; say which
         return f"the console app is not importable: {type(exc).__name__}: {exc}"
-    if not hasattr(attach, "run_console"):
-        return "tui.cli.attach has no run_console"
+    if not hasattr(launch, "run_console"):
+        return "tui.app.launch has no run_console"
     return None
 
 
@@ -139,14 +143,13 @@ def _wait_line(proc: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
     raise RuntimeError(f"no answer from {proc.args!r} in {timeout}s")
 
 
-def run(quick: bool, seed: int = 7) -> dict[str, Any]:
+def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
     why = available()
     if why is not None:
         return {"available": False, "reason": why, "targets": TARGETS}
     # The load is pre-generated (~20 µs a frame): it lasts just past the presses.
-    presses = 8 if quick else 30
-    load_s = 12.0 if quick else 30.0
-    quiet_s = 3.0 if quick else 5.0
+    size = SIZES[mode]
+    presses, load_s, quiet_s = size.presses, size.load_s, size.quiet_s
     with tempfile.TemporaryDirectory(prefix="venuewatch-bench-") as tmp:
         return _run(Path(tmp), presses, load_s, quiet_s, seed)
 

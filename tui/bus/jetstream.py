@@ -13,13 +13,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from tui.bus.frames import BOOK_STREAM, BOOK_SUBJECTS, DAY_S, FEED_STREAM, FEED_SUBJECTS
+from tui.errors import UserError
 
 log = logging.getLogger("venuewatch.bus")
 
 CLOCK_STREAM: Final = "VW_CLOCK"
 
 
-class BusError(Exception):
+class BusError(UserError):
     """NATS unreachable or misconfigured; the message is one line for the user."""
 
 

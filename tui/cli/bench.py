@@ -25,7 +25,13 @@ PARTS = ("ingest", "e2e", "responsiveness", "memory")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="a short run (about a minute)")
+    size.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a tiny run of every part (seconds): checks the plumbing, not the figures",
+    )
     p.add_argument(
         "--out",
         default="bench-results/bench.json",
@@ -52,16 +58,25 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="end to end: the venue cases to push (default binance-5)",
     )
     p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    p.add_argument(
+        "--nats",
+        action="store_true",
+        help="also: frames/s from 1, 2, 4 collectors through a local nats-server -js",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.bench import report
 
     parts = [p for p in PARTS if p in (args.only or PARTS)]
+    if getattr(args, "nats", False):
+        parts = [p for p in parts if args.only] + ["nats"]
+    args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     results: dict[str, Any] = {
         "version": 1,
         "command": "venuewatch " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        "quick": args.quick,
+        "quick": args.mode != "full",
+        "mode": args.mode,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": report.machine(),
     }
@@ -81,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     results["targets"] = report.targets(results)
     path = report.write_json(results, args.out)
     print(report.table(results))
+    if "nats" in results:
+        from tui.bench.bus import table
+
+        print(table(results["nats"]))
     print(f"\nwritten: {path}")
     return 1 if failed else 0
 
@@ -94,26 +113,26 @@ def _wrong(section: dict[str, Any]) -> bool:
 def _ingest(args: argparse.Namespace) -> dict[str, Any]:
     from tui.bench import ingest
 
-    return ingest.run(args.quick, args.case, args.seed)
+    return ingest.run(args.mode, args.case, args.seed)
 
 
 def _e2e(args: argparse.Namespace) -> dict[str, Any]:
     from tui.bench import e2e
 
-    return e2e.run(args.quick, args.e2e_case, args.seed)
+    return e2e.run(args.mode, args.e2e_case, args.seed)
 
 
 def _responsiveness(args: argparse.Namespace) -> dict[str, Any]:
     from tui.bench import responsiveness
 
-    return responsiveness.run(args.quick, args.seed)
+    return responsiveness.run(args.mode, args.seed)
 
 
 def _memory(args: argparse.Namespace) -> dict[str, Any]:
     # A fresh process: RSS must not include what the other parts allocated.
     cmd = [sys.executable, "-m", "tui.bench.memory", str(args.seed)]
-    if args.quick:
-        cmd.append("--quick")
+    if args.mode != "full":
+        cmd.append(f"--{args.mode}")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"memory run failed: {done.stderr.strip()[-500:]}")
@@ -121,7 +140,14 @@ def _memory(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _nats(args: argparse.Namespace) -> dict[str, Any]:
+    from tui.bench import bus
+
+    return bus.run(args.quick, args.seed)
+
+
 _PARTS = {
+    "nats": _nats,
     "ingest": _ingest,
     "e2e": _e2e,
     "responsiveness": _responsiveness,

@@ -45,7 +45,7 @@ def export_range(url: str, out: Path) -> dict[str, object]:
 
 def capture_for_replay(url: str) -> str:
     """A replay of ``nats://…`` is a replay of the range exported to a file."""
-    from tui.config import state_dir
+    from tui.paths import state_dir
 
     folder = state_dir() / "replays"
     folder.mkdir(parents=True, exist_ok=True)

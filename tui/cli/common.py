@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from adapters.tasks import spawn
 from tui.config import Config, ConfigError, load, parse
 
 
@@ -70,7 +71,7 @@ async def start_simulator(args: argparse.Namespace) -> tuple[Any, dict[str, Any]
     sim.start_running(args.rate)
     steps, period = SCRIPTS[args.script]
     if steps:
-        asyncio.get_running_loop().create_task(run_script(sim, steps, period))
+        spawn(run_script(sim, steps, period), f"simulator script {args.script}")
     venues = {name: msgspec.to_builtins(sim.settings(name)) for name in sim.venues}
     return sim, venues
 

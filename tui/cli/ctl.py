@@ -104,13 +104,15 @@ def _target(args: argparse.Namespace) -> tuple[str, str]:
         except ConfigError:
             if args.config or not args.url:
                 raise
-    url = args.url or f"ws://{cfg.console.host}:{cfg.console.port}"
+    scheme = "wss" if cfg.console.tls_cert else "ws"  # the engine serves wss:// with a cert
+    url = args.url or f"{scheme}://{cfg.console.host}:{cfg.console.port}"
     return url, args.token_name or cfg.console.token_name
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli.attach import _login, resolve_token
     from tui.config import ConfigError
+    from tui.console.credentials import login_name as _login
+    from tui.console.credentials import resolve_token
 
     try:
         url, token_name = _target(args)

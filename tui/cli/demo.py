@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from tui.cli.attach import add_console_args, run_console
+from tui.app.launch import run_console
+from tui.cli.attach import add_console_args
 from tui.cli.common import fail
 
 READY_TIMEOUT_S = 60.0
@@ -47,7 +48,7 @@ def engine_and_console(args: argparse.Namespace, source: list[str], title: str, 
 
     Shared by the demo and by ``venuewatch replay CAPTURE`` (a capture into a console).
     """
-    from tui.config import state_dir
+    from tui.paths import state_dir
 
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")

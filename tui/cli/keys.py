@@ -16,6 +16,9 @@ import sys
 from tui.cli.common import fail
 
 PROMPTS = {"key": "API key", "secret": "API secret", "passphrase": "API passphrase"}
+VENUE_PROMPTS = {
+    "coinbase": {"key": "API key name", "secret": "private key (PEM, newlines as \\n)"},
+}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -55,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if args.venue not in known:
         return fail(f"keys: unknown venue {args.venue!r} (known: {', '.join(known)})")
     if args.keys_command == "set":
-        values = {f: _ask(f"{PROMPTS[f]} for {args.venue}") for f in venue_keys.fields(args.venue)}
+        prompts = {**PROMPTS, **VENUE_PROMPTS.get(args.venue, {})}
+        values = {f: _ask(f"{prompts[f]} for {args.venue}") for f in venue_keys.fields(args.venue)}
         try:
             where = venue_keys.store(args.venue, args.account, values)
         except (venue_keys.KeysError, ValueError) as exc:

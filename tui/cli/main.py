@@ -68,18 +68,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{MODULES.get(args.command, args.command)}")
-    from tui.config import ConfigError
-    from tui.console.tls import TLSError
-    from tui.control.journal import JournalError
-    from tui.secrets import SecretError
+    from adapters.capture import CaptureError
+    from adapters.registry import AdapterError
+    from tui.errors import UserError
     from tui.text import clean
 
     try:
         code: int = module.run(args)
     except KeyboardInterrupt:
         return 130
-    except (ConfigError, SecretError, TLSError, JournalError) as exc:
+    except UserError as exc:
         # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
+        print(f"venuewatch: {clean(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except (CaptureError, AdapterError) as exc:  # adapters cannot import tui.errors
         print(f"venuewatch: {clean(exc)}", file=sys.stderr)
         return 2
     return code

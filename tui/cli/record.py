@@ -8,6 +8,7 @@ import json
 import sys
 import time
 
+from adapters.tasks import spawn
 from tui.cli.common import add_source_args, fail, install_stop, load_config, start_simulator
 from tui.config import ConfigError
 
@@ -49,6 +50,7 @@ async def _record(args: argparse.Namespace) -> int:
         cfg = with_venues(cfg, venues)
     writer = Writer(args.out)
     writer.config(time.time_ns(), capture_settings(cfg))
+    flusher = spawn(writer.flush_every(), "capture flush")
     sups = []
     for vs in cfg.enabled_venues().values():
         feed = Feed(registry.load(vs.adapter)(vs))
@@ -82,6 +84,7 @@ async def _record(args: argparse.Namespace) -> int:
         await shown
         for s in sups:
             await s.stop()
+        flusher.cancel()
         writer.close()
         if sim is not None:
             await sim.stop()

@@ -198,7 +198,7 @@ async def _serve_replay(args: argparse.Namespace) -> int:
 
     from adapters.capture import CaptureError, read
     from tui.capture_config import replay_config
-    from tui.config import state_dir
+    from tui.paths import state_dir
     from tui.replay_service import ReplayService
 
     # The same configuration a headless replay of this capture uses; a capture

@@ -74,7 +74,7 @@ async def _serve_ha(args: argparse.Namespace, cfg: Any) -> int:
     from tui.bus.ha import run_ha
     from tui.bus.jetstream import BusError
     from tui.bus.source import NatsSource
-    from tui.config import state_dir
+    from tui.paths import state_dir
     from tui.service import Service
 
     engine_id = args.engine_id or re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:64]

@@ -22,6 +22,8 @@ DEMO: dict[str, tuple[str, dict[str, Any]]] = {
     "kraken": ("kraken", {"keep_alive": True}),
     "okx": ("okx", {"keep_alive": True, "deadman_s": 60.0, "heartbeat_s": 20.0}),
     "bybit-linear": ("bybit", {"options": {"categories": ["linear"]}}),
+    "coinbase": ("coinbase", {}),
+    "deribit": ("deribit", {"keep_alive": True, "heartbeat_s": 20.0, "deadman_s": 60.0}),
 }
 
 

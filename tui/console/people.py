@@ -24,13 +24,14 @@ from typing import Final
 
 import msgspec
 
-from tui.config import state_dir
+from tui.errors import UserError
+from tui.paths import state_dir
 
 PREFIX: Final = "person-token."
 _NAME_RE: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}\Z")
 
 
-class PeopleError(Exception):
+class PeopleError(UserError):
     """A bad name or an unreadable index; the message says which and why."""
 
 

@@ -14,8 +14,10 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.errors import UserError
 
-class TLSError(ValueError):
+
+class TLSError(UserError, ValueError):
     """A TLS setting that cannot be used; one line naming the file or flag."""
 
 

@@ -90,6 +90,7 @@ from tui.control.journal_chain import (
     read,
     verify,
 )
+from tui.errors import UserError
 
 if sys.platform != "win32":
     import fcntl
@@ -119,7 +120,7 @@ __all__ = [
 log = logging.getLogger("venuewatch.journal")
 
 
-class JournalError(Exception):
+class JournalError(UserError):
     """The journal cannot be written; the message says why and what to do."""
 
 

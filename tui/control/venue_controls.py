@@ -19,9 +19,10 @@ from tui.control.controller import Controller
 from tui.control.deadman import DeadmanKeeper, DeadmanState
 from tui.control.halt import HaltStatus, VenueHalt
 from tui.engine.engine import Engine
+from tui.errors import UserError
 
 
-class ControlsError(ValueError):
+class ControlsError(UserError, ValueError):
     """A kill switch that cannot be set up; the message names the table and the fix."""
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Final
 
 from adapters.controls.base import Credentials
-from tui.secrets import SecretStore, state_home
+from tui.errors import UserError
+from tui.paths import state_home
+from tui.secrets import SecretStore
 
 FIELDS: Final = {"okx": ("key", "secret", "passphrase")}
 DEFAULT_FIELDS: Final = ("key", "secret")
 
 
-class KeysError(Exception):
+class KeysError(UserError):
     """Credentials that cannot be used; the message names what is missing, never a value."""
 
 

@@ -17,6 +17,7 @@ from collections import deque
 from typing import Final
 
 from adapters.feed import Feed, InstrumentState
+from tui.engine.settings import METRICS as METRICS
 from tui.engine.settings import ClassRules
 
 NS: Final = 1_000_000_000
@@ -24,25 +25,6 @@ LATENCY_WINDOW_NS: Final = 10 * NS
 LATENCY_SAMPLES_PER_TICK: Final = 128
 RATE_TAU_S: Final = 2.0
 UPDATE_RATE_TAU_S: Final = 60.0
-
-METRICS: Final = frozenset(
-    {
-        "deviation_bps",
-        "deviation_z",
-        "spread_bps",
-        "spread_ratio",
-        "staleness_s",
-        "venue_silent_s",
-        "gaps_60s",
-        "checksum_failures_60s",
-        "crossed_30s",
-        "parse_errors_60s",
-        "reconnects_5m",
-        "latency_p99_ms",
-        "msgs_per_s",
-    }
-)
-"""Metric names usable in breaker rules."""
 
 
 def ewma(prev: float | None, value: float, dt_s: float, tau_s: float) -> float:

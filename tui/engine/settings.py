@@ -1,6 +1,6 @@
 """Engine settings: detector thresholds, routes and breakers, as typed config.
 
-Defaults follow ../shared/design/detection.md. Where no venue or regulator
+Defaults are listed in the README ("Detection defaults"). Where no venue or regulator
 publishes a number, the default is a proposal an incident responder would
 accept, and it lives here (configurable), not in code. Every ``for_s`` default
 is at most 4 s, so with a 4 Hz evaluation a fault reaches *firing* within
@@ -13,9 +13,31 @@ baseline and a wide floor, so it does not page anyone.
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 KINDS = ("spot", "perp", "future", "option")
+
+
+METRICS: Final = frozenset(
+    {
+        "deviation_bps",
+        "deviation_z",
+        "spread_bps",
+        "spread_ratio",
+        "staleness_s",
+        "venue_silent_s",
+        "gaps_60s",
+        "checksum_failures_60s",
+        "crossed_30s",
+        "parse_errors_60s",
+        "reconnects_5m",
+        "latency_p99_ms",
+        "msgs_per_s",
+    }
+)
+"""Metric names usable in breaker rules."""
 
 
 class Rule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -148,7 +170,7 @@ class Breaker(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A rule that trips a control when armed: metric, comparison, threshold, duration."""
 
     metric: str
-    """One of the metrics in :data:`tui.engine.health.METRICS`."""
+    """One of the metrics in :data:`METRICS`."""
     op: str = ">="
     threshold: float
     for_s: float = 0.0
@@ -175,8 +197,6 @@ class EngineSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Spread/mid history kept for charts (sampled at 1 Hz)."""
 
     def check(self, venues: set[str]) -> list[str]:
-        from tui.engine.health import METRICS
-
         problems = []
         if not 0.5 <= self.evaluate_hz <= 20:
             problems.append("engine.evaluate_hz: expected between 0.5 and 20")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.control import journal
+from tui.errors import UserError
 from tui.report import incident as inc_mod
 from tui.report.inputs import not_a_journal, sha256
 from tui.report.timeline import describe, rows
@@ -110,7 +111,7 @@ def markdown(rep: dict[str, Any]) -> str:
     return md.render(rep)
 
 
-class EvidenceError(ValueError):
+class EvidenceError(UserError, ValueError):
     """The capture (or config) for "why did this fire?" cannot be read; names the flag."""
 
 

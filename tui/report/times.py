@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from tui.errors import UserError
+
 _JOURNAL_TS = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_PART = re.compile(r"[T ](\d\d)(:\d\d)?(:\d\d)?(\.\d+)?")
 
 
-class TimeFlagError(ValueError):
+class TimeFlagError(UserError, ValueError):
     """A time flag a person typed that is not ISO 8601; the message names the flag."""
 
 

@@ -28,6 +28,17 @@ class TestKey:
                 base64.b64encode(secrets.token_bytes(40)).decode()[:56],
                 base64.b64encode(secrets.token_bytes(64)).decode(),
             )
+        if venue == "coinbase":  # an EC P-256 key, PEM on one line with \n escaped
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+            name = f"organizations/{secrets.token_hex(8)}/apiKeys/{secrets.token_hex(8)}"
+            return cls(name, pem.decode().replace("\n", "\\n"))
         if venue == "okx":
             return cls(
                 secrets.token_hex(16), secrets.token_hex(16).upper(), secrets.token_urlsafe(12)

@@ -14,9 +14,11 @@ from typing import Final
 
 from aiohttp import web
 
+from adapters.simulator.private import deribit
 from adapters.simulator.private.account import Account
 from adapters.simulator.private.binance import BinanceBackend, BinanceFuturesBackend
 from adapters.simulator.private.bybit import BybitBackend
+from adapters.simulator.private.coinbase import CoinbaseBackend
 from adapters.simulator.private.common import Backend, Incoming, TestKey
 from adapters.simulator.private.kraken import KrakenBackend
 from adapters.simulator.private.okx import OkxBackend
@@ -29,6 +31,7 @@ BACKENDS: Final[dict[str, type[Backend]]] = {
     "kraken": KrakenBackend,
     "okx": OkxBackend,
     "bybit": BybitBackend,
+    "coinbase": CoinbaseBackend,
 }
 SYMBOLS: Final = {
     "binance": ["BTCUSDT", "ETHUSDT"],
@@ -36,6 +39,8 @@ SYMBOLS: Final = {
     "kraken": ["XBTUSD", "ETHUSD"],
     "okx": ["BTC-USDT", "BTC-USDT-SWAP", "ETH-USDT"],
     "bybit": ["BTCUSDT", "ETHUSDT"],
+    "coinbase": ["BTC-USD", "ETH-USD"],
+    "deribit": ["BTC-PERPETUAL", "ETH-PERPETUAL"],
 }
 TIMEOUT_HOLD_S: Final = 3.0
 """How long the ``timeout`` fault holds a request: longer than any client timeout we use."""
@@ -44,14 +49,16 @@ TIMEOUT_HOLD_S: Final = 3.0
 class PrivateSimulator:
     def __init__(
         self,
-        venues: Iterable[str] = BACKENDS,
+        venues: Iterable[str] = (*BACKENDS, "deribit"),
         keys: dict[str, TestKey] | None = None,
         seed: int = 11,
     ) -> None:
         self.venues = list(venues)
         self.keys = {v: (keys or {}).get(v) or TestKey.generate(v) for v in self.venues}
         self.accounts = {v: Account(SYMBOLS[v], seed) for v in self.venues}
-        self.backends = {v: BACKENDS[v](self.accounts[v], self.keys[v]) for v in self.venues}
+        self.backends = {
+            v: BACKENDS[v](self.accounts[v], self.keys[v]) for v in self.venues if v in BACKENDS
+        }
         self.ports: dict[str, int] = {}
         self._runners: list[web.AppRunner] = []
         self._flow: asyncio.Task[None] | None = None
@@ -60,7 +67,10 @@ class PrivateSimulator:
     async def start(self) -> None:
         for v in self.venues:
             app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", self._handler(self.backends[v]))
+            if v == "deribit":  # JSON-RPC over a websocket, not REST
+                app.router.add_get("/ws/api/v2", deribit.handler(self.accounts[v], self.keys[v]))
+            else:
+                app.router.add_route("*", "/{tail:.*}", self._handler(self.backends[v]))
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, LOOPBACK, 0)
@@ -87,6 +97,8 @@ class PrivateSimulator:
         await self.stop()
 
     def url(self, venue: str) -> str:
+        if venue == "deribit":
+            return f"ws://{LOOPBACK}:{self.ports[venue]}/ws/api/v2"
         return f"http://{LOOPBACK}:{self.ports[venue]}"
 
     def inject(self, venue: str, fault: str, count: int = 1, ms: int = 0) -> None:
