@@ -335,7 +335,7 @@ class Service:
                 continue
             known[venue] = state
             task = asyncio.get_running_loop().create_task(
-                self.controller.record(
+                self.health.record_quietly(
                     "system", event="venue state", venue=venue, state=state, was=was
                 )
             )

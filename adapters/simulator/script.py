@@ -2,9 +2,11 @@
 
 A script is data (offset, venue, fault, parameters); :func:`run_script`
 plays it against a running simulator, looping if asked. The built-in
-``incident`` script unfolds over about three minutes: a venue goes stale,
-another's spread blows out, a third deviates and flaps, a checksum storm,
-then calm before it starts again.
+``incident`` script unfolds over about three and a half minutes: a venue goes
+stale, another's spread blows out, a third deviates and flaps, a checksum
+storm, a hard deviation, then calm before it starts again. It drives every
+breaker the demo config (``tui/data/demo.toml``) ships past its threshold, so
+the demo shows each one trip.
 """
 
 from __future__ import annotations
@@ -42,12 +44,18 @@ def _flaps(
 
 
 INCIDENT: Final = [
+    # feed-silent (venue_silent_s >= 10): kraken goes quiet for 14 s and is isolated.
     Step(25, "kraken", "stall", {"duration_s": 14}),
     Step(55, "okx", "spread", {"symbol": "BTC-USDT", "bps": 80, "duration_s": 35}),
     *_flaps("coinbase", "BTC-USD", 100, 120, 9, 7, 4),
-    Step(170, "kraken", "bad_checksum", {"symbol": "ETH/USD", "count": 2}),
+    # checksum-storm (checksum_failures_60s >= 5): okx's checksummed book fails 7 times
+    # (kraken, the other checksummed venue, is isolated by then: a breaker does not
+    # trip on an isolated venue).
+    Step(170, "okx", "bad_checksum", {"symbol": "BTC-USDT", "count": 7}),
     Step(172, "binance", "gap", {"symbol": "ETHUSDT"}),
     Step(176, "bybit", "malformed", {"symbol": "BTCUSDT", "kind": "truncated", "count": 3}),
+    # deviation-hard (deviation_bps >= 300 for 5 s): bybit's BTC mid 400 bps off for 12 s.
+    Step(190, "bybit", "jump", {"symbol": "BTCUSDT", "bps": 400, "duration_s": 12}),
 ]
 INCIDENT_PERIOD_S: Final = 240.0
 

@@ -259,7 +259,7 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
         for wanted in (
             "Fail over btc-usd-ref",
             "Switch layout: incident",
-            "Undo the last command",
+            "Undo your own last command",
             "Add a note to the journal…",
             "Arm breaker deviation-hard",
             "Theme: venuewatch-colorblind",

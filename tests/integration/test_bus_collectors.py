@@ -54,7 +54,12 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
             f.emit = spy
 
         sim.start_running(20)
-        await wait_until(lambda: set(A + B) <= set(feeds), 15, "all four venues")
+        # The new engine asked every collector to resync: wait for that rebuild.
+        await wait_until(
+            lambda: set(A + B) <= set(feeds) and all(feeds[v].connects >= 2 for v in A + B),
+            15,
+            "all four venues, resynced for this engine",
+        )
         await sim.stop_running()
         await wait_until(lambda: exact(sim, feeds, A + B), 15, "exact books through NATS")
 

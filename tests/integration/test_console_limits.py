@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from tui.console import protocol as p
 from tui.console.client import AttachError, ConsoleClient
 from tui.control import journal
 
-from engine_rig import EngineRig
+from engine_rig import TOKEN, EngineRig
+from raw_ws import never_reader
 
 # One command a second after a burst of 5: a flood stays queued for a minute, so the
 # order below does not depend on how fast this machine is.
@@ -134,3 +136,39 @@ async def test_a_console_that_leaves_mid_flood_does_not_stop_others(tmp_path: Pa
             await bob.ws.send(p.encode(p.CommandRequest(id=f"b{i}", action="note")))
         await bob.close()
         await asyncio.wait_for(alice.command("note", text="still here"), 10)
+
+
+async def test_a_console_whose_socket_stalls_is_closed_with_4008_and_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tui.console import outbox
+
+    monkeypatch.setattr(outbox, "SEND_STALL_S", 1.0)
+    caplog.set_level(logging.WARNING, "venuewatch.console")
+    fast = {"publish_hz": 20.0, "commands_per_s": 1000.0, "command_burst": 1000}
+    async with EngineRig(tmp_path, ["binance"], extra={"console": fast}) as rig:
+        server = rig.service.server
+        stuck = await asyncio.to_thread(never_reader, server.port, TOKEN)
+        mallory = await rig.wait_for(
+            lambda: [c for c in server.clients if c.user == "mallory"], what="mallory attached"
+        )
+        # Small kernel buffers on the engine's side too, so a few notes fill the path.
+        sock = mallory[0].ws.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        alice = await rig.console("alice")
+
+        def stalled() -> bool:
+            return any("a frame waited over 1s" in r.getMessage() for r in caplog.records)
+
+        sent = 0
+        while not stalled():
+            assert sent < 3000, "the stalled console was never closed"
+            batch = [alice.command("note", text="x" * 1990) for _ in range(8)]
+            assert all(o.ok for o in await asyncio.gather(*batch))
+            sent += 8
+        (line,) = [r.getMessage() for r in caplog.records if "too slow" in r.getMessage()]
+        assert (
+            line == "closing console mallory: console too slow: a frame waited over 1s to be sent"
+        )
+        await rig.wait_for(lambda: len(rig.service.server.clients) == 1, what="stalled one gone")
+        stuck.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from tui import report
 from tui.app.app import ConsoleApp
 from tui.app.source import LiveSource
-from tui.report import html, markdown
+from tui.report import html, md
 
 from engine_rig import TOKEN, EngineRig
 
@@ -43,7 +43,7 @@ async def test_escape_sequences_in_a_note_are_rendered_escaped_in_the_app_and_re
             assert any(SHOWN.replace("\\", "\\\\") in t for t in texts)
             assert not any("\x1b" in t for t in texts)
     built = report.build(rig.journal_path)
-    for rendered in (markdown.render(built), html.render(built)):
+    for rendered in (md.render(built), html.render(built)):
         assert SHOWN in rendered
         assert "\x1b" not in rendered and "\u202e" not in rendered and "\x07" not in rendered
     # The journal keeps the exact text as evidence (JSON-escaped, so still inert).

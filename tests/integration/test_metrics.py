@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,23 @@ def test_a_bad_metrics_port_is_one_line(tmp_path: Path) -> None:
     )
     assert r.returncode == 2, r.stderr
     assert "--metrics-port" in r.stderr and "Traceback" not in r.stderr
+
+
+SERVE = [sys.executable, "-m", "tui.cli", "serve", "--simulate", "--port", "0"]
+
+
+def test_a_busy_metrics_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run(
+            [*SERVE, "--metrics-port", str(port), "--journal", str(tmp_path / "j.jsonl")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "VENUEWATCH_TOKEN": "metrics-test-token"},
+        )
+    assert r.returncode == 2, r.stderr
+    assert f"metrics ([metrics] port / --metrics-port) on 127.0.0.1:{port}" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -197,3 +197,35 @@ async def test_the_journal_going_down_pages_and_posts_directly() -> None:
         assert titles == ["Journal unwritable: commands are refused", "Journal writable again"]
         await p.aclose()
         await s.aclose()
+
+
+async def test_a_page_left_open_by_a_stopped_engine_is_resolved_after_a_restart() -> None:
+    """Read back from the journal: a page whose alert does not fire again is closed."""
+    from tui.control.sinks import SinkSettings
+    from tui.integrations.base import Context
+    from tui.integrations.pagerduty import PagerDutySink
+    from tui.secrets import Secret
+
+    async with Receiver(status=202) as pd:
+        s = SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k", resend_s=1.0)
+        sink = PagerDutySink(s, Secret(ROUTING_KEY))
+        prior = [
+            {"kind": "sink", "sink": sink.name, "about": "trigger stale|kraken|", "ok": True},
+            {"kind": "sink", "sink": sink.name, "about": "trigger spread|okx|BTC-USD", "ok": True},
+            {"kind": "sink", "sink": sink.name, "about": "resolve spread|okx|BTC-USD", "ok": True},
+            {"kind": "sink", "sink": sink.name, "about": "trigger gaps|okx|ETH-USD", "ok": False},
+        ]
+        records: list[dict] = []
+
+        async def record(kind: str, **fields: object) -> dict:
+            records.append({"kind": kind, **fields})
+            return records[-1]
+
+        sink.recover(prior)
+        assert sink.open == {"stale|kraken|": "kraken"}
+        sink.start(Context(record=record, firing=list))
+        await pd.wait_for(lambda: pd.requests, what="the resolve")
+        (ev,) = (r.json() for r in pd.requests)
+        _check_pd_event(ev)
+        assert ev["event_action"] == "resolve" and ev["dedup_key"] == KEY
+        await sink.aclose()

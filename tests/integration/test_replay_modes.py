@@ -249,3 +249,46 @@ def test_a_console_steers_the_replay(capture_file: Path, tmp_path: Path) -> None
     assert int(r[3][1]) == T0 + 17 * S  # paused exactly at the seek target
     assert not r[4][0] and "expected 1, 10, 100 or max" in r[4][1]
     assert r[5] == (True, "speed ×max")
+
+
+async def _until(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
+    async def loop() -> None:
+        while not cond():
+            await pilot.pause()
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+async def test_the_console_palette_drives_the_replay_and_the_header_shows_capture_time(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    from tui.app import palette
+    from tui.app.app import ConsoleApp
+    from tui.app.layout_view import replay_header
+    from tui.app.source import LiveSource
+
+    cfg, _ = replay_config(capture_file, None)
+    svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
+    svc.pause()
+    await svc.start()
+    try:
+        source = LiveSource(svc.server.url, "tok", "alice")
+        app = ConsoleApp(source, layout="default")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(pilot, lambda: source.state == "attached")
+            titles = {e.title: e for e in palette.entries(app)}
+            assert {"Replay: pause", "Replay: step to the next alert", "Replay: speed ×max"} <= set(
+                titles
+            )
+            titles["Replay: step to the next alert"].run()
+            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            titles["Replay: speed ×100"].run()
+            await _until(pilot, lambda: source.engine == "replay ×100")
+            # The header follows capture time.
+            await _until(pilot, lambda: source.model.ts_ns >= T0 + 9 * S)
+            assert replay_header(source.model.ts_ns, "×100").startswith("REPLAY 07:01:5")
+    finally:
+        svc.resume()
+        svc.set_speed(0)
+        await asyncio.wait_for(svc.done.wait(), 30)
+        await svc.stop("test")

@@ -4,11 +4,9 @@ memory stays bounded. The engine runs in its own process; its RSS is read from /
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -17,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.console import protocol as p
 from tui.console.client import ConsoleClient
+
+from raw_ws import never_reader
 
 TOKEN = "slow-console-token-0123456789"
 CONFIG = """
@@ -35,30 +34,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS")
-
-
-def never_reader(port: int) -> socket.socket:
-    """A websocket client that authenticates, then never reads another byte."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(
-        (
-            f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += s.recv(1)  # byte by byte: not one byte of the Welcome is taken
-    assert head.startswith(b"HTTP/1.1 101")
-    payload = p.encode(p.Hello(token=TOKEN, user="mallory"))
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    assert len(payload) < 126
-    s.sendall(bytes([0x82, 0x80 | len(payload)]) + mask + masked)
-    return s
 
 
 async def _line(stream: asyncio.StreamReader, want: str, deadline: float) -> str:
@@ -112,7 +87,7 @@ async def test_a_console_that_never_reads_is_closed_and_memory_stays_bounded(
         deadline = time.monotonic() + 60
         ready = json.loads(await _line(proc.stdout, '"ready"', deadline))
         url = ready["console"]
-        stuck = never_reader(int(url.rsplit(":", 1)[1]))
+        stuck = never_reader(int(url.rsplit(":", 1)[1]), TOKEN)
         alice = ConsoleClient(url, TOKEN, "alice")
         await alice.connect()
         reader = asyncio.get_running_loop().create_task(alice.run())

@@ -22,6 +22,8 @@ from tui.console.model import STALE_AFTER_S
 from engine_rig import TOKEN, EngineRig
 
 VENUES = ["binance", "coinbase", "kraken"]
+CALM: dict[str, Any] = {"detectors": {"latency_p99_ms": {"warn": 1e9}}}
+"""A loaded test box must not make the venues DEGRADED before the engine is taken away."""
 SLACK_S = 1.5
 """A render tick and a status change on a loaded two-core machine."""
 
@@ -40,18 +42,22 @@ def venue_rows(app: ConsoleApp) -> list[str]:
     return [panel.rows[k].shown.plain for k in panel.order_shown]
 
 
+def live_rows(app: ConsoleApp) -> int:
+    return sum("? STALE" not in r and "LIVE" in r for r in venue_rows(app))
+
+
 def no_live(app: ConsoleApp) -> bool:
     rows = venue_rows(app)
     return len(rows) == len(VENUES) and all("LIVE" not in r and "? STALE" in r for r in rows)
 
 
 async def test_killed_engine_no_row_shows_live_within_the_threshold(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, VENUES, engine={}) as rig:
+    async with EngineRig(tmp_path, VENUES, engine=CALM) as rig:
         await rig.healthy()
         source = LiveSource(rig.service.server.url, TOKEN, "alice", backoff_first_s=5.0)
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(app, lambda: sum("LIVE" in r for r in venue_rows(app)) == 3, "LIVE", 15)
+            await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
             await rig.service.server.stop()  # the engine is gone: its sockets close
             for c in list(rig.service.server.clients):
                 await c.ws.close(1001, "engine killed")
@@ -68,12 +74,12 @@ async def test_killed_engine_no_row_shows_live_within_the_threshold(tmp_path: Pa
 
 
 async def test_stalled_publisher_turns_every_row_stale(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, VENUES, engine={}) as rig:
+    async with EngineRig(tmp_path, VENUES, engine=CALM) as rig:
         await rig.healthy()
         source = LiveSource(rig.service.server.url, TOKEN, "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(120, 40)):
-            await until(app, lambda: sum("LIVE" in r for r in venue_rows(app)) == 3, "LIVE", 15)
+            await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
             rig.service.scheduler.pause()  # the socket stays open; no frame comes
             try:
                 await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)

@@ -261,3 +261,41 @@ def test_redelivered_messages_are_applied_once() -> None:
         m.mirror.apply(feed_decoder.decode(payload))
     st_ = m.mirror.feeds["bybit"].instruments[SYMBOL]
     assert st_.updates == before and st_.synced and st_.gaps == 0
+
+
+def test_an_engine_behind_its_stream_does_not_call_a_collector_lost() -> None:
+    m = MirrorMachine()
+    m.setup()
+    m.connect()
+    m.snapshot([(1, "1")], [(1, "1")])
+    m.mirror.backlog = 5000  # the collector's recent messages are still queued
+    m.collector_goes_silent()
+    assert not m.mirror.collectors["tokyo"].lost
+    assert m.mirror.feeds["bybit"].instruments[SYMBOL].synced
+    m.mirror.backlog = 0
+    m.mirror.check()
+    assert m.mirror.collectors["tokyo"].lost
+
+
+def test_a_collector_publishing_late_is_named_on_its_venues_timeline_and_when_it_recovers() -> None:
+    m = MirrorMachine()
+    m.setup()
+
+    def health(lag_ms: float) -> None:
+        m.seq += 1
+        m._send(
+            CollectorHealth(
+                "tokyo", m.run, m.seq, m.clock.wall, {"bybit": SETTINGS}, True, lag_ms, 0, 0, 0, 0
+            )
+        )
+
+    health(50.0)
+    health(2500.0)
+    health(2600.0)  # still late: said once
+    health(40.0)
+    notes = [e for e in m.events if isinstance(e, FeedStatus) and e.status == "venue_notice"]
+    assert [n.reason for n in notes] == [
+        "collector tokyo publishing late: lag 2.5s",
+        "collector tokyo publishing back on time: lag 0.0s",
+    ]
+    assert all(n.venue == "bybit" and n.conn == "collector:tokyo" for n in notes)

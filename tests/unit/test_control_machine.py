@@ -18,7 +18,7 @@ import asyncio
 from typing import Any
 
 import control_rig as rig
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -191,10 +191,6 @@ class Controls(RuleBasedStateMachine):
             assert self.ctl.engine.state(venue) == "ISOLATED"
 
 
-Controls.TestCase.settings = settings(
-    max_examples=60,
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# The suite's Hypothesis profile decides the examples (``deep`` runs many more).
+Controls.TestCase.settings = settings(stateful_step_count=25)
 TestControls = Controls.TestCase

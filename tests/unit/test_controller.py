@@ -250,3 +250,15 @@ async def test_a_venue_no_longer_configured_is_not_rebuilt_into_force() -> None:
     new = Controller(eng, rig.MemoryJournal())
     got = recovery.rebuild(new, j.entries)
     assert got["isolated"] == [] and got["halted"] == []
+
+
+async def test_the_report_pairs_an_undo_with_the_command_its_outcome_names() -> None:
+    from tui.report.incident import rebuild as report_rebuild
+
+    ctl, j, _ = rig.controller()
+    a = await run(ctl, "isolate", venue="kraken")
+    b = await run(ctl, "isolate", venue="coinbase", actor="console:bob")
+    assert (await run(ctl, "undo")).ok  # alice's own: #a, not bob's later #b
+    actions = {x.seq: x for x in report_rebuild(j.entries).actions}
+    assert actions[a.seq].undone_by_seq is not None
+    assert actions[b.seq].undone_by_seq is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -82,4 +83,5 @@ class FairQueueMachine(RuleBasedStateMachine):
             assert self.waited[c] <= 3 * (len(CONSOLES) - 1) + len(CONSOLES)
 
 
+FairQueueMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=30)
 TestFairQueue = FairQueueMachine.TestCase

@@ -248,3 +248,53 @@ def test_captures_are_listed_with_their_sha256(tmp_path: Path, journal_path: Pat
     rep = report.build(journal_path, captures=[str(cap), str(tmp_path / "no")])
     assert rep["captures"][0]["sha256"] == hashlib.sha256(b"abc\n").hexdigest()
     assert rep["captures"][1]["sha256"] is None and rep["captures"][1]["error"]
+
+
+def test_targeted_undo_and_silences_as_the_controller_journals_them(tmp_path: Path) -> None:
+    # The controller's current form: an undo names its target by seq, its outcome says
+    # `undid`, the inverse runs as the person undoing, and undoing a breaker's action
+    # clears that breaker's trip. A silence covers alerts whose key contains `match`.
+    now = [0.0]
+    path = tmp_path / "j.jsonl"
+    with Journal.open(path, clock=lambda: T0 + timedelta(seconds=now[0])) as j:
+        j.append("system", event="engine started", venues=["okx"])
+        _alert(j, "firing", "stale", "okx", "critical", started=0)
+        now[0] = 2
+        j.append("breaker", breaker="feed-silent", venue="okx", reason="silent", action="isolate")
+        _cmd(j, "b1", "isolate", {"venue": "okx"}, "breaker:feed-silent", "silent")
+        isolate_seq = j.seq
+        _out(j, "b1", "isolate", "breaker:feed-silent", "okx isolated")
+        now[0] = 5
+        _cmd(j, "s1", "silence", {"match": "|okx|", "minutes": "30"}, "console:bob")
+        _out(j, "s1", "silence", "console:bob", "silenced")
+        now[0] = 9
+        inverse = {"action": "restore", "args": {"venue": "okx"}}
+        _cmd(
+            j,
+            "u1",
+            "undo",
+            {"seq": str(isolate_seq)},
+            "console:bob",
+            "false alarm",
+            inverse=inverse,
+        )
+        j.append(
+            "outcome",
+            id="u1",
+            action="undo",
+            ok=True,
+            detail="undid",
+            actor="console:bob",
+            undid=isolate_seq,
+        )
+        now[0] = 10
+        j.append("system", event="engine stopped")
+    rep = report.build(path)
+    (trip,) = rep["breaker_trips"]
+    assert not trip["latched"] and trip["cleared_by"] == "console:bob"
+    assert rep["final_state"]["latched_breakers"] == []
+    acts = {a["summary"]: a for a in rep["actions"]}
+    assert acts["isolate okx"]["breaker_action_undone"]
+    (alert,) = rep["alerts"]
+    assert alert["acked_by"] == "console:bob" and alert["silenced_ns"] == _ns(5)
+    assert rep["impact"]["venues"]["okx"]["isolated_s"] == 7.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.config import ConfigError, from_dict, parse
@@ -46,6 +46,11 @@ def test_ports_are_checked() -> None:
         parse("[metrics]\nport = 70000\n", "desk.toml")
     with pytest.raises(ConfigError, match="unknown field"):
         parse("[api]\ntoken = 'x'\n", "desk.toml")
+    with pytest.raises(
+        ConfigError, match=r"api\.host: expected a loopback address, got '0\.0\.0\.0'"
+    ):
+        parse("[api]\nport = 8766\nhost = '0.0.0.0'\n", "desk.toml")
+    assert parse("[metrics]\nhost = '::1'\n[api]\nhost = 'localhost'\n").metrics.host == "::1"
     cfg = parse("[metrics]\nport = 9108\n[api]\nport = 0\n", "desk.toml")
     assert cfg.metrics.port == 9108 and cfg.api.port == 0 and cfg.api.host == "127.0.0.1"
 
@@ -79,6 +84,7 @@ def test_secrets_never_reach_names_or_reprs() -> None:
     assert "ROUTINGKEYVALUE" not in text and "SLACKTOKEN" not in text
 
 
+@settings(max_examples=40)
 @given(
     title=st.text(max_size=400),
     body=st.text(max_size=5000),
@@ -98,3 +104,26 @@ def test_slack_messages_stay_within_block_kit_limits(title: str, body: str, fiel
 def test_escape_is_slack_s_three_entities() -> None:
     assert escape("<!here> & <@U1|bob>") == "&lt;!here&gt; &amp; &lt;@U1|bob&gt;"
     assert escape("a\x1b[31mb") == "a[31mb"
+
+
+def test_a_reader_that_stops_reading_is_cut_off_not_buffered() -> None:
+    import asyncio
+
+    from tui.engine.engine import Engine
+    from tui.engine.settings import EngineSettings
+    from tui.integrations.oms import EVENT_QUEUE, OmsApi
+    from tui.integrations.provenance import Provenance
+
+    api = OmsApi(Engine(EngineSettings(), {}), "t", Provenance())
+    slow: asyncio.Queue[bytes | None] = asyncio.Queue(EVENT_QUEUE)
+    quick: asyncio.Queue[bytes | None] = asyncio.Queue(EVENT_QUEUE)
+    api.subscribers |= {slow, quick}
+    for i in range(EVENT_QUEUE + 1):
+        api.publish("venue", {"n": i})
+        while not quick.empty():  # this reader keeps up
+            quick.get_nowait()
+    assert api.cut_off == 1 and api.subscribers == {quick}
+    assert slow.qsize() == 1 and slow.get_nowait() is None  # backlog dropped, stream ended
+    api.publish("venue", {"n": "after"})
+    frame = quick.get_nowait()
+    assert frame is not None and frame.startswith(b"id: ") and b"event: venue" in frame

@@ -44,3 +44,25 @@ def test_nested_values_are_cleaned() -> None:
 def test_log_lines_are_escaped() -> None:
     record = logging.LogRecord("x", logging.WARNING, "f", 1, "note %s", ("\x1b]0;t\x07",), None)
     assert SafeFormatter("%(message)s").format(record) == "note \\x1b]0;t\\x07"
+
+
+def test_frames_from_the_engine_are_decoded_with_their_text_escaped() -> None:
+    from tui.console import protocol as p
+    from tui.engine.alerts import Alert
+
+    alert = Alert(
+        key="k",
+        rule="stale",
+        venue="okx",
+        instrument="",
+        severity="critical",
+        state="firing",
+        summary="okx \x1b[2J",
+    )
+    update = p.decode_down(p.encode(p.Update(ts_ns=1, alerts=[alert])))
+    assert isinstance(update, p.Update) and update.alerts is not None
+    assert update.alerts[0].summary == "okx \\x1b[2J"
+    note = p.decode_down(p.encode(p.FeedNote({"reason": "bad \u202e frame"})))
+    assert isinstance(note, p.FeedNote) and note.note == {"reason": "bad \\u202e frame"}
+    plain = p.Update(ts_ns=2)
+    assert p.decode_down(p.encode(plain)) == plain

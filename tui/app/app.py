@@ -156,6 +156,7 @@ class ConsoleApp(LayoutActions, App[int]):
         focused = self.focused_pane()
         for panel in self._panels:
             panel.mark_focus(focused is not None and panel.parent is focused)
+            panel.mark_squeezed()
         for panel in self._panels:
             if panel in self._stale or panel.AREAS & dirty:
                 if panel.display and panel.is_on_screen:

@@ -179,11 +179,61 @@ def entries(app: ConsoleApp) -> list[Entry]:
             True,
         )
     )
+    out += replay_entries(app)
     for name in themes.NAMES:
         add(Entry(f"Theme: {name}", "", partial(app.set_theme, name)))
     add(Entry("Help: keys in effect", "", app.action_help, True))
     add(Entry("Quit", "", app.action_request_quit, True))
     return out
+
+
+def replay_entries(app: ConsoleApp) -> list[Entry]:
+    """The time machine's controls, when the engine is a replay (listed first)."""
+    if not app.source.engine.startswith("replay"):
+        return []
+    run = partial(_replay, app)
+    out = [
+        Entry("Replay: pause", "hold capture time", partial(run, "replay-pause"), True),
+        Entry("Replay: resume", "", partial(run, "replay-resume"), True),
+        Entry(
+            "Replay: step to the next alert",
+            "runs flat out, pauses where it fires",
+            partial(run, "replay-step"),
+            True,
+        ),
+        Entry("Replay: seek to a time…", "forward only", partial(_ask_seek, app), True),
+    ]
+    for speed in ("1", "10", "100", "max"):
+        out.append(Entry(f"Replay: speed ×{speed}", "", partial(run, "replay-speed", speed=speed)))
+    return out
+
+
+def _replay(app: ConsoleApp, action: str, **args: str) -> None:
+    async def go() -> None:
+        try:
+            out = await app.source.command(action, **args)
+        except Exception as exc:  # NotSent and friends: tell the person, never crash
+            app.notify(f"{action}: not sent: {exc}", severity="error")
+            return
+        if out.ok and action == "replay-speed":
+            # The header shows the pace the engine reported at attach: keep it true.
+            app.source.engine = f"replay {out.detail.removeprefix('speed ').strip()}"
+        app.notify(
+            out.detail if out.ok else f"REFUSED: {out.detail}",
+            severity="information" if out.ok else "error",
+        )
+
+    app.run_worker(go(), group="replay")
+
+
+def _ask_seek(app: ConsoleApp) -> None:
+    from tui.app.screens import TextScreen
+
+    def done(text: str | None) -> None:
+        if text:
+            _replay(app, "replay-seek", to=text.strip())
+
+    app.push_screen(TextScreen("Seek to (UTC, ISO 8601)", placeholder="2026-11-28T07:01:50Z"), done)
 
 
 def _route_help(app: ConsoleApp, route: str) -> str:

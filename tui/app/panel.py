@@ -65,6 +65,7 @@ class Panel(Widget):
         """Per-layout parameters (e.g. ``venues`` to show, a fixed ``instrument``)."""
         self._title = self.TITLE
         self._focus_marked = False
+        self._squeezed = False
         self._notes: dict[str, str] = {}
         self.border_title = self.TITLE
 
@@ -80,7 +81,26 @@ class Panel(Widget):
             self._show_title()
 
     def _show_title(self) -> None:
-        self.border_title = (self.FOCUS_MARK if self._focus_marked else "") + self._title
+        title = (self.FOCUS_MARK if self._focus_marked else "") + self._title
+        if self._squeezed:
+            # Nothing but the top border fits: say so where it can be read.
+            title += " — NO ROOM: all hidden (+ grows the pane, l switches layout)"
+        self.border_title = title
+
+    def mark_squeezed(self) -> None:
+        """Called by the app each frame: a pane with no row of room says so."""
+        squeezed = False
+        if self.is_mounted:
+            # What the screen shows of it: each container clips it (a pane pushed off
+            # the bottom of the body shows only its top border, or nothing).
+            region = self.region
+            for node in self.ancestors:
+                if isinstance(node, Widget):
+                    region = region.intersection(node.region)
+            squeezed = region.height <= 2 and self.region.height > 0
+        if squeezed != self._squeezed:
+            self._squeezed = squeezed
+            self._show_title()
 
     def set_note(self, kind: str, text: str) -> None:
         """A note in the bottom border: ``hidden`` (what does not fit) or ``stale``."""

@@ -2,7 +2,7 @@
 
 - **Lease**: key ``active`` in the KV bucket ``VW_LEASE`` whose entries expire
   ``LEASE_TTL_S`` after their last write. The active engine renews it every
-  second with a compare-and-set on its revision; a standby creates it only
+  half second with a compare-and-set on its revision; a standby creates it only
   once it has expired. A renewal that fails means another engine holds it: the
   old active stops at once (never two engines acting).
 - **Journal replication**: every entry the active engine writes is fsynced to
@@ -41,8 +41,8 @@ log = logging.getLogger("venuewatch.ha")
 
 LEASE_BUCKET: Final = "VW_LEASE"
 LEASE_KEY: Final = "active"
-LEASE_TTL_S: Final = 3.0
-RENEW_S: Final = 1.0
+LEASE_TTL_S: Final = 2.0
+RENEW_S: Final = 0.5
 JOURNAL_STREAM: Final = "VW_JOURNAL"
 JOURNAL_SUBJECT: Final = "vw.journal"
 
@@ -90,28 +90,41 @@ class JournalMirror:
         self.error = ""
         self._fd = -1
         self._sub: Any = None
-        self._local: dict[int, str] = {}
         self._advanced = asyncio.Event()
 
-    def _open(self) -> None:
+    async def _open(self) -> None:
         if self.path.exists():
             result = jr.read(self.path)
-            if result.verify.status != "ok":
+            why = result.verify.reason if result.verify.status != "ok" else ""
+            if not why and result.entries:
+                why = await self._diverges(result.entries[-1].seq, result.entries[-1].hash)
+            if why:
                 aside = self.path.with_name(f"{self.path.name}.diverged-{time.time_ns()}")
                 self.path.rename(aside)
-                log.warning("local journal set aside as %s: %s", aside, result.verify.reason)
+                log.warning("local journal set aside as %s: %s", aside, why)
             else:
-                # Checked against the stream entry by entry as it is read.
-                self._local = {e.seq: e.hash for e in result.entries}
                 self.seq = result.verify.entries
                 self.last = result.verify.last_hash
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
+    async def _diverges(self, seq: int, digest: str) -> str:
+        """Why the local file is not a prefix of the stream ("" when it is).
+
+        The chain makes one comparison enough: if the stream's entry at our
+        last seq has our last hash, every entry before it is ours too.
+        """
+        try:
+            msg = await self.js.get_msg(JOURNAL_STREAM, seq)
+            theirs = msgspec.json.decode(msg.data).get("hash")
+        except Exception:
+            return f"entry {seq} is in the local file but not in the stream"
+        return "" if theirs == digest else f"entry {seq} differs from the stream's"
+
     async def start(self) -> None:
         from nats.js.api import DeliverPolicy
 
-        self._open()
+        await self._open()
         self._sub = await self.js.subscribe(
             JOURNAL_SUBJECT,
             stream=JOURNAL_STREAM,
@@ -131,9 +144,7 @@ class JournalMirror:
             return
         seq = entry.get("seq")
         if isinstance(seq, int) and seq <= self.seq:
-            if self._local.get(seq, entry.get("hash")) != entry.get("hash"):
-                self.error = f"local journal diverges from the stream at seq {seq}"
-            return
+            return  # already in the local file (checked against the stream on start)
         checked = chain._check(entry_line_obj(line), line, self.seq, self.last, self.seq + 1)
         if isinstance(checked, str):
             self.error = f"stream entry {seq} refused: {checked}"

@@ -35,6 +35,8 @@ from tui.bus.frames import CollectorHealth, FeedMessage, RawFrame, SupervisorSta
 
 log = logging.getLogger("venuewatch.mirror")
 
+LAG_NOTICE_MS: Final = 1000.0
+"""A collector publishing this late is named on its venues' timelines (again on recovery)."""
 LOST_AFTER_S: Final = 3.0
 """A collector silent (no health, no frame) this long is lost: its books are not trusted."""
 
@@ -45,6 +47,7 @@ class CollectorState:
         "first_seq",
         "gaps",
         "health",
+        "lagging",
         "last_mono",
         "last_seq",
         "lost",
@@ -65,6 +68,7 @@ class CollectorState:
         self.conns: set[tuple[str, str]] = set()
         self.gaps = 0
         self.lost = False
+        self.lagging = False
         self.stopped = False
         self.health: CollectorHealth | None = None
 
@@ -109,6 +113,8 @@ class Mirror:
         """Frames for a venue whose adapter settings are not known yet."""
         self.conflicts = 0
         self.messages = 0
+        self.backlog = 0
+        """Messages still waiting in the stream behind the last one applied (set by the source)."""
         self.retired: dict[str, set[str]] = {}
         self.stale_runs = 0
 
@@ -165,9 +171,26 @@ class Mirror:
             if venue not in self.feeds:
                 self._feed(venue, settings)
             self.owner.setdefault(venue, cs.name)
+        lagging = h.publish_lag_ms >= LAG_NOTICE_MS or not h.nats_connected
+        if lagging != cs.lagging:
+            cs.lagging = lagging
+            what = "late" if lagging else "back on time"
+            self._notice(
+                cs, f"collector {cs.name} publishing {what}: lag {h.publish_lag_ms / 1e3:.1f}s"
+            )
         if h.stopping:
             cs.stopped = True
             self._discard(cs, "", f"collector {cs.name} stopped")
+
+    def _notice(self, cs: CollectorState, reason: str) -> None:
+        """A collector's own trouble, on the timeline of every venue it serves."""
+        if self.emit is None or cs.health is None:
+            return
+        now_ns, now_mono = self.wall(), self.clock()
+        for venue in sorted(cs.health.venues):
+            if self.owner.get(venue) == cs.name:
+                conn = f"collector:{cs.name}"
+                self.emit(FeedStatus(venue, conn, now_ns, now_mono, "venue_notice", "", reason))
 
     def _owned(self, cs: CollectorState, venue: str) -> bool:
         owner = self.owner.setdefault(venue, cs.name)
@@ -182,9 +205,25 @@ class Mirror:
         self.conflicts += 1
         return False
 
+    def prime(self, health: CollectorHealth) -> None:
+        """Feeds for the venues a collector last announced, before any message is applied.
+
+        An engine that starts (or takes over) knows its venues at once, so the
+        control state rebuilt from the journal finds them (an isolation of a
+        venue the engine does not know yet would otherwise be dropped).
+        """
+        if health.stopping:
+            return
+        for venue, settings in health.venues.items():
+            if venue not in self.feeds:
+                self._feed(venue, settings)
+
     def _feed(self, venue: str, settings: dict[str, object]) -> Feed:
         vs = msgspec.convert({**settings, "name": venue}, VenueSettings)
         f = self.feeds[venue] = Feed(registry.load(vs.adapter or venue)(vs), self.emit)
+        now = self.clock()
+        for st in f.instruments.values():
+            st.resync_since_mono = now  # unsynced since now, not since the machine booted
         return f
 
     def _mono(self, cs: CollectorState, ts: int) -> int:
@@ -272,7 +311,13 @@ class Mirror:
             log.warning("%s: %s", ", ".join(sorted(venues)), reason)
 
     def check(self) -> None:
-        """Called on the engine's tick: collectors that went quiet are lost."""
+        """Called on the engine's tick: collectors that went quiet are lost.
+
+        Only judged when caught up: an engine working through a backlog has
+        the collectors' recent messages still queued, so their silence is its own.
+        """
+        if self.backlog > 0:
+            return
         now = self.clock()
         for cs in self.collectors.values():
             if cs.lost or cs.stopped:

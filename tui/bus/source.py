@@ -20,34 +20,48 @@ import msgspec
 
 from adapters.feed import Feed
 from adapters.model import Event
-from tui.bus.frames import FEED_STREAM, FEED_SUBJECTS, RESYNC_ALL, feed_decoder, resync_subject
+from tui.bus.frames import (
+    FEED_STREAM,
+    FEED_SUBJECTS,
+    RESYNC_ALL,
+    CollectorHealth,
+    feed_decoder,
+    resync_subject,
+)
 from tui.bus.jetstream import clock_offset, connect, ensure_streams
 from tui.bus.mirror import Mirror
 
 log = logging.getLogger("venuewatch.source")
 
-BATCH: Final = 2000
 CHECK_S: Final = 0.25
+ACK_S: Final = 0.1
+PENDING_MSGS: Final = 1_000_000
+PENDING_BYTES: Final = 512 * 1024 * 1024
 
 
 class NatsSource:
-    def __init__(self, url: str, durable: str = "venuewatch-engine", batch: int = BATCH) -> None:
+    def __init__(self, url: str, durable: str = "venuewatch-engine") -> None:
         self.url = url
         self.durable = durable
-        self.batch = batch
         self.mirror = Mirror()
         self.feeds: dict[str, Feed] = self.mirror.feeds
         self.undecodable = 0
         self.resync_requests = 0
         self.caught_up = asyncio.Event()
-        """Set once a fetch comes back empty: the backlog has been applied."""
+        """Set once a message arrives with nothing pending behind it: the backlog is applied."""
         self._nc: Any = None
         self._js: Any = None
         self._sub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self._backlog: list[Any] = []
+        self._last: Any = None
+        self._unacked = 0
 
     def bind(self, emit: Callable[[Event], None]) -> None:
         self.mirror.emit = emit
+        for feed in self.feeds.values():
+            feed.emit = emit
 
     async def connect(self) -> None:
         """Connect and bind the durable consumer (raises BusError, one line)."""
@@ -62,22 +76,46 @@ class NatsSource:
             max_ack_pending=-1,
             ack_wait=30.0,
         )
+        await self._prime()
         resume = await self._ack_floor()
         if resume is not None:
             config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
             config.opt_start_seq = resume
-        self._sub = await self._js.pull_subscribe(
-            "", durable=self.durable, stream=FEED_STREAM, config=config
+        # A push consumer: nats-py hands each message to a callback far more
+        # cheaply than its pull fetch loop (≈5× the frames/s on the bench).
+        self._sub = await self._js.subscribe(
+            "",
+            durable=self.durable,
+            stream=FEED_STREAM,
+            config=config,
+            cb=self._on_msg,
+            manual_ack=True,
+            pending_msgs_limit=PENDING_MSGS,
+            pending_bytes_limit=PENDING_BYTES,
         )
 
-    async def _ack_floor(self) -> int | None:
-        """Where to resume when the durable has delivered more than was acknowledged.
+    async def _prime(self) -> None:
+        """The venues every collector last announced (see :meth:`Mirror.prime`)."""
+        try:
+            info = await self._js.stream_info(FEED_STREAM, subjects_filter="vw.*._._.health")
+        except Exception as exc:
+            log.warning("cannot list collectors: %s", exc)
+            return
+        for subj in sorted((info.state.subjects or {}) if info.state else {}):
+            with contextlib.suppress(Exception):
+                msg = await self._js.get_last_msg(FEED_STREAM, subj)
+                health = feed_decoder.decode(msg.data)
+                if isinstance(health, CollectorHealth):
+                    self.mirror.prime(health)
 
-        A pull that was in flight when the engine died leaves messages delivered
-        but unacknowledged; the server would redeliver them only after
-        ``ack_wait``, and with cumulative acks the next acknowledgement would
-        cover them unseen. Recreating the durable at its ack floor + 1 hands
-        them over again first, so a restart resumes with no hole.
+    async def _ack_floor(self) -> int | None:
+        """Where a durable that already exists resumes: right after its ack floor.
+
+        Messages delivered but not yet acknowledged when an engine died would
+        be redelivered only after ``ack_wait``, and with cumulative acks the
+        next acknowledgement would cover them unseen. Recreating the durable at
+        its ack floor + 1 hands them over again first, so a restart resumes with
+        no hole (and the push subscription binds to this process's inbox).
         """
         from nats.js.errors import NotFoundError
 
@@ -86,17 +124,18 @@ class NatsSource:
         except NotFoundError:
             return None
         floor = info.ack_floor.stream_seq if info.ack_floor else 0
-        delivered = info.delivered.stream_seq if info.delivered else 0
-        if delivered <= floor:
-            return None
         await self._js.delete_consumer(FEED_STREAM, self.durable)
         log.info("durable %s resumes at %d (ack floor)", self.durable, floor + 1)
         return int(floor) + 1
 
     def start(self) -> None:
+        self._started = True
+        backlog, self._backlog = self._backlog, []
+        for m in backlog:
+            self._apply(m)
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._consume(), name="nats-consume"),
+            loop.create_task(self._acker(), name="nats-ack"),
             loop.create_task(self._watch(), name="nats-watch"),
         ]
 
@@ -106,6 +145,9 @@ class NatsSource:
         for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
+        if self._last is not None:
+            with contextlib.suppress(Exception):
+                await self._last.ack()  # a clean stop resumes exactly here
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
@@ -117,32 +159,37 @@ class NatsSource:
             await self._nc.publish(subj, b"")
             await self._nc.flush(1.0)
 
-    async def _consume(self) -> None:
-        import nats.errors
+    async def _on_msg(self, m: Any) -> None:
+        if not self._started:
+            self._backlog.append(m)  # before the service bound its event handler
+            return
+        self._apply(m)
 
-        mirror = self.mirror
-        decode = feed_decoder.decode
+    def _apply(self, m: Any) -> None:
+        try:
+            msg = feed_decoder.decode(m.data)
+        except msgspec.DecodeError:
+            self.undecodable += 1
+        else:
+            self.mirror.apply(msg)
+        self._last = m
+        self._unacked += 1
+        # Behind = still on the server + already pushed to this client but not
+        # yet applied (nats-py's buffer): the server's count alone misses the latter.
+        pending = m.metadata.num_pending + (self._sub.pending_msgs if self._sub else 0)
+        self.mirror.backlog = pending
+        if pending == 0:
+            self.caught_up.set()
+
+    async def _acker(self) -> None:
+        """Cumulative acks (AckPolicy.ALL) a few times a second, not per message."""
         while True:
-            try:
-                msgs = await self._sub.fetch(self.batch, timeout=0.5)
-            except (nats.errors.TimeoutError, TimeoutError):
-                self.caught_up.set()
-                continue
-            except Exception as exc:  # NATS away: the client reconnects; try again
-                log.warning("fetch failed: %s", exc)
-                await asyncio.sleep(0.2)
-                continue
-            for m in msgs:
-                try:
-                    msg = decode(m.data)
-                except msgspec.DecodeError:
-                    self.undecodable += 1
-                    continue
-                mirror.apply(msg)
-            with contextlib.suppress(Exception):
-                await msgs[-1].ack()
-            if len(msgs) < self.batch:
-                self.caught_up.set()
+            await asyncio.sleep(ACK_S)
+            m, self._last = self._last, None
+            if m is not None and self._unacked:
+                self._unacked = 0
+                with contextlib.suppress(Exception):
+                    await m.ack()
 
     async def _watch(self) -> None:
         # Books the engine holds in memory are gone after a restart: ask for them now.

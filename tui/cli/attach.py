@@ -50,7 +50,8 @@ def add_console_args(p: argparse.ArgumentParser) -> None:
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "url",
-        help="the engine's console URL, e.g. ws://127.0.0.1:8765 (printed by `venuewatch serve`)",
+        help="the engine's console URL, e.g. ws://127.0.0.1:8765 (printed by `venuewatch serve`), "
+        "or nats://HOST:PORT to attach to whichever engine holds the HA lease",
     )
     p.add_argument(
         "--token-file",
@@ -108,6 +109,17 @@ def run(args: argparse.Namespace) -> int:
         token = resolve_token(args.token_file, _token_name(args.token_name))
     except ValueError as exc:
         return fail(str(exc))
+    if args.url.startswith(("nats://", "tls://")):
+        # Engine HA: the lease names the active engine's console.
+        import asyncio
+
+        from tui.bus.ha import active_console
+        from tui.bus.jetstream import BusError
+
+        try:
+            args.url = asyncio.run(active_console(args.url))
+        except BusError as exc:
+            return fail(str(exc))
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")
     return run_console(

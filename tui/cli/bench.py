@@ -58,12 +58,19 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="end to end: the venue cases to push (default binance-5)",
     )
     p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    p.add_argument(
+        "--nats",
+        action="store_true",
+        help="also: frames/s from 1, 2, 4 collectors through a local nats-server -js",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.bench import report
 
     parts = [p for p in PARTS if p in (args.only or PARTS)]
+    if getattr(args, "nats", False):
+        parts = [p for p in parts if args.only] + ["nats"]
     args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     results: dict[str, Any] = {
         "version": 1,
@@ -89,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     results["targets"] = report.targets(results)
     path = report.write_json(results, args.out)
     print(report.table(results))
+    if "nats" in results:
+        from tui.bench.bus import table
+
+        print(table(results["nats"]))
     print(f"\nwritten: {path}")
     return 1 if failed else 0
 
@@ -129,7 +140,14 @@ def _memory(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _nats(args: argparse.Namespace) -> dict[str, Any]:
+    from tui.bench import bus
+
+    return bus.run(args.quick, args.seed)
+
+
 _PARTS = {
+    "nats": _nats,
     "ingest": _ingest,
     "e2e": _e2e,
     "responsiveness": _responsiveness,

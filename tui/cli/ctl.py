@@ -104,7 +104,8 @@ def _target(args: argparse.Namespace) -> tuple[str, str]:
         except ConfigError:
             if args.config or not args.url:
                 raise
-    url = args.url or f"ws://{cfg.console.host}:{cfg.console.port}"
+    scheme = "wss" if cfg.console.tls_cert else "ws"  # the engine serves wss:// with a cert
+    url = args.url or f"{scheme}://{cfg.console.host}:{cfg.console.port}"
     return url, args.token_name or cfg.console.token_name
 
 

@@ -24,8 +24,9 @@ from tui.console import protocol as p
 
 log = logging.getLogger("venuewatch.console")
 
-SEND_STALL_S: Final = 10.0
+SEND_STALL_S: Final = 20.0
 """A frame not written to the socket within this closes the console with 4008."""
+CLOSE_WAIT_S: Final = 2.0
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,8 +93,13 @@ class Outbox:
         task.add_done_callback(_background.discard)
 
     async def _close(self, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close(4008, reason[:120])  # close_timeout bounds this, then abort
+        # The close frame queues behind what the console has not read; a console that
+        # reads again gets the reason, one that never does is cut off after CLOSE_WAIT_S
+        # (websockets' own close would wait for the send buffer to drain, i.e. forever).
+        try:
+            await asyncio.wait_for(self.ws.close(4008, reason[:120]), CLOSE_WAIT_S)
+        except Exception:
+            self.ws.transport.abort()
 
     async def _send(self, data: bytes) -> None:
         try:

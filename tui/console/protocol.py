@@ -124,8 +124,9 @@ def decode_down(data: bytes | str) -> Down:
 def sanitized(frame: Down) -> Down:
     """``frame`` with every string a person typed or a venue sent escaped (see tui.text).
 
-    State updates hold engine-built rows and go through untouched (the hot path);
-    everything that carries text from consoles or venues is cleaned here, the one
+    State rows are engine-built and go through untouched (the hot path); alert
+    summaries (which name symbols) and everything that carries text from consoles
+    or venues are cleaned here, the one
     place every console decodes frames, so no panel can forget to.
     """
     rep = msgspec.structs.replace
@@ -140,9 +141,16 @@ def sanitized(frame: Down) -> Down:
         return Refusal(clean(frame.reason), frame.request_id)
     if isinstance(frame, AlertChange):
         return AlertChange(frame.what, rep(frame.alert, summary=clean(frame.alert.summary)))
+    if isinstance(frame, Update):
+        if frame.alerts is None:  # the hot path: rows the engine built, no free text
+            return frame
+        return rep(frame, alerts=[rep(a, summary=clean(a.summary)) for a in frame.alerts])
     if isinstance(frame, Welcome):
+        state = frame.state
+        alerts = [rep(a, summary=clean(a.summary)) for a in state.alerts]
         return rep(
             frame,
+            state=rep(state, alerts=alerts),
             user=clean(frame.user),
             journal=[clean_obj(e) for e in frame.journal],
             feed_notes=[clean_obj(n) for n in frame.feed_notes],

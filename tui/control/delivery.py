@@ -63,7 +63,7 @@ def backoff_s(attempt: int, base_s: float, cap_s: float, rng: Callable[[], float
 class Request:
     """One POST: the body is fixed; headers may be computed per attempt (signatures)."""
 
-    __slots__ = ("body", "headers", "label", "sign", "url")
+    __slots__ = ("body", "headers", "sign", "url")
 
     def __init__(
         self,
@@ -71,13 +71,11 @@ class Request:
         body: bytes,
         headers: dict[str, str] | None = None,
         sign: Callable[[bytes], dict[str, str]] | None = None,
-        label: str = "",
     ) -> None:
         self.url = url
         self.body = body
         self.headers = headers or {}
         self.sign = sign
-        self.label = label
 
 
 class Outbox:

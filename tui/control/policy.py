@@ -12,11 +12,12 @@ This module calls the controller, one way: the controller knows nothing of it.
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from collections.abc import Callable
 
 from tui.control import routes as rt
-from tui.control.commands import Command, new_id
+from tui.control.commands import Command
 from tui.control.controller import Controller
 from tui.engine.engine import Engine
 from tui.engine.health import NS
@@ -34,6 +35,7 @@ class Policy:
         self.engine = engine
         self.facts = engine.facts
         self.controller = controller
+        self._fired = 0
 
     async def on_tick(self) -> None:
         await self._breakers()
@@ -77,6 +79,15 @@ class Policy:
         )
 
     def _commands(self, name: str, venue: str, reason: str) -> list[Command]:
+        # Ids from the breaker, venue and engine time: a replay of the same capture
+        # journals the same trip the same way (capture time, not wall time).
+        self._fired += 1
+        key = f"{name}|{venue}|{self.engine.wall()}|{self._fired}"
+        ids = iter(hashlib.sha256(f"{key}|{i}".encode()).hexdigest()[:12] for i in range(99))
+
+        def new_id() -> str:
+            return next(ids)
+
         rule = self.engine.settings.breakers[name]
         actor = f"breaker:{name}"
         if rule.action == "isolate":

@@ -60,7 +60,8 @@ class SinkSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     default (Alertmanager every alert, PagerDuty and Slack critical only)."""
     resend_s: float = 60.0
     """Alertmanager: how often firing alerts are sent again (its own resolve_timeout
-    would otherwise resolve them)."""
+    would otherwise resolve them). PagerDuty: how long after a restart a page left
+    open must see its alert fire again before it is resolved."""
     generator_url: str = ""
     """Alertmanager: the link back to venuewatch on each alert (default: the console URL)."""
 

@@ -58,6 +58,9 @@ class AlertSink:
     def start(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    def recover(self, prior: list[dict[str, Any]]) -> None:
+        """The journal before this start (this sink's own results are in it)."""
+
     def wants_alert(self, severity: str) -> bool:
         return rank(severity) >= self.min_rank
 

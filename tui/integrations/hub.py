@@ -71,13 +71,17 @@ class Integrations:
         )
         self.sinks = alerting(controller.sinks)
         for sink in self.sinks:
+            sink.recover(prior or [])
             sink.start(self.ctx)
         controller.journal_listeners.append(self._on_journal)
         controller.outcome_listeners.append(self._on_outcome)
         engine.listeners.append(self._on_tick)
         if self.exporter is not None:
             self.metrics = await serve(
-                self.exporter.app(), self.metrics_settings.host, self.metrics_settings.port or 0
+                self.exporter.app(),
+                self.metrics_settings.host,
+                self.metrics_settings.port or 0,
+                "metrics ([metrics] port / --metrics-port)",
             )
             log.info("metrics on %s/metrics", self.metrics.url)
         if self.api_settings.port is not None:
@@ -85,7 +89,12 @@ class Integrations:
 
             token = ensure_token(self.api_settings.token_name)
             self.oms = OmsApi(engine, token, self.provenance)
-            self.api = await serve(self.oms.app(), self.api_settings.host, self.api_settings.port)
+            self.api = await serve(
+                self.oms.app(),
+                self.api_settings.host,
+                self.api_settings.port,
+                "OMS API ([api] port / --api-port)",
+            )
             log.info("OMS read API on %s/v1", self.api.url)
 
     def _sources(self) -> Sources:

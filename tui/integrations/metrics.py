@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import web
@@ -117,7 +117,6 @@ class Sources:
     journal_seq: Callable[[], int] = lambda: 0
     consoles: Callable[[], int] = lambda: 0
     sinks: Callable[[], list[Any]] = list
-    extra: list[Collector] = field(default_factory=list)
 
 
 class EngineCollector(Collector):

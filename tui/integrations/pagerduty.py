@@ -9,12 +9,17 @@ the keyring by name; it is never logged or journalled.
 
 The dedup_key is ``venuewatch/<rule>|<venue>|<instrument>``: the same alert
 always maps to the same PagerDuty alert, so an escalation updates it and the
-resolve closes it. A responder acting on a venue (isolating it, or
-acknowledging an alert) acknowledges its open pages: someone has it.
+resolve closes it. Pages still open when the engine stopped are read back from
+the journal on start; one whose alert has not fired again ``resend_s`` later is
+resolved, so a restart never leaves a page open forever. A responder acting on
+a venue (isolating it, or acknowledging an alert) acknowledges its open pages:
+someone has it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -22,7 +27,7 @@ import msgspec
 
 from tui.control.delivery import Request, SinkError, host_only
 from tui.control.sinks import SinkSettings
-from tui.integrations.base import AlertSink, clip
+from tui.integrations.base import AlertSink, Context, clip
 from tui.secrets import Secret
 
 SUMMARY_MAX: Final = 1024
@@ -45,6 +50,40 @@ class PagerDutySink(AlertSink):
         self._routing_key = routing_key
         self.open: dict[str, str] = {}
         """Alert key -> venue, for the alerts triggered and not yet resolved."""
+        self._recovered: set[str] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def recover(self, prior: list[dict[str, Any]]) -> None:
+        for e in prior:
+            if e.get("kind") != "sink" or e.get("sink") != self.name or not e.get("ok"):
+                continue
+            verb, _, key = str(e.get("about", "")).partition(" ")
+            if verb == "trigger":
+                self.open[key] = key.split("|")[1] if key.count("|") >= 2 else ""
+            elif verb == "resolve":
+                self.open.pop(key, None)
+        self._recovered = set(self.open)
+
+    def start(self, ctx: Context) -> None:
+        super().start(ctx)
+        if self._recovered:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_recovered())
+
+    async def _sweep_recovered(self) -> None:
+        await asyncio.sleep(self.settings.resend_s)
+        if self.ctx is None:
+            return
+        firing = {a.key for a in self.ctx.firing()}
+        for key in sorted(self._recovered - firing):
+            if self.open.pop(key, None) is not None:
+                self.send(Request(self.url, self.event("resolve", key)), f"resolve {key}")
+
+    async def aclose(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await super().aclose()
 
     def event(self, action: str, alert_key: str, **trigger: Any) -> bytes:
         body: dict[str, Any] = {

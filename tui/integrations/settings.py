@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import msgspec
 
 
@@ -20,9 +22,24 @@ class ApiSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Name of the API's bearer token in the keyring (created on first start)."""
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def check(metrics: MetricsSettings, api: ApiSettings) -> list[str]:
     problems = []
-    for where, port in (("metrics.port", metrics.port), ("api.port", api.port)):
-        if port is not None and not 0 <= port <= 65535:
-            problems.append(f"{where}: expected 0..65535")
+    for where, s in (("metrics", metrics), ("api", api)):
+        if s.port is not None and not 0 <= s.port <= 65535:
+            problems.append(f"{where}.port: expected 0..65535")
+        # Plain HTTP, and the API's token would cross the network in clear: loopback only.
+        if not _loopback(s.host):
+            problems.append(
+                f"{where}.host: expected a loopback address, got {s.host!r} "
+                "(put a TLS proxy in front for remote access)"
+            )
     return problems

@@ -23,15 +23,19 @@ class Served:
         await self.runner.cleanup()
 
 
-async def serve(app: web.Application, host: str, port: int) -> Served:
-    """Bind first (so the real port is known and a busy port fails here), then serve."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+async def serve(app: web.Application, host: str, port: int, what: str) -> Served:
+    """Bind first (so the real port is known and a busy port fails here), then serve.
+
+    A bind failure is an OSError whose message names ``what`` and the address.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise OSError(f"{what} on {host}:{port}: {exc.strerror or exc}") from None
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
     await runner.setup()
     site = web.SockSite(runner, sock)

@@ -9,8 +9,8 @@ figure here is derived from its entries, replayed in ``seq`` order:
   non-inhibited alert fires, else LIVE);
 * effects come from *outcomes* that succeeded, never from commands alone: a
   refused isolate isolated nothing. An ``undo`` applies the ``inverse`` its
-  command entry journalled, and pairs with the action it reversed the way the
-  controller's undo stack does;
+  command entry journalled, and pairs with the action its outcome names
+  (``undid``; older journals: the way the old shared undo stack did);
 * alert times are measured from the onset (the condition first seen, the
   alert's ``started``): time to detect (firing), to acknowledge, to mitigate
   (the first successful isolate, halt or route move touching the alert's
@@ -140,7 +140,7 @@ class Incident:
 def _ack_target(fields: dict[str, Any]) -> dict[str, Any]:
     args = fields.get("args") if isinstance(fields.get("args"), dict) else {}
     merged = {**fields, **(args or {})}
-    return {k: merged.get(k) for k in ("key", "alert", "venue", "rule", "instrument")}
+    return {k: merged.get(k) for k in ("key", "alert", "venue", "rule", "instrument", "match")}
 
 
 class _Rebuilder:
@@ -262,12 +262,16 @@ class _Rebuilder:
     ) -> list[AlertEpisode]:
         target = _ack_target(e)
         key = target["key"] or target["alert"]
+        match = target["match"]
         matches = [
             ep
             for ep in self.open_alerts.values()
             if (key and ep.key == key)
+            # A silence names a part of the alert keys it covers (the controller's rule).
+            or (not key and isinstance(match, str) and match != "" and match in ep.key)
             or (
                 not key
+                and not match
                 and target["venue"] == ep.venue
                 and target["rule"] in (None, "", ep.rule)
                 and target["instrument"] in (None, "", ep.instrument)
@@ -331,14 +335,28 @@ class _Rebuilder:
                 ep.acked_ns, ep.acked_by, ep.silenced_ns = None, "", None
             return
         actor = act.actor
-        if act.action == "undo" and self.undo_stack:
+        undid = e.get("undid")
+        if act.action == "undo" and isinstance(undid, int):
+            # The outcome names the command it undid; the inverse ran as the person
+            # undoing, and undoing a breaker's action cleared that breaker's trip.
+            original = next((a for a in self.inc.actions if a.seq == undid), None)
+            if original is not None:
+                original.undone_by_seq, act.undoes_seq = act.seq, original.seq
+                if original in self.undo_stack:
+                    self.undo_stack.remove(original)
+                if original.by_breaker:
+                    self.clear_trips(original.actor.removeprefix("breaker:"), "", ns, act.actor)
+        elif act.action == "undo" and self.undo_stack:
             original = self.undo_stack.pop()
             original.undone_by_seq, act.undoes_seq = act.seq, original.seq
-            # The controller applies an inverse as the original's actor: undoing a
-            # breaker's isolation does not count as a person clearing its trip.
+            # Older journals: the inverse ran as the original's actor, so undoing a
+            # breaker's isolation did not count as a person clearing its trip.
             actor = original.actor
         elif act.action in UNDOABLE:
             self.undo_stack.append(act)
+        if act.action == "clear":
+            breaker = str(act.args.get("breaker", ""))
+            self.clear_trips(breaker, str(act.args.get("venue", "")), ns, act.actor)
         if act.effect:
             effect = str(act.effect.get("action"))
             self.apply(act, actor, effect, act.effect.get("args") or {}, ns)
@@ -371,6 +389,12 @@ class _Rebuilder:
             if key in self.halted:
                 since, why = self.halted.pop(key)
                 self.inc.halts.setdefault(key, []).append((since, ns, why))
+
+    def clear_trips(self, breaker: str, venue: str, ns: int, who: str) -> None:
+        """A person cleared a breaker's latch (on one venue, or on all when "")."""
+        for k in [k for k in self.latched if k[0] == breaker and venue in ("", k[1])]:
+            trip = self.latched.pop(k)
+            trip.cleared_ns, trip.cleared_by = ns, who
 
     def mitigate(self, venue: str, instrument: str, ns: int, how: str, seq: int) -> None:
         for ep in self.open_alerts.values():

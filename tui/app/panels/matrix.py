@@ -91,6 +91,8 @@ class MatrixPanel(TablePanel):
     PANEL_ID = "matrix"
     TITLE = "Cross-venue matrix · Δmid bps, spread bps, ×baseline"
     AREAS = frozenset({"instruments", "consensus", "venues"})
+    shown_venues: tuple[str, ...] = ()
+    """The venue columns drawn last time (the others are named in the border)."""
 
     def order(self, model: ConsoleModel) -> list[str]:
         """Instruments in the order shown (the app moves the selection through it)."""
@@ -176,6 +178,7 @@ class MatrixPanel(TablePanel):
             head_parts += [Content(" "), cell(Content.styled(short[v], style), cell_w)]
         head_parts += [Content(" "), cell(Content.styled("consensus", marks.HEAD), cons_w)]
         gone = [v for v in venues if v not in shown]
+        self.shown_venues = tuple(shown)
         if hidden:
             head_parts.append(Content.styled(f" +{hidden}", marks.WARN_STYLE))
         # Named, in the border: which columns are not shown (select an instrument they
