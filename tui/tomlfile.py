@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import difflib
 import re
+import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
 import msgspec.inspect as mi
@@ -55,18 +56,25 @@ def loads(text: str, source: str, error: type[UserError]) -> dict[str, Any]:
 
 
 def convert(
-    data: dict[str, Any], type_: type[T], source: str, text: str, error: type[UserError]
+    data: dict[str, Any],
+    type_: type[T],
+    source: str,
+    text: str,
+    error: type[UserError],
+    prefix: Path_ = (),
 ) -> T:
-    """``data`` as ``type_``; an unknown key or a wrong value is ``error`` in the one format."""
+    """``data`` (found at ``prefix`` in the file) as ``type_``; an unknown key or a wrong
+    value is ``error`` in the one format."""
     unknown = unknown_key(data, mi.type_info(type_))
     if unknown is not None:
         path, key, known = unknown
-        raise located(error, source, text, (*path, key), unknown_message(key, known))
+        raise located(error, source, text, (*prefix, *path, key), unknown_message(key, known))
     try:
         return msgspec.convert(data, type_)
     except msgspec.ValidationError as exc:
         problem, path = split_validation(str(exc))
-        raise located(error, source, text, path, problem) from None
+        path = _name_keys(data, type_, path)
+        raise located(error, source, text, (*prefix, *path), problem) from None
 
 
 def decode(text: str, type_: type[T], source: str, error: type[UserError]) -> T:
@@ -105,7 +113,7 @@ def syntax_where(msg: str, text: str) -> str:
 
 
 _AT = re.compile(r"(.*) - at `\$(.*)`\Z", re.S)
-_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\"((?:[^\"\\]|\\.)*)\"\]|\['([^']*)'\]")
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]")
 
 
 def split_validation(msg: str) -> tuple[str, Path_]:
@@ -114,9 +122,56 @@ def split_validation(msg: str) -> tuple[str, Path_]:
     if not m:
         return msg, ()
     path: list[str | int] = []
-    for dot, index, dq, sq in _PART.findall(m.group(2)):
-        path.append(int(index) if index else (dot or dq or sq))
+    for dot, index, key in _PART.findall(m.group(2)):
+        path.append(int(index) if index else (dot or key))
     return m.group(1), tuple(path)
+
+
+def _name_keys(data: object, tp: Any, path: Path_) -> Path_:
+    """msgspec writes a table key in a path as ``[...]``: find the key whose value fails."""
+    out: list[str | int] = []
+    value: Any = data
+    try:
+        for part in path:
+            tp = _strip(tp, dict if part == "..." else list if isinstance(part, int) else None)
+            if part == "...":
+                value_type = get_args(tp)[1]
+                key = next(k for k, v in value.items() if not _fits(v, value_type))
+                out.append(key)
+                value, tp = value[key], value_type
+            elif isinstance(part, int):
+                value, tp = value[part], get_args(tp)[0]
+                out.append(part)
+            else:
+                fields = {f.encode_name: f.type for f in msgspec.structs.fields(tp)}
+                value, tp = value.get(part), fields[part]
+                out.append(part)
+    except (AttributeError, IndexError, KeyError, StopIteration, TypeError):
+        return path
+    return tuple(out)
+
+
+def _fits(value: object, tp: Any) -> bool:
+    try:
+        msgspec.convert(value, tp)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
+def _strip(tp: Any, container: type | None) -> Any:
+    """The member of an Optional/union that holds a table, a list or a Struct."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, types.UnionType):
+        for arg in get_args(tp):
+            arg = _strip(arg, container)
+            origin = get_origin(arg)
+            if container is None and isinstance(arg, type) and issubclass(arg, msgspec.Struct):
+                return arg
+            if container is not None and origin is container:
+                return arg
+    return tp
 
 
 def unknown_key(value: object, t: mi.Type, path: Path_ = ()) -> tuple[Path_, str, list[str]] | None:
