@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from functools import partial
@@ -130,3 +131,21 @@ async def test_a_nats_console_follows_the_takeover_to_the_standby_with_the_same_
         await b.terminate()
         await collector.stop()
         await sim.stop()
+
+
+def test_ctl_over_nats_without_an_active_engine_says_so_in_one_line(natsd: NatsServer) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "VENUEWATCH_TOKEN": TOKEN}
+    for url, why in (
+        (natsd.url, f"no active engine holds the lease at {natsd.url}"),
+        ("nats://127.0.0.1:9", "cannot connect to NATS at nats://127.0.0.1:9"),
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "ctl", "--url", url, "--timeout", "1", "status"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=REPO,
+        )
+        assert r.returncode == 2, r.stderr
+        assert why in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
