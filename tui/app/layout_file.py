@@ -42,12 +42,12 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Any, Final, Literal
 
-import msgspec
 import tomli_w
 
 from tui import tomlfile
+from tui.app.layout_schema import PANEL_PARAMS, LayoutSpec, NodeSpec
 from tui.errors import UserError
 from tui.paths import config_dir
 
@@ -193,82 +193,6 @@ def _parent(node: Node, name: str) -> Split | None:
 
 
 # -- parsing -------------------------------------------------------------------------------
-
-
-MAX_DEPTH = 16
-"""Deepest split nesting a layout may have (a terminal shows far fewer)."""
-
-
-class _Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A panel's layout parameters. Only the keys a file gives are kept (the panel applies
-    its own defaults), so these defaults are never read."""
-
-
-class VenuesParams(_Params):
-    venues: list[str] = []
-    """Only these venues (default: all)."""
-    order: Literal["worst", "config"] = "worst"
-    """Worst first, or the engine's configured order."""
-
-
-class MatrixParams(_Params):
-    instruments: list[str] = []
-    venues: list[str] = []
-
-
-class SpreadsParams(_Params):
-    window: Annotated[float, msgspec.Meta(gt=0)] = 300.0
-    """Seconds of history drawn."""
-    instrument: str = ""
-    venues: list[str] = []
-
-
-class LadderParams(_Params):
-    instrument: str = ""
-    """Pin the ladder to one instrument (default: the selected one)."""
-    venues: list[str] = []
-
-
-class AlertsParams(_Params):
-    resolved: Annotated[int, msgspec.Meta(ge=0)] = 20
-    """Resolved alerts kept on screen."""
-
-
-class TimelineParams(_Params):
-    limit: Annotated[int, msgspec.Meta(ge=1)] = 300
-    notes: bool = True
-
-
-class RoutesParams(_Params):
-    pass
-
-
-PANEL_PARAMS: Final[dict[str, type[_Params]]] = {
-    "venues": VenuesParams,
-    "matrix": MatrixParams,
-    "spreads": SpreadsParams,
-    "ladder": LadderParams,
-    "alerts": AlertsParams,
-    "timeline": TimelineParams,
-    "routes": RoutesParams,
-}
-"""Each panel's parameters: a typo'd or mistyped parameter is an error naming it."""
-
-
-class NodeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """One ``[node.NAME]`` table as written (a leaf or a split; the tree is checked after)."""
-
-    size: int | str = "1fr"
-    split: Literal["horizontal", "vertical", ""] = ""
-    children: list[str] = []
-    panel: str = ""
-    params: dict[str, Any] = {}
-
-
-class LayoutSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    description: str = ""
-    root: str = ""
-    node: dict[str, NodeSpec] = {}
 
 
 MAX_DEPTH = 16
