@@ -21,6 +21,7 @@ from typing import ClassVar, Final
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.widgets import Static
 
@@ -247,7 +248,10 @@ class TablePanel(Panel):
         is hidden silently (``↓ +3: bybit, bybit-linear, deribit``)."""
         if not self.is_mounted:
             return
-        body = self.query_one(VerticalScroll)
+        try:
+            body = self.query_one(VerticalScroll)
+        except NoMatches:  # torn down by a layout switch after the resize was queued
+            return
         height = body.scrollable_content_region.height
         keys = self.order_shown
         if height <= 0 or len(keys) <= height:
