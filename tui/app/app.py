@@ -553,6 +553,17 @@ class ConsoleApp(LayoutActions, App[int]):
         rows = fn(self.source.model, self.selection)
         self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
 
+    def action_page(self, step: int) -> None:
+        """Page what the focused pane hides (named in its border) into view."""
+        pane = self.focused_pane()
+        panel = pane.panel if pane is not None else None
+        fn = getattr(panel, "page", None)
+        if fn is None:
+            self.notify("this pane has nothing to page", severity="warning", timeout=3)
+        elif not fn(step):
+            where = "start" if step < 0 else "end"
+            self.notify(f"already at the {where}", severity="information", timeout=2)
+
     def action_help(self) -> None:
         effective = keys.effective(self.settings.keys)
         display = {

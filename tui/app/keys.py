@@ -174,6 +174,20 @@ KEYS: Final[tuple[Key, ...]] = (
     Key("pane-grow", "plus,equals_sign", "pane_resize(1)", "Grow the focused pane", "Layout"),
     Key("pane-shrink", "minus", "pane_resize(-1)", "Shrink the focused pane", "Layout"),
     Key("pane-swap", "s", "pane_swap", "Swap the focused pane's panel for the next one", "Layout"),
+    Key(
+        "page-back",
+        "left_square_bracket",
+        "page(-1)",
+        "Page the focused pane back (hidden columns, else rows)",
+        "Layout",
+    ),
+    Key(
+        "page-on",
+        "right_square_bracket",
+        "page(1)",
+        "Page the focused pane on (hidden columns, else rows)",
+        "Layout",
+    ),
     Key("layout-write", "w", "layout_write", "Write the layout to a user file", "Layout"),
 )
 
@@ -206,6 +220,8 @@ _ALIASES: Final = {
     "+": "plus",
     "-": "minus",
     "=": "equals_sign",
+    "[": "left_square_bracket",
+    "]": "right_square_bracket",
     " ": "space",
 }
 
