@@ -7,7 +7,9 @@ Every key press here costs milliseconds: the source is a fixed snapshot
 from __future__ import annotations
 
 from tui.app.app import ConsoleApp
+from tui.app.detail import DetailScreen
 from tui.app.layout_view import Pane
+from tui.app.panels.alerts import AlertsPanel
 from tui.app.panels.matrix import MatrixPanel
 from tui.app.source import StaticSource
 
@@ -59,3 +61,68 @@ async def test_brackets_page_the_matrix_hidden_columns_into_view() -> None:
         for _ in range(matrix.col_pages - 1):
             await pilot.press("left_square_bracket")
         assert matrix.col_page == 0 and set(matrix.shown_venues) == first
+
+
+def _text(screen: DetailScreen) -> str:
+    return "\n".join(row.plain for row in screen.rows)
+
+
+async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
+    model = console_fixture.build()
+    # coinbase acknowledged its spread alert: the detail view says who.
+    key = "spread|coinbase|BTC-USD"
+    model.journal.append(
+        {
+            "seq": 900,
+            "kind": "command",
+            "id": "c-ack",
+            "action": "ack",
+            "args": {"alert": key},
+            "actor": "console:alice",
+            "ts": console_fixture.iso(console_fixture.at(5)),
+        }
+    )
+    model.journal.append(
+        {
+            "seq": 901,
+            "kind": "outcome",
+            "id": "c-ack",
+            "ok": True,
+            "ts": console_fixture.iso(console_fixture.at(5)),
+        }
+    )
+    app = ConsoleApp(StaticSource(model), layout="default")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        app.select(venue="coinbase", instrument="BTC-USD")
+        _focus(app, AlertsPanel)
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        text = _text(app.screen)
+        head = text.splitlines()[0]
+        assert head == "Why did this fire? — spread on coinbase BTC-USD"
+        assert "severity WARNING" in text and "state firing" in text
+        assert "started  13:54:20.000 UTC (40s ago)" in text
+        assert "fired    13:54:25.000 UTC (35s ago)" in text
+        assert "resolved —" in text
+        # The readings beside their thresholds, and the reference at this moment.
+        assert "spread 2.40 bps · baseline 0.50 bps · ×4.8" in text
+        assert "deviation from consensus +0.5 bps · z 1.0" in text
+        assert "consensus BTC-USD: 64,921.68, median of binance, bybit, coinbase, okx" in text
+        assert "venue coinbase: DEGRADED" in text and "gaps 2" in text
+        assert "ack/silence: ack alice" in text
+        spark = next(ln for ln in text.splitlines() if "spread, last" in ln)
+        assert any(b in spark for b in "▁▂▃▄▅▆▇█") and "latest 2.34 bps" in spark
+        # Every other alert is still listed below it.
+        assert "Every alert" in text and "bybit-linear" in text.split("Every alert")[1]
+        await pilot.press("escape")
+        # Another venue: its alert, named with the venue's own symbol too.
+        app.select(venue="bybit-linear", instrument="BTC-USD-PERP")
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        text = _text(app.screen)
+        assert text.splitlines()[0] == (
+            "Why did this fire? — deviation on bybit-linear BTC-USD-PERP (BTCUSDT)"
+        )
+        assert "severity CRITICAL" in text and "+38.0 bps · z 76.0" in text
+        assert "ack/silence: not acknowledged, not silenced" in text
