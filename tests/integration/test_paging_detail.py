@@ -11,6 +11,7 @@ from tui.app.detail import DetailScreen
 from tui.app.layout_view import Pane
 from tui.app.panels.alerts import AlertsPanel
 from tui.app.panels.matrix import MatrixPanel
+from tui.app.screens import TextScreen
 from tui.app.source import StaticSource
 
 import console_fixture
@@ -126,3 +127,39 @@ async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
         )
         assert "severity CRITICAL" in text and "+38.0 bps · z 76.0" in text
         assert "ack/silence: not acknowledged, not silenced" in text
+
+
+async def test_replay_keys_exist_only_in_a_replay_and_send_the_palettes_commands() -> None:
+    # A snapshot is not a replay: p, P, >, v and j do nothing and are not in the footer.
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        await pilot.press("p", "P", "greater_than_sign", "v")
+        await app.frame()
+        assert not [m for _, m in app.notices if "replay" in m]
+        assert not {"p", "P", "greater_than_sign", "v", "j"} & set(app.active_bindings)
+    # A replay snapshot: each key sends its command (nothing is attached, so each one
+    # comes back NOT SENT, naming the command the key meant).
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app.source.engine = "replay ×10"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        shown = {k: b.binding.description for k, b in app.active_bindings.items() if b.enabled}
+        assert {"p", "P", "greater_than_sign", "v", "j"} <= set(shown)
+        assert shown["p"] == "pause" and shown["P"] == "play" and shown["j"] == "seek"
+        for key in ("p", "P", "greater_than_sign"):
+            await pilot.press(key)
+        await pilot.press("v")  # ×10 → ×100
+        await until_notices(app, 4)
+        sent = [m.split(":", 1)[0] for _, m in app.notices if "not sent" in m]
+        assert sent == ["replay-pause", "replay-resume", "replay-step", "replay-speed"]
+        await pilot.press("j")
+        assert isinstance(app.screen, TextScreen) and "Seek" in app.screen.prompt
+
+
+async def until_notices(app: ConsoleApp, n: int) -> None:
+    for _ in range(100):
+        if len([m for _, m in app.notices if "not sent" in m]) >= n:
+            return
+        await app.frame()
+    raise AssertionError(f"expected {n} NOT SENT notices, got {app.notices}")

@@ -142,6 +142,36 @@ KEYS: Final[tuple[Key, ...]] = (
         show=True,
         footer="arm",
     ),
+    # -- replay: the time machine (active, and in the footer, only when the engine is one) --
+    Key("replay-pause", "p", "replay('replay-pause')", "Replay: pause", "Replay", True, "pause"),
+    Key("replay-resume", "P", "replay('replay-resume')", "Replay: resume", "Replay", True, "play"),
+    Key(
+        "replay-step",
+        "greater_than_sign",
+        "replay('replay-step')",
+        "Replay: step to the next alert",
+        "Replay",
+        True,
+        "next alert",
+    ),
+    Key(
+        "replay-speed",
+        "v",
+        "replay('replay-speed')",
+        "Replay: next speed (×1, ×10, ×100, max)",
+        "Replay",
+        True,
+        "speed",
+    ),
+    Key(
+        "replay-seek",
+        "j",
+        "replay('replay-seek')",
+        "Replay: seek to a time",
+        "Replay",
+        True,
+        "seek",
+    ),
     # -- the console itself --
     Key(
         "command-palette",
@@ -221,6 +251,7 @@ _ALIASES: Final = {
     "-": "minus",
     "=": "equals_sign",
     "[": "left_square_bracket",
+    ">": "greater_than_sign",
     "]": "right_square_bracket",
     " ": "space",
 }

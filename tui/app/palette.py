@@ -203,9 +203,25 @@ def replay_entries(app: ConsoleApp) -> list[Entry]:
         ),
         Entry("Replay: seek to a time…", "forward only", partial(_ask_seek, app), True),
     ]
-    for speed in ("1", "10", "100", "max"):
+    for speed in SPEEDS:
         out.append(Entry(f"Replay: speed ×{speed}", "", partial(run, "replay-speed", speed=speed)))
     return out
+
+
+SPEEDS = ("1", "10", "100", "max")
+
+
+def replay_key(app: ConsoleApp, action: str) -> None:
+    """A replay key: the same commands as the palette's entries."""
+    if action == "replay-seek":
+        _ask_seek(app)
+    elif action == "replay-speed":
+        # The engine name says the pace ("replay ×10"): step to the next one.
+        now = app.source.engine.rsplit(" ", 1)[-1].lstrip("×")
+        nxt = SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
+        _replay(app, action, speed=nxt)
+    else:
+        _replay(app, action)
 
 
 def _replay(app: ConsoleApp, action: str, **args: str) -> None:
