@@ -108,3 +108,45 @@ async def start_engine(url: str, tmp: Path, durable: str = "engine-a") -> Servic
 
 def nats_server(tmp: Path) -> NatsServer:
     return NatsServer(tmp / "jetstream").start()
+
+
+class HAEngine:
+    """``venuewatch serve --source nats:// --ha`` as a subprocess; reads its role lines."""
+
+    def __init__(self, url: str, engine_id: str, journal_path: Path, token: str) -> None:
+        self.args = [sys.executable, "-m", "tui.cli", "serve", "--source", url, "--ha"]
+        self.args += ["--engine-id", engine_id, "--journal", str(journal_path), "--port", "0"]
+        self.token = token
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> dict[str, Any]:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "VENUEWATCH_TOKEN": self.token}
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+            cwd=REPO,
+        )
+        return await self.line(20)
+
+    async def line(self, timeout: float) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        assert raw, "engine exited"
+        out: dict[str, Any] = json.loads(raw)
+        return out
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def terminate(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()

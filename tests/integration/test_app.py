@@ -223,6 +223,7 @@ async def test_a_arms_everything_when_any_is_disarmed_then_disarms_all(tmp_path:
         await pilot.press("y")
         await until(app, lambda: breaker.armed, "armed")
         assert commands(rig, "arm")[0]["args"] == {"target": "all"}
+        await rig.step()  # the engine is paused: publish the new state to the console
         await until(app, lambda: app.source.model.breakers["deviation-hard"].armed, "model")
         await pilot.press("a")
         assert app.screen.question == "Disarm all breakers and auto-failover?"  # type: ignore[attr-defined]

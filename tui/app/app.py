@@ -128,6 +128,7 @@ class ConsoleApp(LayoutActions, App[int]):
         self.source.on_change = self._on_source_change
         self.source.on_frame = self._on_frame
         if isinstance(self.source, LiveSource):
+            self.source.on_notice = lambda text: self.notify(text, severity="warning", timeout=30)
             self.run_worker(self.source.run(), name="engine-link", group="source")
             self.run_worker(self._watch_first_attach(), name="first-attach", group="source")
         self.set_interval(1.0 / self.fps, self._tick, name="render")

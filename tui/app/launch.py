@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from tui.console.credentials import login_name
@@ -38,11 +38,13 @@ def run_console(
     quit_note: str = "",
     engine_poll: Callable[[], int | None] | None = None,
     tls: ClientTLS | None = None,
+    resolve: Callable[[], Awaitable[str]] | None = None,
 ) -> int:
     """Run a console attached to the engine at ``url`` until the responder quits.
 
     ``engine_poll`` (the demo passes ``Popen.poll``) lets the console notice that a
-    local engine process died; ``quit_note`` makes quitting confirm with that text."""
+    local engine process died; ``quit_note`` makes quitting confirm with that text;
+    ``resolve`` (engine HA) names the active engine's URL before every re-attach."""
     from tui.app import settings as settings_mod
 
     notes: list[tuple[str, SeverityLevel]] = []
@@ -66,7 +68,9 @@ def run_console(
     from tui.console.client import ConsoleClient
 
     app = ConsoleApp(
-        LiveSource(url, token, who, client_factory=partial(ConsoleClient, tls=tls)),
+        LiveSource(
+            url, token, who, client_factory=partial(ConsoleClient, tls=tls), resolve=resolve
+        ),
         settings=settings,
         layout=layout,
         theme=theme,

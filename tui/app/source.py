@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final, Literal
 
 from adapters.tasks import spawn
@@ -78,14 +78,23 @@ class LiveSource:
         client_factory: Callable[[str, str, str], ConsoleClient] = ConsoleClient,
         backoff_first_s: float = BACKOFF_FIRST_S,
         backoff_max_s: float = BACKOFF_MAX_S,
+        resolve: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.url = url
+        self._resolve = resolve
+        """Engine HA: asked before every attempt for the active engine's console URL
+        (``url`` then names where it is discovered, e.g. nats://…)."""
+        self.takeovers: list[str] = []
+        """One line per re-attach that landed on a different engine (shown and kept)."""
+        self.on_notice: Callable[[str], None] = lambda _text: None
         self._token = token
         self.user = user
         self.model = ConsoleModel()
         self.model.link_down = f"connecting to {url}"
         self.state: State = "connecting"
         self.engine = ""
+        self.at = ""
+        """The console URL attached to (the resolved one under HA)."""
         self.detail = f"connecting to {url}"
         self.attempts = 0
         self.next_retry: float | None = None
@@ -124,7 +133,21 @@ class LiveSource:
         delay = first
         while not self.fatal:
             self.attempts += 1
-            client = self._factory(self.url, self._token, self.user)
+            target = self.url
+            if self._resolve is not None:
+                try:
+                    target = await self._resolve()
+                except Exception as exc:  # no lease yet mid-takeover: retry like a lost link
+                    reason = str(exc) or type(exc).__name__
+                    if not self._attached_once:
+                        self.fatal = reason
+                        self._set("lost", reason)
+                        self._settled.set()
+                        return
+                    self._set("reconnecting", f"{reason} (attempt {self.attempts})")
+                    delay = await self._pause(delay, cap)
+                    continue
+            client = self._factory(target, self._token, self.user)
             client.model = self.model  # one model across reconnections
             client.listeners.append(lambda _frame: self.on_frame())
             try:
@@ -133,7 +156,7 @@ class LiveSource:
                 reason = (
                     str(exc)
                     if isinstance(exc, AttachError)
-                    else (f"cannot attach to {self.url}: {type(exc).__name__}: {exc}")
+                    else (f"cannot attach to {target}: {type(exc).__name__}: {exc}")
                 )
                 await client.close()
                 if "refused" in reason or not self._attached_once:
@@ -146,11 +169,13 @@ class LiveSource:
                 self._set("reconnecting", f"{reason} (attempt {self.attempts})")
             else:
                 self._client = client
-                self.engine = welcome.engine
+                if self._attached_once and (welcome.engine, target) != (self.engine, self.at):
+                    self._took_over(welcome.engine, target)
+                self.engine, self.at = welcome.engine, target
                 self.attempts, delay, self.stale_since, self.next_retry = 0, first, None, None
                 self._attached_once = True
                 self._settled.set()
-                self._set("attached", f"attached to {self.url}")
+                self._set("attached", f"attached to {target}")
                 await client.run()
                 self._client = None
                 await client.close()
@@ -158,13 +183,24 @@ class LiveSource:
                     return
                 self.stale_since = time.time()
                 self._set("reconnecting", "connection to the engine lost")
-            if self.stale_since is None:
-                self.stale_since = time.time()
-            wait = delay * (0.8 + 0.4 * random.random())  # jitter: consoles don't stampede
-            self.next_retry = time.monotonic() + wait
-            self.on_change()
-            await asyncio.sleep(wait)
-            delay = min(cap, delay * 2)
+            delay = await self._pause(delay, cap)
+
+    async def _pause(self, delay: float, cap: float) -> float:
+        """Wait before the next attempt; returns the next delay."""
+        if self.stale_since is None:
+            self.stale_since = time.time()
+        wait = delay * (0.8 + 0.4 * random.random())  # jitter: consoles don't stampede
+        self.next_retry = time.monotonic() + wait
+        self.on_change()
+        await asyncio.sleep(wait)
+        return min(cap, delay * 2)
+
+    def _took_over(self, engine: str, at: str) -> None:
+        """The link came back on another engine (HA takeover): say so, loudly."""
+        was = f"{self.engine or 'engine'} at {self.at}"
+        line = f"engine takeover: now attached to {engine or 'engine'} at {at} (was {was})"
+        self.takeovers.append(line)
+        self.on_notice(line)
 
     def engine_gone(self, why: str) -> None:
         """The engine is known to be dead (the demo's process exited): stop retrying."""

@@ -109,17 +109,21 @@ def run(args: argparse.Namespace) -> int:
         token = resolve_token(args.token_file, _token_name(args.token_name))
     except ValueError as exc:
         return fail(str(exc))
+    resolve = None
     if args.url.startswith(("nats://", "tls://")):
-        # Engine HA: the lease names the active engine's console.
+        # Engine HA: the lease names the active engine's console; asked again before
+        # every re-attach, so the console follows a takeover.
         import asyncio
+        from functools import partial
 
         from tui.bus.ha import active_console
         from tui.bus.jetstream import BusError
 
         try:
-            args.url = asyncio.run(active_console(args.url))
+            asyncio.run(active_console(args.url))
         except BusError as exc:
             return fail(str(exc))
+        resolve = partial(active_console, args.url, timeout=1.0)
     if args.fps is not None and not 0 < args.fps <= 60:
         return fail(f"--fps: expected a number above 0 and at most 60, got {args.fps:g}")
     return run_console(
@@ -130,4 +134,5 @@ def run(args: argparse.Namespace) -> int:
         theme=args.theme,
         fps=args.fps,
         tls=client_tls(args),
+        resolve=resolve,
     )

@@ -24,7 +24,11 @@ ACTIONS = (
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--url", help="engine console URL (default: the configured console address)")
+    p.add_argument(
+        "--url",
+        help="engine console URL (default: the configured console address), or "
+        "nats://HOST:PORT for whichever engine holds the HA lease",
+    )
     p.add_argument("--config", metavar="FILE", help="config file (for the console address)")
     p.add_argument("--token-file", metavar="FILE", help="read the console token from FILE")
     p.add_argument(
@@ -131,6 +135,15 @@ async def _ctl(args: argparse.Namespace, url: str, token: str, user: str) -> int
     from tui.cli.attach import client_tls
     from tui.console.client import AttachError, ConsoleClient
 
+    if url.startswith(("nats://", "tls://")):
+        # Engine HA: the lease names the active engine's console (after a takeover too).
+        from tui.bus.ha import active_console
+        from tui.bus.jetstream import BusError
+
+        try:
+            url = await active_console(url, timeout=args.timeout)
+        except BusError as exc:
+            return fail(str(exc))
     client = ConsoleClient(url, token, user, tls=client_tls(args))
     try:
         welcome = await client.connect(timeout=args.timeout)

@@ -89,6 +89,7 @@ async def _serve_ha(args: argparse.Namespace, cfg: Any) -> int:
             cfg, console_token(cfg), journal_path=journal, port=args.port, source=source
         )
         await service.start()
+        service.server.engine_name = engine_id  # consoles name the engine after a takeover
         return service
 
     def announce(role: dict[str, Any]) -> None:

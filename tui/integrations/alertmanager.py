@@ -13,6 +13,18 @@ venue-wide alert: an empty label would vanish), ``severity``, ``source``. A
 severity change changes the labels, so the old identity is resolved as the new
 one fires. Inhibited alerts (isolated venue) are still sent, marked in an
 annotation: Alertmanager's routing decides whether they page.
+
+A venuewatch silence (``ctl silence``) is honoured by no longer telling
+Alertmanager about the alert: it is neither sent nor resent, and one already
+told is not resolved either — its last ``endsAt`` simply passes and
+Alertmanager expires it, as it would for a client that stopped reporting. An
+annotation such as ``silenced_by`` would not mute anything (Alertmanager
+routes and silences match labels), and a label would change the alert's
+identity (a resolve of the old one, a new page for the new one); mirroring it
+as an Alertmanager silence would need write access to its silences API and
+their lifecycle kept in step — not worth it for a mute both sides can see. When
+the silence expires and the alert still fires it is sent again at once (next
+journal event or resend).
 """
 
 from __future__ import annotations
@@ -118,13 +130,19 @@ class AlertmanagerSink(AlertSink):
         ends = now + int(RESEND_MARGIN * self.settings.resend_s * 1e9)
         items = []
         current: dict[str, dict[str, str]] = {}
+        muted: set[str] = set()
         for a in alerts:
             if a.state != "firing" or not self.wants_alert(a.severity):
+                continue
+            if self.silence_for(a.key) is not None:
+                muted.add(a.key)  # not resent: left to expire (module docstring)
                 continue
             labels = labels_of(a.rule, a.venue, a.instrument, a.severity)
             current[a.key] = labels
             items.append(self._item(labels, a.summary, a.fired_ns or now, ends, a.inhibited))
         for key, labels in self.told.items():
+            if key in muted or self.silence_for(key) is not None:
+                continue  # a silenced alert is neither resent nor resolved: it expires
             if current.get(key) != labels:
                 items.append(self._item(labels, "resolved", now, now))
         self.told = current
@@ -143,13 +161,16 @@ class AlertmanagerSink(AlertSink):
         if entry.get("kind") != "alert" or self.ctx is None:
             return
         what = entry.get("what")
-        if what in ("firing", "escalated") or (
-            what == "resolved" and str(entry.get("key")) in self.told
-        ):
+        key = str(entry.get("key"))
+        if what in ("firing", "escalated") or (what == "resolved" and key in self.told):
+            if self.mute(key, f"alert {what}: {key}"):
+                # Dropped from what was told without a resolve: Alertmanager expires it.
+                self.told.pop(key, None)
+                return
             # The engine's firing set is the truth: one batch brings Alertmanager up
             # to date, this alert included (and a resolved one ended now).
             items = self.firing_items(self.ctx.firing())
-            self._post(items, f"alert {what}: {entry.get('key')}", journal=True)
+            self._post(items, f"alert {what}: {key}", journal=True)
 
     async def _resend_forever(self) -> None:
         while True:

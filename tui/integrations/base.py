@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tui.control.controller import Silence
 from tui.control.delivery import Request, SinkError
 from tui.control.sinks import SinkSettings
 from tui.engine.alerts import SEVERITIES, Alert
@@ -33,6 +34,8 @@ class Context:
     """Journal an entry (the controller's ``record``)."""
     firing: Callable[[], list[Alert]]
     """The alerts firing now, inhibited ones included."""
+    silenced: Callable[[str], Silence | None] = lambda _key: None
+    """The silence muting an alert key at this moment (the controller's ``silenced``)."""
     console_url: str = ""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -54,6 +57,8 @@ class AlertSink:
         self.ctx: Context | None = None
         self.min_rank = rank(settings.severity or self.default_severity)
         self._dropped_journalled = 0
+        self.muted = 0
+        """Alert notifications not sent because a silence covered the alert."""
 
     def start(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -63,6 +68,28 @@ class AlertSink:
 
     def wants_alert(self, severity: str) -> bool:
         return rank(severity) >= self.min_rank
+
+    def silence_for(self, alert_key: str) -> Silence | None:
+        """The silence covering ``alert_key`` now, if any (looked up per notification, so
+        an expired silence stops muting by itself)."""
+        return self.ctx.silenced(alert_key) if self.ctx is not None else None
+
+    def mute(self, alert_key: str, about: str) -> bool:
+        """Whether an alert notification is muted; if so it is counted and journalled.
+
+        Only alert notifications ask: commands, breaker trips and the journal's own
+        outage are never muted (a silence is about alerts, Alertmanager's practice).
+        """
+        hit = self.silence_for(alert_key)
+        if hit is None:
+            return False
+        self.muted += 1
+        self._record(
+            ok=True,
+            about=about,
+            detail=f"muted (silenced by {hit.actor}, silence seq {hit.seq})",
+        )
+        return True
 
     def notice(self, entry: dict[str, Any]) -> None:
         """A journal entry (alert, breaker, ...): queue what this sink sends for it."""

@@ -67,6 +67,7 @@ class Integrations:
         self.ctx = Context(
             record=controller.record,
             firing=lambda: engine.alerts.firing(include_inhibited=True),
+            silenced=lambda key: controller.silenced(key),
             console_url=service.server.url,
         )
         self.sinks = alerting(controller.sinks)

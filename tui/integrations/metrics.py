@@ -97,6 +97,11 @@ METRICS: Final[dict[str, tuple[str, str, list[str]]]] = {
         ["sink"],
     ),
     "sink_deliveries_total": ("counter", "Deliveries by result", ["sink", "result"]),
+    "sink_muted_total": (
+        "counter",
+        "Alert notifications not sent because a silence covered the alert",
+        ["sink"],
+    ),
 }
 
 FSYNC_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -147,6 +152,7 @@ class EngineCollector(Collector):
             fam["sink_dropped_total"].add_metric([sink.name], box.dropped)
             fam["sink_deliveries_total"].add_metric([sink.name, "delivered"], box.delivered)
             fam["sink_deliveries_total"].add_metric([sink.name, "failed"], box.failed)
+            fam["sink_muted_total"].add_metric([sink.name], getattr(sink, "muted", 0))
         yield from fam.values()
 
     def _engine(

@@ -14,6 +14,11 @@ the journal on start; one whose alert has not fired again ``resend_s`` later is
 resolved, so a restart never leaves a page open forever. A responder acting on
 a venue (isolating it, or acknowledging an alert) acknowledges its open pages:
 someone has it.
+
+A silenced alert (``ctl silence``) does not trigger or escalate a page; the
+result is journalled as muted. A page opened before the silence is still
+resolved when its alert ends: closing a page is not a notification, and
+leaving it open would keep paging after the incident.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class PagerDutySink(AlertSink):
         for e in prior:
             if e.get("kind") != "sink" or e.get("sink") != self.name or not e.get("ok"):
                 continue
+            if str(e.get("detail", "")).startswith("muted"):
+                continue  # a silenced trigger never opened a page
             verb, _, key = str(e.get("about", "")).partition(" ")
             if verb == "trigger":
                 self.open[key] = key.split("|")[1] if key.count("|") >= 2 else ""
@@ -108,6 +115,8 @@ class PagerDutySink(AlertSink):
                 self.send(Request(self.url, self.event("resolve", key)), f"resolve {key}")
             return
         if what not in ("firing", "escalated") or not self.wants_alert(str(entry["severity"])):
+            return
+        if self.mute(key, f"trigger {key}"):
             return
         venue = str(entry.get("venue", ""))
         instrument = str(entry.get("instrument") or "")

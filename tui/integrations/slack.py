@@ -7,6 +7,10 @@ to 10 ``fields``, and a ``context`` line. Text from venues or consoles is
 escaped for mrkdwn (``&``, ``<``, ``>``) so it cannot forge links or mentions.
 The webhook URL is a credential: it comes from the keyring by name and only
 its host is ever shown.
+
+An alert message (firing, escalated, resolved) is not posted while a silence
+covers the alert; it is journalled as muted. Commands, breaker trips and the
+journal's own outage are always posted.
 """
 
 from __future__ import annotations
@@ -96,6 +100,9 @@ class SlackSink(AlertSink):
             what = entry.get("what")
             if what not in ("firing", "escalated", "resolved"):
                 return
+            key = str(entry.get("key"))
+            if self.mute(key, f"alert {what}: {key}"):
+                return
             word = {"firing": "FIRING", "escalated": "ESCALATED", "resolved": "RESOLVED"}[what]
             title = f"{word} {entry.get('severity')}: {entry.get('rule')} on {entry.get('venue')}"
             fields = {
@@ -106,7 +113,7 @@ class SlackSink(AlertSink):
                 "Inhibited": "yes (venue isolated)" if entry.get("inhibited") else "",
             }
             msg = message(title, str(entry.get("summary", "")), fields, context)
-            self.send(self._request(msg), f"alert {what}: {entry.get('key')}")
+            self.send(self._request(msg), f"alert {what}: {key}")
 
     async def _journal_health(self, entry: dict[str, Any]) -> str:
         event = entry.get("event")
