@@ -211,15 +211,18 @@ def replay_entries(app: ConsoleApp) -> list[Entry]:
 SPEEDS = ("1", "10", "100", "max")
 
 
+def next_speed(engine: str) -> str:
+    """The speed after the one the engine name says (``replay ×10`` → ``100``), wrapping."""
+    now = engine.rsplit(" ", 1)[-1].lstrip("×")
+    return SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
+
+
 def replay_key(app: ConsoleApp, action: str) -> None:
     """A replay key: the same commands as the palette's entries."""
     if action == "replay-seek":
         _ask_seek(app)
     elif action == "replay-speed":
-        # The engine name says the pace ("replay ×10"): step to the next one.
-        now = app.source.engine.rsplit(" ", 1)[-1].lstrip("×")
-        nxt = SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
-        _replay(app, action, speed=nxt)
+        _replay(app, action, speed=next_speed(app.source.engine))
     else:
         _replay(app, action)
 
