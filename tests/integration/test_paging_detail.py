@@ -11,6 +11,7 @@ from tui.app.detail import DetailScreen
 from tui.app.layout_view import Pane
 from tui.app.panels.alerts import AlertsPanel
 from tui.app.panels.matrix import MatrixPanel
+from tui.app.panels.timeline import TimelinePanel
 from tui.app.screens import TextScreen
 from tui.app.source import StaticSource
 
@@ -163,3 +164,20 @@ async def until_notices(app: ConsoleApp, n: int) -> None:
             return
         await app.frame()
     raise AssertionError(f"expected {n} NOT SENT notices, got {app.notices}")
+
+
+async def test_brackets_page_a_panes_hidden_rows_and_the_border_follows() -> None:
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.rendered()
+        timeline = _focus(app, TimelinePanel)
+        assert isinstance(timeline, TimelinePanel)
+        await pilot.pause()
+        assert "↓ +" in timeline.hidden and "↑" not in timeline.hidden
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert "↑ +" in timeline.hidden  # rows above are now out of view, and named
+        assert "↑ +" in str(timeline.border_subtitle)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert "↑" not in timeline.hidden and "↓ +" in timeline.hidden
