@@ -10,7 +10,6 @@ README, "Detection defaults"); each field's docstring is its user documentation.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import msgspec
 from adapters.controls.base import ControlSettings
 from adapters.instruments import InstrumentSettings
 from adapters.venue import VenueSettings
+from tui import tomlfile
 from tui.control.sinks import SinkSettings
 from tui.engine.settings import EngineSettings
 from tui.errors import UserError
@@ -91,18 +91,16 @@ class ConfigError(UserError, ValueError):
 
 
 def parse(text: str, source: str = "<config>") -> Config:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    return from_dict(data, source)
+    cfg = tomlfile.decode(text, Config, source, ConfigError)
+    return _checked(cfg, source)
 
 
 def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
-    try:
-        cfg = msgspec.convert(data, Config)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+    cfg = tomlfile.convert(data, Config, source, "", ConfigError)
+    return _checked(cfg, source)
+
+
+def _checked(cfg: Config, source: str) -> Config:
     problems = check(cfg)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
@@ -112,11 +110,9 @@ def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
 def load(path: str | Path) -> Config:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
+        text = tomlfile.read_text(p, ConfigError)
+    except FileNotFoundError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 text: {exc}") from None
     return parse(text, str(p))
 
 

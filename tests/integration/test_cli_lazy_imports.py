@@ -1,5 +1,6 @@
-"""Building the CLI parser (``venuewatch --help``) imports neither Textual nor websockets:
-the help, ``journal verify`` and ``report`` stay fast and work where those are broken."""
+"""Building the CLI parser (``venuewatch --help``) imports no terminal or network library
+(Textual, websockets, httpx, aiohttp): the help, ``journal verify`` and ``report`` stay fast
+and work where those are broken."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("textual", "websockets", "plotext")
+HEAVY = ("textual", "websockets", "plotext", "httpx", "aiohttp")
 
 PROBE = f"""
 import json, sys
@@ -31,3 +32,23 @@ def test_the_probe_would_see_an_eager_import() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert "textual" in json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_probe_would_see_an_eager_http_client_import() -> None:
+    """Sending to a sink still imports httpx: the lazy import is where a request is made
+    (here to a closed loopback port, so the send fails at once)."""
+    probe = PROBE.replace(
+        "build_parser().format_help()",
+        "import asyncio, contextlib\n"
+        "from tui.control.delivery import Outbox, Request, SinkError\n"
+        "async def main():\n"
+        "    box = Outbox('s', retries=0, timeout_s=2.0)\n"
+        "    with contextlib.suppress(SinkError):\n"
+        "        await box.send(Request('http://127.0.0.1:9/', b'{}'))\n"
+        "    await box.aclose()\n"
+        "asyncio.run(main())",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "httpx" in json.loads(done.stdout.strip().splitlines()[-1])

@@ -16,8 +16,9 @@ from tui.app import settings as settings_mod
 
 def test_console_settings_errors_name_the_field_and_the_fix() -> None:
     cases = {
-        "thme = 'light'": "console.toml: thme: unknown setting (known: theme, layout",
-        "fps = 'fast'": "console.toml: fps: Expected `float`, got `str`",
+        "thme = 'light'": "console.toml: line 1: thme: unknown key (did you mean 'theme'? "
+        "expected one of: theme, layout",
+        "fps = 'fast'": "console.toml: line 1: fps: Expected `float`, got `str`",
         "fps = 0": "console.toml: fps: expected a number above 0 and at most 60, got 0",
         "[keys]\nisolate = 'x'": "console.toml: keys.isolate: unknown binding id (known: venue-up",
         "[keys]\nisolate-venue = 3": 'keys.isolate-venue: expected key names as a string like "x"',

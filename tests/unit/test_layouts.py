@@ -94,24 +94,23 @@ panel = "alerts"
             'root = "m"\n[node.m]\nsplit = "vertical"\nchildren = "a"\n'
             '[node.a]\npanel = "alerts"\n',
             [
-                "bad.toml: line 4: node.m.children: expected a list of node names",
-                "got a string 'a'",
+                "bad.toml: line 4: node.m.children: Expected `array`, got `str`",
             ],
         ),
         (  # wrong type for a panel name
             'root = "m"\n[node.m]\npanel = 3\n',
-            ["bad.toml: line 3: node.m.panel: expected a panel name, got an integer 3"],
+            ["bad.toml: line 3: node.m.panel: Expected `str`, got `int`"],
         ),
         (  # a split that is not horizontal/vertical
             'root = "m"\n[node.m]\nsplit = "diagonal"\nchildren = ["a"]\n'
             '[node.a]\npanel = "alerts"\n',
-            ['node.m.split: expected "horizontal" or "vertical"'],
+            ["bad.toml: line 3: node.m.split: Invalid enum value 'diagonal'"],
         ),
         (  # unknown key, e.g. a typo
             'root = "m"\n[node.m]\npanle = "alerts"\n',
             [
-                "bad.toml: line 3: node.m.panle: unknown key (expected one of: size, split, "
-                "children, panel, params)"
+                "bad.toml: line 3: node.m.panle: unknown key (did you mean 'panel'? "
+                "expected one of: size, split, children, panel, params)"
             ],
         ),
         (  # a node nobody uses
@@ -154,15 +153,20 @@ def test_saved_layout_loads_back_identically(tmp_path: Path) -> None:
                     "matrix",
                     Size(2.5, "fr"),
                     {
-                        "instruments": ["BTC-USD", "ETH-USD"],
-                        "depth": 5,
-                        "ratio": 0.25,
-                        "wide": True,
-                        "label": 'quote "x"\\y\tz',
-                        "key with space": "ok",
+                        "instruments": ["BTC-USD", 'quote "x"\\y\tz', "Δ"],
+                        "venues": ["name with space"],
                     },
                 ),
-                Split("b", "horizontal", [Leaf("c", "ladder", Size(12, "cells"))], Size(35, "%")),
+                Split(
+                    "b",
+                    "horizontal",
+                    [
+                        Leaf("c", "ladder", Size(12, "cells")),
+                        Leaf("d", "spreads", params={"window": 0.25}),
+                        Leaf("e", "timeline", params={"limit": 5, "notes": False}),
+                    ],
+                    Size(35, "%"),
+                ),
             ],
             Size(3, "fr"),
         ),
@@ -193,17 +197,18 @@ def test_resize_steps_stay_usable() -> None:
     assert Size(4, "cells").step(-1) == Size(3, "cells")
 
 
-_scalar = (
-    st.text(max_size=12)
-    | st.integers(-(2**63), 2**63 - 1)
-    | st.booleans()
-    | st.floats(allow_nan=False)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "venues": st.lists(st.text(max_size=12), max_size=3),
+            "order": st.sampled_from(["worst", "config"]),
+        },
+    )
 )
-
-
-@given(st.dictionaries(st.text(min_size=1, max_size=10), _scalar | st.lists(_scalar, max_size=3)))
 def test_any_panel_params_survive_a_save_and_a_load(params: dict[str, object]) -> None:
-    """Saved layouts are written by a TOML library: any key or value (quotes, newlines,
-    control characters, infinities) reads back exactly."""
+    """Saved layouts are written by a TOML library: any value (quotes, newlines, control
+    characters) reads back exactly. (Parameters are typed per panel, so only the venues
+    panel's own keys are generated.)"""
     layout = Layout("p", Leaf("only", "venues", params=params))
     assert lf.parse(lf.dumps(layout), "p.toml", "p") == layout

@@ -36,9 +36,9 @@ widget tree is built by :mod:`tui.app.layout_view`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -46,6 +46,8 @@ from typing import Any, Final, Literal
 
 import tomli_w
 
+from tui import tomlfile
+from tui.app.layout_schema import PANEL_PARAMS, LayoutSpec, NodeSpec
 from tui.errors import UserError
 from tui.paths import config_dir
 
@@ -63,8 +65,6 @@ _NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 _LAYOUT_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 _SIZE_RE: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(fr|%)?\s*\Z")
 _SIZE_HELP: Final = 'a size like "2fr", "40%" or a number of cells (12)'
-_TOP_KEYS: Final = ("description", "root", "node")
-_NODE_KEYS: Final = ("size", "split", "children", "panel", "params")
 
 HEADER: Final = """\
 # venuewatch layout. Splits lay their children side by side ("horizontal") or
@@ -201,62 +201,43 @@ MAX_DEPTH = 16
 
 def parse(text: str, source: str, name: str) -> Layout:
     """A layout from TOML text; ``source`` names the file in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise LayoutError(f"{source}: {syntax_where(exc, text)}TOML syntax: {exc}") from None
-    return _Checker(text, source).layout(data, name)
+    data = tomlfile.loads(text, source, LayoutError)
+    spec = tomlfile.convert(data, LayoutSpec, source, text, LayoutError)
+    return _Tree(text, source, data).layout(spec, name)
 
 
-def syntax_where(exc: tomllib.TOMLDecodeError, text: str) -> str:
-    """ "line N: " for a TOML syntax error ("at end of document" is the last line)."""
-    msg = str(exc)
-    m = re.search(r"at line (\d+), column (\d+)", msg)
-    if m:
-        return f"line {m.group(1)}: "
-    if "end of document" in msg:
-        return f"line {max(1, len(text.splitlines()))}: "
-    return ""
+class _Tree:
+    """The rules across nodes that types cannot express: the root exists, every node has
+    one place, no cycles, leaf or split, percentages fit."""
 
-
-class _Checker:
-    def __init__(self, text: str, source: str) -> None:
-        self.lines = text.splitlines()
+    def __init__(self, text: str, source: str, data: dict[str, Any]) -> None:
+        self.text = text
         self.source = source
+        raw = data.get("node")
+        self.raw: dict[str, Any] = raw if isinstance(raw, dict) else {}
 
-    def fail(self, path: tuple[str, ...], problem: str) -> LayoutError:
-        line = _line_of(self.lines, path)
-        where = f"line {line}: " if line else ""
-        return LayoutError(f"{self.source}: {where}{'.'.join(path)}: {problem}")
+    def fail(self, path: tuple[str, ...], problem: str) -> UserError:
+        return tomlfile.located(LayoutError, self.source, self.text, path, problem)
 
-    def layout(self, data: dict[str, Any], name: str) -> Layout:
-        for key in data:
-            if key not in _TOP_KEYS:
-                raise self.fail((key,), f"unknown key (expected one of: {', '.join(_TOP_KEYS)})")
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            raise self.fail(("description",), f"expected a string, got {_describe(description)}")
-        root = data.get("root")
-        if root is None:
+    def layout(self, spec: LayoutSpec, name: str) -> Layout:
+        nodes = spec.node
+        if not spec.root:
             raise self.fail(("root",), 'missing: name the top node, e.g. root = "main"')
-        if not isinstance(root, str):
-            raise self.fail(("root",), f"expected a node name (string), got {_describe(root)}")
-        nodes = data.get("node")
-        if not isinstance(nodes, dict) or not nodes:
+        if not nodes:
             raise self.fail(("node",), "expected [node.NAME] tables describing the layout")
-        if root not in nodes:
-            raise self.fail(("root",), f"no node {root!r} (nodes: {', '.join(nodes)})")
+        if spec.root not in nodes:
+            raise self.fail(("root",), f"no node {spec.root!r} (nodes: {', '.join(nodes)})")
         used: set[str] = set()
-        tree = self.node(nodes, root, used)
+        tree = self.node(nodes, spec.root, used)
         unused = [n for n in nodes if n not in used]
         if unused:
             raise self.fail(
                 ("node", unused[0]),
                 "defined but not used: list it in a split's children or delete it",
             )
-        return Layout(name=name, root=tree, description=description)
+        return Layout(name=name, root=tree, description=spec.description)
 
-    def node(self, nodes: dict[str, Any], name: str, used: set[str], depth: int = 1) -> Node:
+    def node(self, nodes: dict[str, NodeSpec], name: str, used: set[str], depth: int = 1) -> Node:
         path = ("node", name)
         if depth > MAX_DEPTH:
             # A screen cannot show it, and deeper recursion here and in the widgets would
@@ -271,128 +252,60 @@ class _Checker:
                 "a node name is letters, digits, '_' and '-', not starting with a digit or '-'",
             )
         spec = nodes[name]
-        if not isinstance(spec, dict):
-            raise self.fail(path, f"expected a table [node.{name}], got {_describe(spec)}")
-        for key in spec:
-            if key not in _NODE_KEYS:
-                raise self.fail(
-                    (*path, key), f"unknown key (expected one of: {', '.join(_NODE_KEYS)})"
-                )
+        given = self.raw.get(name, {})
         try:
-            size = Size.parse(spec.get("size", "1fr"))
+            size = Size.parse(spec.size)
         except ValueError as exc:
             raise self.fail((*path, "size"), str(exc)) from None
-        if "panel" in spec:
+        if "panel" in given:
             for key in ("split", "children"):
-                if key in spec:
+                if key in given:
                     raise self.fail((*path, key), "a node has either a panel or a split, not both")
-            panel = spec["panel"]
-            if not isinstance(panel, str):
-                raise self.fail((*path, "panel"), f"expected a panel name, got {_describe(panel)}")
-            if panel not in PANEL_IDS:
-                raise self.fail(
-                    (*path, "panel"),
-                    f"unknown panel {panel!r} (expected one of: {', '.join(PANEL_IDS)})",
-                )
-            params = spec.get("params", {})
-            self.params((*path, "params"), params)
-            return Leaf(name=name, panel=panel, size=size, params=dict(params))
-        if "split" not in spec:
+            return self.leaf(name, spec, size)
+        if "split" not in given:
             raise self.fail(
                 path,
                 'expected panel = "..." (a leaf) or split = "horizontal" | '
                 '"vertical" with children = [...]',
             )
-        if "params" in spec:
+        if "params" in given:
             raise self.fail((*path, "params"), "params belong to a panel node, not a split")
-        direction = spec["split"]
-        if direction not in ("horizontal", "vertical"):
+        if not spec.children:
             raise self.fail(
-                (*path, "split"), f'expected "horizontal" or "vertical", got {_describe(direction)}'
+                (*path, "children"), 'expected a list of node names like ["a", "b"], got []'
             )
-        children = spec.get("children")
-        if not isinstance(children, list) or not children:
-            got = "an empty list" if children == [] else _describe(children)
-            raise self.fail(
-                (*path, "children"), f'expected a list of node names like ["a", "b"], got {got}'
-            )
-        for child in children:
-            if not isinstance(child, str):
-                raise self.fail(
-                    (*path, "children"), f"expected node names (strings), got {_describe(child)}"
-                )
+        for child in spec.children:
             if child not in nodes:
                 raise self.fail(
                     (*path, "children"), f"no node {child!r} (nodes: {', '.join(nodes)})"
                 )
-        kids = [self.node(nodes, c, used, depth + 1) for c in children]
+        kids = [self.node(nodes, c, used, depth + 1) for c in spec.children]
         percent = sum(k.size.value for k in kids if k.size.unit == "%")
         if percent > 100:
             raise self.fail(
                 (*path, "children"), f"children's sizes add up to {_num(percent)}% (at most 100%)"
             )
-        return Split(name=name, direction=direction, children=kids, size=size)
+        assert spec.split  # "split" was given and the Literal admits only the two directions
+        return Split(name=name, direction=spec.split, children=kids, size=size)
 
-    def params(self, path: tuple[str, ...], params: object) -> None:
-        if not isinstance(params, dict):
-            raise self.fail(path, f"expected a table of panel parameters, got {_describe(params)}")
-        for key, value in params.items():
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if not isinstance(item, str | int | float | bool):
-                    raise self.fail(
-                        (*path, key),
-                        "expected a string, number, boolean or a list of them, "
-                        f"got {_describe(item)}",
-                    )
-
-
-def _line_of(lines: list[str], path: tuple[str, ...]) -> int | None:
-    """Best-effort line of a field: TOML parsers keep no positions, so find the table
-    header and the key under it (dotted and inline forms are not located)."""
-    if not path:
-        return None
-    if path[0] != "node" or len(path) == 1:
-        header, key = None, path[0]
-    elif len(path) == 2:
-        header, key = ("node", path[1]), None
-    elif path[2] == "params" and len(path) > 3:
-        found = _find(lines, ("node", path[1], "params"), path[3])
-        return found or _find(lines, ("node", path[1]), "params")
-    else:
-        header, key = ("node", path[1]), path[2]
-    found = _find(lines, header, key)
-    if found is None and header is not None and key is not None:
-        found = _find(lines, header, None)  # a missing key: point at its table
-    return found
-
-
-def _find(lines: list[str], header: tuple[str, ...] | None, key: str | None) -> int | None:
-    head_re = (
-        re.compile(
-            r"\s*\[\s*"
-            + r"\s*\.\s*".join(rf"(?:{re.escape(h)}|\"{re.escape(h)}\")" for h in header)
-            + r"\s*\]"
+    def leaf(self, name: str, spec: NodeSpec, size: Size) -> Leaf:
+        path = ("node", name, "panel")
+        if spec.panel not in PANEL_IDS:
+            close = difflib.get_close_matches(spec.panel, PANEL_IDS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise self.fail(
+                path,
+                f"unknown panel {spec.panel!r} ({hint}expected one of: {', '.join(PANEL_IDS)})",
+            )
+        tomlfile.convert(
+            spec.params,
+            PANEL_PARAMS[spec.panel],
+            self.source,
+            self.text,
+            LayoutError,
+            prefix=("node", name, "params"),
         )
-        if header
-        else None
-    )
-    key_re = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=") if key else None
-    inside = header is None
-    for i, line in enumerate(lines, 1):
-        stripped = line.lstrip()
-        if stripped.startswith("["):
-            if head_re is not None and head_re.match(line):
-                if key_re is None:
-                    return i
-                inside = True
-                continue
-            if inside:
-                return None  # left the table without finding the key
-            continue
-        if inside and key_re is not None and key_re.match(line):
-            return i
-    return None
+        return Leaf(name=name, panel=spec.panel, size=size, params=dict(spec.params))
 
 
 def _describe(value: object) -> str:
@@ -439,11 +352,9 @@ def available() -> dict[str, str]:
 def load_file(path: str | os.PathLike[str], name: str | None = None) -> Layout:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
+        text = tomlfile.read_text(p, LayoutError)
+    except FileNotFoundError as exc:
         raise LayoutError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{p}: not UTF-8 text: {exc}") from None
     layout = parse(text, str(p), name or p.stem)
     layout.path = p
     return layout

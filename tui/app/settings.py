@@ -16,15 +16,13 @@ over the file. Each field's docstring is its user documentation::
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Final
 
 import msgspec
 
+from tui import tomlfile
 from tui.app import keys
-from tui.app.layout_file import syntax_where
 from tui.errors import UserError
 from tui.paths import config_dir
 
@@ -65,33 +63,27 @@ def load(path: Path | None = None) -> Settings:
     """The user's settings, or the defaults when there is no file."""
     p = path or settings_path()
     try:
-        text = p.read_text(encoding="utf-8")
+        text = tomlfile.read_text(p, SettingsError)
     except FileNotFoundError:
         return Settings()
-    except OSError as exc:
-        raise SettingsError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SettingsError(f"{p}: not UTF-8 text: {exc}") from None
     return parse(text, str(p))
 
 
 def parse(text: str, source: str) -> Settings:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{source}: {syntax_where(exc, text)}TOML syntax: {exc}") from None
+    data = tomlfile.loads(text, source, SettingsError)
     table = data.get("keys")
     if isinstance(table, dict):
         for bid, value in table.items():
             if not isinstance(value, str):
-                raise SettingsError(
-                    f'{source}: keys.{bid}: expected key names as a string like "x", '
-                    f"got {type(value).__name__} {value!r}"
+                raise tomlfile.located(
+                    SettingsError,
+                    source,
+                    text,
+                    ("keys", bid),
+                    f'expected key names as a string like "x", '
+                    f"got {type(value).__name__} {value!r}",
                 )
-    try:
-        settings = msgspec.convert(data, Settings)
-    except msgspec.ValidationError as exc:
-        raise SettingsError(f"{source}: {_readable(str(exc))}") from None
+    settings = tomlfile.convert(data, Settings, source, text, SettingsError)
     problems = check(settings)
     if problems:
         raise SettingsError(f"{source}: " + "; ".join(problems))
@@ -111,17 +103,3 @@ def check(s: Settings) -> list[str]:
             problems.append(f'keys.{bid}: expected key names like "x" or "ctrl+k,colon"')
     problems.extend(f"keys: {c}" for c in keys.clashes(s.keys))
     return problems
-
-
-def _readable(msg: str) -> str:
-    """msgspec's "... - at `$.keys.x`" as "keys.x: ..." (the field path first)."""
-    unknown = re.match(r"Object contains unknown field `(.*)`", msg)
-    if unknown:
-        fields = ", ".join(Settings.__struct_fields__)
-        return f"{unknown.group(1)}: unknown setting (known: {fields})"
-    m = re.match(r"(.*) - at `\$\.?(.*)`\Z", msg)
-    if m:
-        path = re.sub(r"\[(\d+)\]", r".\1", m.group(2))
-        problem = m.group(1)
-        return f"{path}: {problem}" if path else problem
-    return msg

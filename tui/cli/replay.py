@@ -166,12 +166,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"venuewatch: {args.capture}: cannot open: no such capture file", file=sys.stderr)
         return 2
     if not args.headless:
-        from tui.cli.demo import engine_and_console
+        from tui.cli.common import launch_engine_and_console
 
         source = ["--replay", args.capture, "--speed", str(args.speed)]
         if args.config:
             source += ["--config", args.config]
-        return engine_and_console(args, source, "replay", f"replaying {args.capture}")
+        return launch_engine_and_console(args, source, "replay", f"replaying {args.capture}")
     try:
         code, report = headless(args.capture, args.config, not args.no_engine, args.journal)
     except (ConfigError, CaptureError, JournalError) as exc:

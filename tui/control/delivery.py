@@ -21,9 +21,12 @@ import random
 import urllib.parse
 from collections import deque
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import httpx
+if TYPE_CHECKING:
+    # Imported where a request is sent: building the CLI parser reads the configuration
+    # types (which reach this module) and must not pay for or depend on httpx.
+    import httpx
 
 log = logging.getLogger("venuewatch.sinks")
 
@@ -154,6 +157,8 @@ class Outbox:
             await self._client.aclose()
 
     async def _run(self) -> None:
+        import httpx
+
         assert self._wake is not None
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout_s),
@@ -186,6 +191,8 @@ class Outbox:
                 self.in_flight = False
 
     async def _deliver(self, request: Request) -> str:
+        import httpx
+
         assert self._client is not None
         last = ""
         for attempt in range(self.retries + 1):
