@@ -27,7 +27,7 @@ from textual.containers import Container
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
-from tui.app import keys, themes
+from tui.app import keys, palette, themes
 from tui.app.detail import DetailScreen
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
@@ -215,6 +215,7 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def _on_source_change(self) -> None:
         self._show_status()
+        self.refresh_bindings()  # replay keys appear once the engine says it is one
 
     def _on_frame(self) -> None:
         if time.monotonic() < self._urgent_until:
@@ -553,6 +554,26 @@ class ConsoleApp(LayoutActions, App[int]):
             return
         rows = fn(self.source.model, self.selection)
         self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
+
+    def action_page(self, step: int) -> None:
+        """Page what the focused pane hides (named in its border) into view."""
+        pane = self.focused_pane()
+        panel = pane.panel if pane is not None else None
+        fn = getattr(panel, "page", None)
+        if fn is None:
+            self.notify("this pane has nothing to page", severity="warning", timeout=3)
+        elif not fn(step):
+            where = "start" if step < 0 else "end"
+            self.notify(f"already at the {where}", severity="information", timeout=2)
+
+    def action_replay(self, action: str) -> None:
+        palette.replay_key(self, action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Replay keys exist only in a replay: elsewhere they are unbound and not shown.
+        if action == "replay" and not self.source.engine.startswith("replay"):
+            return False
+        return super().check_action(action, parameters)
 
     def action_help(self) -> None:
         effective = keys.effective(self.settings.keys)

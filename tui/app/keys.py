@@ -142,6 +142,36 @@ KEYS: Final[tuple[Key, ...]] = (
         show=True,
         footer="arm",
     ),
+    # -- replay: the time machine (active, and in the footer, only when the engine is one) --
+    Key("replay-pause", "p", "replay('replay-pause')", "Replay: pause", "Replay", True, "pause"),
+    Key("replay-resume", "P", "replay('replay-resume')", "Replay: resume", "Replay", True, "play"),
+    Key(
+        "replay-step",
+        "greater_than_sign",
+        "replay('replay-step')",
+        "Replay: step to the next alert",
+        "Replay",
+        True,
+        "next alert",
+    ),
+    Key(
+        "replay-speed",
+        "v",
+        "replay('replay-speed')",
+        "Replay: next speed (×1, ×10, ×100, max)",
+        "Replay",
+        True,
+        "speed",
+    ),
+    Key(
+        "replay-seek",
+        "j",
+        "replay('replay-seek')",
+        "Replay: seek to a time",
+        "Replay",
+        True,
+        "seek",
+    ),
     # -- the console itself --
     Key(
         "command-palette",
@@ -174,6 +204,20 @@ KEYS: Final[tuple[Key, ...]] = (
     Key("pane-grow", "plus,equals_sign", "pane_resize(1)", "Grow the focused pane", "Layout"),
     Key("pane-shrink", "minus", "pane_resize(-1)", "Shrink the focused pane", "Layout"),
     Key("pane-swap", "s", "pane_swap", "Swap the focused pane's panel for the next one", "Layout"),
+    Key(
+        "page-back",
+        "left_square_bracket",
+        "page(-1)",
+        "Page the focused pane back (hidden columns, else rows)",
+        "Layout",
+    ),
+    Key(
+        "page-on",
+        "right_square_bracket",
+        "page(1)",
+        "Page the focused pane on (hidden columns, else rows)",
+        "Layout",
+    ),
     Key("layout-write", "w", "layout_write", "Write the layout to a user file", "Layout"),
 )
 
@@ -206,6 +250,9 @@ _ALIASES: Final = {
     "+": "plus",
     "-": "minus",
     "=": "equals_sign",
+    "[": "left_square_bracket",
+    ">": "greater_than_sign",
+    "]": "right_square_bracket",
     " ": "space",
 }
 

@@ -203,9 +203,28 @@ def replay_entries(app: ConsoleApp) -> list[Entry]:
         ),
         Entry("Replay: seek to a time…", "forward only", partial(_ask_seek, app), True),
     ]
-    for speed in ("1", "10", "100", "max"):
+    for speed in SPEEDS:
         out.append(Entry(f"Replay: speed ×{speed}", "", partial(run, "replay-speed", speed=speed)))
     return out
+
+
+SPEEDS = ("1", "10", "100", "max")
+
+
+def next_speed(engine: str) -> str:
+    """The speed after the one the engine name says (``replay ×10`` → ``100``), wrapping."""
+    now = engine.rsplit(" ", 1)[-1].lstrip("×")
+    return SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
+
+
+def replay_key(app: ConsoleApp, action: str) -> None:
+    """A replay key: the same commands as the palette's entries."""
+    if action == "replay-seek":
+        _ask_seek(app)
+    elif action == "replay-speed":
+        _replay(app, action, speed=next_speed(app.source.engine))
+    else:
+        _replay(app, action)
 
 
 def _replay(app: ConsoleApp, action: str, **args: str) -> None:

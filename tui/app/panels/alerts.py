@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from tui.app.panel import Selection
-from tui.app.panels import marks
+from tui.app.panels import marks, why
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
 from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
@@ -123,7 +123,11 @@ class AlertsPanel(TablePanel):
 
     def details(self, model: ConsoleModel, selection: Selection) -> list[Content]:
         now = model.now_ns()
-        out: list[Content] = []
+        # The selected alert first, in full ("why did this fire?"), then every alert.
+        chosen = why.pick(model, selection)
+        out: list[Content] = why.why(model, chosen) if chosen is not None else []
+        if out:
+            out.append(Content.styled("Every alert", "bold"))
         for a in sorted(model.alerts, key=lambda a: (-a.started_ns, a.key)):
             flaps = f" · flapping ×{a.flaps + 1}" if a.flaps else ""
             head = (

@@ -93,6 +93,23 @@ class MatrixPanel(TablePanel):
     AREAS = frozenset({"instruments", "consensus", "venues"})
     shown_venues: tuple[str, ...] = ()
     """The venue columns drawn last time (the others are named in the border)."""
+    col_page = 0
+    """Which page of venue columns is shown when not all fit (``[`` / ``]``)."""
+    col_pages = 1
+    """How many pages there were last time (1: every column fits)."""
+
+    def page(self, step: int) -> bool:
+        """Page the hidden venue columns into view (rows when every column fits);
+        False when there is nowhere to go."""
+        if self.col_pages <= 1:
+            return super().page(step)
+        page = max(0, min(self.col_pages - 1, self.col_page + step))
+        if page == self.col_page:
+            return False
+        self.col_page = page
+        if self.model is not None and self.is_mounted:
+            self.render_rows()
+        return True
 
     def order(self, model: ConsoleModel) -> list[str]:
         """Instruments in the order shown (the app moves the selection through it)."""
@@ -135,6 +152,7 @@ class MatrixPanel(TablePanel):
         cell_w = min(FULL, avail // max(1, len(venues)) - 1)
         shown = venues
         hidden = 0
+        ranked, room = venues, len(venues)
         if cell_w < COMPACT:
             cell_w = COMPACT
 
@@ -162,9 +180,15 @@ class MatrixPanel(TablePanel):
                 )
 
             room = max(1, (avail - 3) // (cell_w + 1))
-            keep = set(sorted(venues, key=weight)[:room])
+            # Page 0 holds what matters most; later pages the rest, in the same order.
+            ranked = sorted(venues, key=weight)
+            self.col_pages = -(-len(ranked) // room)
+            self.col_page = min(self.col_page, self.col_pages - 1)
+            keep = set(ranked[self.col_page * room : (self.col_page + 1) * room])
             shown = [v for v in venues if v in keep]
             hidden = len(venues) - len(shown)
+        else:
+            self.col_pages, self.col_page = 1, 0
         short = marks.abbreviate(shown, cell_w)
         isolated = {v for v in shown if (row := model.venues.get(v)) and row.state == "ISOLATED"}
         head_parts: list[Content] = [cell(Content.styled("instrument", marks.HEAD), inst_w, False)]
@@ -177,13 +201,22 @@ class MatrixPanel(TablePanel):
                 style = "bold " + marks.STATES.get(state.state, ("", ""))[1]
             head_parts += [Content(" "), cell(Content.styled(short[v], style), cell_w)]
         head_parts += [Content(" "), cell(Content.styled("consensus", marks.HEAD), cons_w)]
-        gone = [v for v in venues if v not in shown]
         self.shown_venues = tuple(shown)
         if hidden:
             head_parts.append(Content.styled(f" +{hidden}", marks.WARN_STYLE))
-        # Named, in the border: which columns are not shown (select an instrument they
-        # quote, or widen the pane, to bring them in).
-        self.set_note("columns", f"→ +{hidden} cols: {', '.join(gone)}" if hidden else "")
+        # Named, in the border: which columns are not shown, on earlier pages (←) and
+        # later ones (→); ``[`` and ``]`` page to them.
+        if hidden:
+            start, end = self.col_page * room, (self.col_page + 1) * room
+            # Named in config order, as the columns are drawn.
+            before = [v for v in venues if v in set(ranked[:start])]
+            after = [v for v in venues if v in set(ranked[end:])]
+            notes = [f"← +{len(before)} cols: {', '.join(before)}"] if before else []
+            if after:
+                notes.append(f"→ +{len(after)} cols: {', '.join(after)}")
+            self.set_note("columns", " · ".join(notes))
+        else:
+            self.set_note("columns", "")
         out = []
         for inst in instruments:
             selected = inst == selection.instrument

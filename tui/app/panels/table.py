@@ -212,6 +212,18 @@ class TablePanel(Panel):
         _, lines = self.lines(model, selection, 1000)
         return [ln.content.rstrip() for ln in lines]
 
+    def page(self, step: int) -> bool:
+        """Scroll the rows a page up or down; False when already at that end."""
+        if not self.is_mounted:
+            return False
+        body = self.query_one(VerticalScroll)
+        height = max(1, body.scrollable_content_region.height - 1)
+        y = max(0, min(int(body.max_scroll_y), int(body.scroll_y) + step * height))
+        if y == int(body.scroll_y):
+            return False
+        body.scroll_to(y=y, animate=False, immediate=True)
+        return True
+
     # -- rendering -----------------------------------------------------------------------
 
     @property
