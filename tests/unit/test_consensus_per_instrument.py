@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 
 import msgspec
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from adapters import registry
@@ -169,14 +169,17 @@ def test_a_deviating_venue_among_three_is_blamed_and_names_both_symbols() -> Non
         max_size=4,
     ),
     refs=st.sets(st.sampled_from(["a", "b", "c", "d"])),
-    referenced=st.booleans(),
+    judged=st.sampled_from(["a", "b", "c", "d"]),
     warn=st.floats(min_value=1.0, max_value=500.0),
 )
 def test_consensus_never_blames_with_fewer_than_three_venues(
-    mids: dict[str, float], refs: set[str], referenced: bool, warn: float
+    mids: dict[str, float], refs: set[str], judged: str, warn: float
 ) -> None:
+    # The venue judged quotes the instrument (it has a mid); it is "referenced" when
+    # it is one of the consensus' own references.
+    assume(judged in mids)
     c = consensus("X", mids, refs)
-    may_blame = detectors.blames(c, referenced, warn)
+    may_blame = detectors.blames(c, judged in c.references, warn)
     if len(mids) < 3:
         assert not may_blame
     if len(c.references) < 2:
