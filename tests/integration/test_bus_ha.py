@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
@@ -23,7 +19,7 @@ from tui.config import from_dict
 from tui.console.client import ConsoleClient
 from tui.control import journal
 
-from bus_rig import REPO, nats_server, wait_until
+from bus_rig import HAEngine, nats_server, wait_until
 
 pytestmark = pytest.mark.slow
 VENUES = ["kraken", "bybit"]
@@ -35,45 +31,6 @@ def natsd(tmp_path: Path) -> Iterator[NatsServer]:
     server = nats_server(tmp_path)
     yield server
     server.stop()
-
-
-class Engine:
-    def __init__(self, url: str, engine_id: str, journal_path: Path) -> None:
-        self.args = [sys.executable, "-m", "tui.cli", "serve", "--source", url, "--ha"]
-        self.args += ["--engine-id", engine_id, "--journal", str(journal_path), "--port", "0"]
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> dict[str, Any]:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "VENUEWATCH_TOKEN": TOKEN}
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-            cwd=REPO,
-        )
-        return await self.line(20)
-
-    async def line(self, timeout: float) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
-        assert raw, "engine exited"
-        out: dict[str, Any] = json.loads(raw)
-        return out
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-    async def terminate(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
 
 
 async def attach(url: str) -> tuple[ConsoleClient, asyncio.Task[None]]:
@@ -91,8 +48,8 @@ async def test_killing_the_active_engine_hands_over_in_5s_with_the_same_control_
     cfg = from_dict({"venues": {v: msgspec.to_builtins(sim.settings(v)) for v in VENUES}}, "t")
     collector = Collector(cfg, natsd.url, "tokyo")
     await collector.start()
-    a = Engine(natsd.url, "a", tmp_path / "a.jsonl")
-    b = Engine(natsd.url, "b", tmp_path / "b.jsonl")
+    a = HAEngine(natsd.url, "a", tmp_path / "a.jsonl", TOKEN)
+    b = HAEngine(natsd.url, "b", tmp_path / "b.jsonl", TOKEN)
     clients: list[tuple[ConsoleClient, asyncio.Task[None]]] = []
     try:
         assert (await a.start())["event"] == "standby"

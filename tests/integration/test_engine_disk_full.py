@@ -7,12 +7,11 @@ space returns the journal heals by itself, journals the gap, and commands work.
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,40 +34,6 @@ class RecordingSink:
         return "ok"
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
-def fill(mnt: Path) -> Path:
-    filler = mnt / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (65536, 4096, 64, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
-                    break
-    finally:
-        os.close(fd)
-    return filler
-
-
 async def answer(console: Any, **args: str) -> str:
     """The engine's answer to a note, whichever way it refuses."""
     try:
@@ -78,13 +43,15 @@ async def answer(console: Any, **args: str) -> str:
     return ("ok " if outcome.ok else "refused: ") + outcome.detail
 
 
-async def test_a_full_disk_refuses_commands_raises_the_alarm_and_heals(small_disk: Path) -> None:
+async def test_a_full_disk_refuses_commands_raises_the_alarm_and_heals(
+    small_disk: Path, fill_disk: Callable[[Path], Path]
+) -> None:
     sink = RecordingSink()
     async with EngineRig(small_disk, ["binance"]) as rig:
         rig.service.controller.sinks.append(sink)
         alice = await rig.console("alice")
         assert (await answer(alice, text="before")).startswith("ok")
-        filler = fill(small_disk)
+        filler = fill_disk(small_disk)
         # Pad until even the smallest entry no longer fits in the journal's last page
         # (otherwise the journal heals at once into the slack, as it should).
         for size in (1500, 100, 1):
@@ -140,7 +107,9 @@ async def test_the_anchor_goes_to_the_sinks_at_its_interval(tmp_path: Path) -> N
         assert by_seq[sent[-1]["anchor_seq"]] == sent[-1]["anchor_hash"]
 
 
-def test_sigterm_with_the_disk_full_exits_cleanly(small_disk: Path, tmp_path: Path) -> None:
+def test_sigterm_with_the_disk_full_exits_cleanly(
+    small_disk: Path, fill_disk: Callable[[Path], Path], tmp_path: Path
+) -> None:
     env = {**os.environ, "VENUEWATCH_TOKEN": "t" * 24}
     proc = subprocess.Popen(
         [
@@ -165,7 +134,7 @@ def test_sigterm_with_the_disk_full_exits_cleanly(small_disk: Path, tmp_path: Pa
     assert proc.stdout is not None
     try:
         assert '"ready"' in proc.stdout.readline()
-        filler = fill(small_disk)
+        filler = fill_disk(small_disk)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:

@@ -8,12 +8,11 @@ and raising the limit is "space returning".
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,46 +20,13 @@ import pytest
 from tui.control.journal import Journal, JournalTruncated, JournalUnwritable, read, verify_main
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(mnt)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); see the FSIZE test")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
-def _fill(mnt: Path) -> Path:
-    """Fill the filesystem to the last byte; return the filler to delete later."""
-    filler = mnt / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (65536, 4096, 64, 1):  # down to the last partial block
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
-                    break
-    finally:
-        os.close(fd)
-    return filler
-
-
-def test_full_disk_refuses_then_heals_and_journals_the_gap(small_disk: Path) -> None:
+def test_full_disk_refuses_then_heals_and_journals_the_gap(
+    small_disk: Path, fill_disk: Callable[[Path], Path]
+) -> None:
     path = small_disk / "journal.jsonl"
     j = Journal.open(path)
     j.append("command", n=1)
-    filler = _fill(small_disk)
+    filler = fill_disk(small_disk)
     before = path.read_bytes()
     with pytest.raises(JournalUnwritable) as info:
         j.append("command", n=2, note="x" * 9000)
