@@ -40,6 +40,7 @@ async def test_enter_shows_the_focused_pane_in_full_and_focus_is_a_glyph() -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
         app.query_one("#pane-alerts").focus()
+        await pilot.pause()  # the focus change is processed before the next frame marks it
         await app.frame()
         alerts = app.query_one(AlertsPanel)
         assert str(alerts.border_title).startswith("» ")
