@@ -58,7 +58,27 @@ def write_config(sim: Simulator, venues: list[str], path: Path) -> Path:
     return path
 
 
-class CollectorProcess:
+class _Child:
+    """A venuewatch subprocess a test can kill -9 or stop with SIGTERM."""
+
+    proc: asyncio.subprocess.Process | None = None
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def terminate(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+class CollectorProcess(_Child):
     def __init__(self, config: Path, url: str, name: str) -> None:
         self.args = [sys.executable, "-m", "tui.cli", "collect"]
         self.args += ["--config", str(config), "--nats", url, "--name", name]
@@ -80,20 +100,6 @@ class CollectorProcess:
         self.ready = json.loads(line)
         return self
 
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-    async def terminate(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-
 
 async def start_engine(url: str, tmp: Path, durable: str = "engine-a") -> Service:
     cfg = msgspec.structs.replace(demo_config(), venues={})
@@ -110,7 +116,7 @@ def nats_server(tmp: Path) -> NatsServer:
     return NatsServer(tmp / "jetstream").start()
 
 
-class HAEngine:
+class HAEngine(_Child):
     """``venuewatch serve --source nats:// --ha`` as a subprocess; reads its role lines."""
 
     def __init__(self, url: str, engine_id: str, journal_path: Path, token: str) -> None:
@@ -136,17 +142,3 @@ class HAEngine:
         assert raw, "engine exited"
         out: dict[str, Any] = json.loads(raw)
         return out
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-    async def terminate(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
