@@ -149,6 +149,8 @@ class ConsoleApp(LayoutActions, App[int]):
 
     def _tick(self) -> None:
         """One frame: dirty areas → visible panels; selection change → all visible panels."""
+        if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
+            return
         model = self.source.model
         dirty = model.take_dirty()
         if self._sync_selection(model):
