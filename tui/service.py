@@ -192,13 +192,7 @@ class Service:
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
         await self.integrations.start(self, prior)
-        await self.controller.record(
-            "system",
-            event="engine started",
-            console=self.server.url,
-            venues=sorted(self.feeds),
-            journal=str(self.journal_path),
-        )
+        await self._journal_started()
         await self._journal_recovery(recovered, set_aside)
         self._start_sources()
         if self.venue_controls is not None:
@@ -222,6 +216,15 @@ class Service:
             len(self.feeds),
             self.server.url,
             self.journal_path,
+        )
+
+    async def _journal_started(self) -> None:
+        await self.controller.record(
+            "system",
+            event="engine started",
+            console=self.server.url,
+            venues=sorted(self.feeds),
+            journal=str(self.journal_path),
         )
 
     async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:

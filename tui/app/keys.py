@@ -167,10 +167,19 @@ KEYS: Final[tuple[Key, ...]] = (
         "replay-seek",
         "j",
         "replay('replay-seek')",
-        "Replay: seek to a time",
+        "Replay: seek to a time (earlier or later)",
         "Replay",
         True,
         "seek",
+    ),
+    Key(
+        "replay-seek-entry",
+        "J",
+        "replay('replay-seek-entry')",
+        "Replay: seek to a journal entry",
+        "Replay",
+        True,
+        "seek entry",
     ),
     # -- the console itself --
     Key(

@@ -201,7 +201,13 @@ def replay_entries(app: ConsoleApp) -> list[Entry]:
             partial(run, "replay-step"),
             True,
         ),
-        Entry("Replay: seek to a time…", "forward only", partial(_ask_seek, app), True),
+        Entry("Replay: seek to a time…", "earlier or later", partial(_ask_seek, app), True),
+        Entry(
+            "Replay: seek to a journal entry…",
+            "an alert, a trip, a command: the moment it was written",
+            partial(_ask_seek_entry, app),
+            True,
+        ),
     ]
     for speed in SPEEDS:
         out.append(Entry(f"Replay: speed ×{speed}", "", partial(run, "replay-speed", speed=speed)))
@@ -213,7 +219,9 @@ SPEEDS = ("1", "10", "100", "max")
 
 def next_speed(engine: str) -> str:
     """The speed after the one the engine name says (``replay ×10`` → ``100``), wrapping."""
-    now = engine.rsplit(" ", 1)[-1].lstrip("×")
+    # "replay ×10" or "replay ×10, paused": the pace is the word after "replay".
+    words = engine.replace(",", " ").split()
+    now = words[1].lstrip("×") if len(words) > 1 else ""
     return SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
 
 
@@ -221,6 +229,8 @@ def replay_key(app: ConsoleApp, action: str) -> None:
     """A replay key: the same commands as the palette's entries."""
     if action == "replay-seek":
         _ask_seek(app)
+    elif action == "replay-seek-entry":
+        _ask_seek_entry(app)
     elif action == "replay-speed":
         _replay(app, action, speed=next_speed(app.source.engine))
     else:
@@ -253,6 +263,16 @@ def _ask_seek(app: ConsoleApp) -> None:
             _replay(app, "replay-seek", to=text.strip())
 
     app.push_screen(TextScreen("Seek to (UTC, ISO 8601)", placeholder="2026-11-28T07:01:50Z"), done)
+
+
+def _ask_seek_entry(app: ConsoleApp) -> None:
+    from tui.app.replay_seek import SeekEntryScreen
+
+    def done(entry: dict[str, Any] | None) -> None:
+        if entry:
+            _replay(app, "replay-seek", to=str(entry["ts"]), entry=str(entry["seq"]))
+
+    app.push_screen(SeekEntryScreen(app.source.model), done)
 
 
 def _route_help(app: ConsoleApp, route: str) -> str:
