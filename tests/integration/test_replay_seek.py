@@ -194,3 +194,60 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
     assert console_ts == engine_ts  # the welcome carried the state at the entry
     assert fired == "2025-11-28T07:01:57.250000Z"
     assert engine_ts == T0 + 9_250_000_999  # just after the entry, its microsecond included
+
+
+async def _until(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
+    async def loop() -> None:
+        while not cond():
+            await pilot.pause()
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+async def test_the_console_seeks_to_a_journal_entry_with_J(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    from textual.widgets import OptionList
+
+    from tui.app.app import ConsoleApp
+    from tui.app.layout_view import _connection
+    from tui.app.replay_seek import SeekEntryScreen, choices
+    from tui.app.source import LiveSource
+
+    svc = await _start(capture_file, tmp_path / "j.jsonl")
+    try:
+        await _seek(svc, T0 + 20 * S)  # past the alert and the breaker's trip
+        svc.paused_event.clear()
+        source = LiveSource(svc.server.url, "tok", "alice")
+        app = ConsoleApp(source, layout="default")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await _until(pilot, lambda: source.state == "attached")
+            await _until(
+                pilot, lambda: any(e.get("kind") == "breaker" for e in source.model.journal)
+            )
+            assert _connection(source, False) == "REPLAY 07:02:08.000 ×1, paused"
+            await pilot.press("J")
+            await _until(pilot, lambda: isinstance(app.screen, SeekEntryScreen))
+            entries = [e for e, _ in choices(source.model)]
+            pick = next(
+                i
+                for i, e in enumerate(entries)
+                if e.get("kind") == "alert" and e.get("what") == "firing"
+            )
+            app.screen.query_one(OptionList).highlighted = pick
+            await pilot.press("enter")
+            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            assert svc.rewinds == 1
+            # The console now holds the rebuilt past: the alert fired, the trip not yet.
+            await _until(
+                pilot,
+                lambda: not any(e.get("kind") == "breaker" for e in source.model.journal),
+            )
+            assert any(
+                e.get("kind") == "alert" and e.get("what") == "firing" for e in source.model.journal
+            )
+            await _until(pilot, lambda: source.model.ts_ns == svc.clock.ns)
+            assert _connection(source, False) == "REPLAY 07:01:57.250 ×1, paused"
+            assert "okx" not in svc.engine.facts.isolated
+    finally:
+        await svc.stop("test")
