@@ -42,7 +42,8 @@ def books(at: int, action: str, bids: list[Any], asks: list[Any], check: str) ->
     )
 
 
-def write_capture(path: Path) -> Path:
+def write_capture(path: Path, hostile: str | None = None) -> Path:
+    """``hostile``: a frame okx "sends" at +29 s, after the alerts fired (for the why view)."""
     w = Writer(path)
     w.config(T0, capture_settings(parse(CONFIG, "test")))
     settings = {"symbols": ["BTC-USDT"], "adapter": "okx"}
@@ -57,6 +58,8 @@ def write_capture(path: Path) -> Path:
         text = f"3366.1:{size}:3366.8:9:3366:6:3368:8"
         at = T0 + S // 10 + i * S // 2
         w.frame(at, "okx", "okx-1#1", books(at, "update", [["3366.1", size, "0", "3"]], [], text))
+    if hostile is not None:
+        w.frame(T0 + 29 * S, "okx", "okx-1#1", hostile)
     # 25 s of silence, then one more update.
     text = "3366.1:20:3366.8:9:3366:6:3368:8"
     at = T0 + 30 * S

@@ -19,7 +19,7 @@ FRAME_EXCERPT: Final = 240
 
 def num(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.6g}"  # six figures: a price keeps its cents
     return "-" if v is None else str(v)
 
 

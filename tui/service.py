@@ -159,6 +159,9 @@ class Service:
         journal = self.integrations.timed(JournalAdapter(self.journal))
         self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
+        from tui import why_service  # the report's evidence code: loaded only to serve
+
+        why_service.install(self)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         if not prior and not self.fresh:
             recovered = {}  # a new journal: nothing to recover, nothing to say

@@ -28,7 +28,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
 from tui.app import keys, palette, themes
-from tui.app.detail import DetailScreen
+from tui.app.detail import DetailScreen, open_alert_details
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
 from tui.app.palette import ConsoleCommands
@@ -555,7 +555,12 @@ class ConsoleApp(LayoutActions, App[int]):
             self.notify("this pane has no details view", severity="warning", timeout=3)
             return
         rows = fn(self.source.model, self.selection)
-        self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
+        title = f"{panel.TITLE} — in full"
+        if panel.PANEL_ID == "alerts" and open_alert_details(
+            self, title, rows, self.source.model, self.selection
+        ):
+            return  # with the readings from the capture, fetched from the engine
+        self.push_screen(DetailScreen(title, rows))
 
     def action_page(self, step: int) -> None:
         """Page what the focused pane hides (named in its border) into view."""
