@@ -53,7 +53,7 @@ def test_book_matches_a_dict_model(operations: list) -> None:
         assert book.best_ask() == (min(asks) if asks else None)
         assert book.bids.top(5) == sorted(bids.items(), reverse=True)[:5]
         assert book.asks.top(5) == sorted(asks.items())[:5]
-        assert len(book.bids.keys) == len(bids) and len(book.asks.keys) == len(asks)
+        assert len(book.bids) == len(bids) and len(book.asks) == len(asks)
 
 
 def test_spread_mid_and_crossed() -> None:

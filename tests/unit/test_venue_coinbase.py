@@ -196,7 +196,7 @@ def test_every_message_on_the_connection_takes_a_number() -> None:
     ):
         feed.on_frame(s, frame, i, i)
     assert not gaps(events)
-    assert feed.instruments["BTC-USD"].book.bids.qty == {100.0: 2.0}
+    assert feed.instruments["BTC-USD"].book.bids.levels() == {100.0: 2.0}
     (sub,) = [e for e in events if isinstance(e, FeedStatus) and e.status == "subscribed"]
     assert "level2: BTC-USD, ETH-USD" in sub.reason
 
@@ -228,7 +228,7 @@ def test_a_jump_resyncs_every_book_on_the_connection_by_resubscribing() -> None:
     # The fresh snapshot puts the book back; numbering goes on from the jump.
     feed.on_frame(s, ack(4, "ETH-USD"), 4, 4)
     feed.on_frame(s, l2(5, "snapshot", "BTC-USD", ("bid", "99", "1")), 5, 5)
-    assert btc.synced and btc.book.bids.qty == {99.0: 1.0}
+    assert btc.synced and btc.book.bids.levels() == {99.0: 1.0}
     assert len(gaps(events)) == 1
 
 
@@ -267,7 +267,7 @@ def test_an_unreadable_book_frame_takes_no_number() -> None:
         assert len(out) == 1 and isinstance(out[0], ParseError), kind
     feed.on_frame(s, real, 3, 3)
     assert not gaps(events)
-    assert feed.instruments["BTC-USD"].book.bids.qty == {100.0: 3.0}
+    assert feed.instruments["BTC-USD"].book.bids.levels() == {100.0: 3.0}
 
 
 def test_venue_errors_are_reported() -> None:

@@ -114,7 +114,7 @@ def test_the_same_price_twice_in_one_message_applies_in_order() -> None:
     s = venue.new_session("c1")
     feed.on_frame(s, DOC_SNAPSHOT, 2, 2)
     feed.on_frame(s, update([("45283.5", "0"), ("45283.5", "0.70000000")], [], 1), 3, 3)
-    assert feed.instruments["BTC/USD"].book.bids.qty[45283.5] == 0.7
+    assert feed.instruments["BTC/USD"].book.bids.get(45283.5) == 0.7
 
 
 def test_each_side_is_truncated_to_the_subscribed_depth() -> None:
@@ -124,7 +124,7 @@ def test_each_side_is_truncated_to_the_subscribed_depth() -> None:
     feed.on_frame(s, update([("45284.0", "1.0")], [("45284.5", "1.0")], 1), 3, 3)
     book = feed.instruments["BTC/USD"].book
     assert len(book.bids) == 10 and len(book.asks) == 10
-    assert 45276.6 not in book.bids.qty and 45299.5 not in book.asks.qty
+    assert 45276.6 not in book.bids and 45299.5 not in book.asks
 
 
 def test_control_frames() -> None:
