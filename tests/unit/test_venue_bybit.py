@@ -24,6 +24,9 @@ from adapters.simulator.venues.bybit import View
 from adapters.venue import APPLY, GAP, VenueSettings
 from adapters.venues.bybit import Bybit
 
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
+
 # Verbatim from https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
 # ("Response Example", Snapshot tab), with the page's "..." elisions removed.
 DOC_SNAPSHOT = """{

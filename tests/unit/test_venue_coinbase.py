@@ -7,6 +7,7 @@ import random
 import time
 
 import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,9 @@ from adapters.simulator.faults import Junk
 from adapters.simulator.venues.coinbase import trim
 from adapters.venue import VenueSettings
 from adapters.venues.coinbase import Coinbase, CoinbaseSession
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 # Verbatim from Coinbase's "Advanced Trade WebSocket Channels" page, Level2 Channel
 # (https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/websocket/websocket-channels).
