@@ -113,7 +113,10 @@ def use(which: str | None = None) -> str:
             _selected, _why = NativeBook, _native_why
     elif which == "native":
         if _NativeSide is None:
-            raise RuntimeError(_native_why)
+            raise RuntimeError(
+                f"the native book is not built ({_native_why}): "
+                "run `pip install -e .` on a machine with a C compiler"
+            )
         _selected, _why = NativeBook, _native_why
     elif which == "pure":
         _selected, _why = PureBook, "pure Python (selected)"
