@@ -33,7 +33,10 @@ def test_the_pure_book_is_used_when_asked_or_when_the_extension_is_absent() -> N
 
 def test_venues_check_names_the_book_in_use() -> None:
     env = {k: v for k, v in os.environ.items() if k != "VENUEWATCH_PURE_BOOK"}
-    cases = (({}, "native (adapters._book, C)"), ({"VENUEWATCH_PURE_BOOK": "1"}, "pure"))
+    cases: tuple[tuple[dict[str, str], str], ...] = (
+        ({}, "native (adapters._book, C)"),
+        ({"VENUEWATCH_PURE_BOOK": "1"}, "pure"),
+    )
     for extra, want in cases:
         out = subprocess.run(
             [sys.executable, "-m", "tui.cli", "venues", "--check"],

@@ -10,6 +10,7 @@ Kraken's checksum text, crossed/mid/spread.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -49,17 +50,17 @@ class NativeMatchesPure(RuleBasedStateMachine):
         self.native = NativeBook()
 
     @rule(bids=levels, asks=levels)
-    def apply(self, bids: list, asks: list) -> None:
+    def apply(self, bids: list[Any], asks: list[Any]) -> None:
         self.pure.apply(bids, asks)
         self.native.apply(bids, asks)
 
     @rule(bids=levels)
-    def apply_bids_only(self, bids: list) -> None:
+    def apply_bids_only(self, bids: list[Any]) -> None:
         self.pure.apply(bids, [])
         self.native.apply(bids, [])
 
     @rule(bids=levels, asks=levels)
-    def load(self, bids: list, asks: list) -> None:
+    def load(self, bids: list[Any], asks: list[Any]) -> None:
         self.pure.load(bids, asks)
         self.native.load(bids, asks)
 
@@ -137,12 +138,13 @@ def test_a_value_with_more_digits_than_the_precision_rounds_as_formatting_does()
 
 def test_levels_may_be_tuples_lists_or_any_pair_and_bad_ones_are_refused() -> None:
     side = _book.BookSide(1)
-    side.apply([(1.0, 2.0), [2.0, 3.0], (3, 4), range(4, 6)])
+    odd: list[Any] = [(1.0, 2.0), [2.0, 3.0], (3, 4), range(4, 6)]
+    side.apply(odd)
     assert side.levels() == {1.0: 2.0, 2.0: 3.0, 3.0: 4.0, 4.0: 5.0}
     with pytest.raises(ValueError, match=r"\(price, qty\) pair"):
-        side.apply([(1.0, 2.0, 3.0)])
+        side.apply([(1.0, 2.0, 3.0)])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        side.apply([("1.0", "2.0")])
+        side.apply([("1.0", "2.0")])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="NaN"):
         side.apply([(math.nan, 1.0)])
     with pytest.raises(ValueError, match="sign"):
