@@ -377,9 +377,11 @@ static int put_digits(char **buf, Py_ssize_t *len, Py_ssize_t *cap, double value
     if (places >= 0 && places < 19) {
         double units = value * SCALE[places];
         if (units > 0 && units < EXACT) {
-            double r = nearbyint(units);
-            if (fabs(units - r) < 0.25) {
-                uint64_t u = (uint64_t)r;
+            /* units > 0 and below 2**43: truncating units + 0.5 is the nearest integer
+             * (a tie or anything near one takes the formatter below anyway). */
+            uint64_t u = (uint64_t)(units + 0.5);
+            double d = units - (double)u;
+            if (d < 0.25 && d > -0.25) {
                 char tmp[24];
                 int k = 0;
                 while (u) {
@@ -574,6 +576,216 @@ static PyTypeObject SideType = {
     .tp_as_sequence = &Side_as_sequence,
 };
 
+/* ---- the book: two sides, and the reads the feed makes after every update -------
+ * In C so that crossed() and the top-of-book reads cost no Python frame per frame. */
+
+typedef struct {
+    PyObject_HEAD
+    Side *bids;
+    Side *asks;
+} Book;
+
+static PyObject *new_side(int sign) {
+    PyObject *args = Py_BuildValue("(i)", sign);
+    if (args == NULL)
+        return NULL;
+    PyObject *side = PyObject_Call((PyObject *)&SideType, args, NULL);
+    Py_DECREF(args);
+    return side;
+}
+
+static int Book_init(Book *b, PyObject *args, PyObject *kwds) {
+    if (!PyArg_ParseTuple(args, ":Book") || (kwds && PyDict_GET_SIZE(kwds))) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "Book() takes no arguments");
+        return -1;
+    }
+    PyObject *bids = new_side(1), *asks = new_side(-1);
+    if (bids == NULL || asks == NULL) {
+        Py_XDECREF(bids);
+        Py_XDECREF(asks);
+        return -1;
+    }
+    Py_XSETREF(b->bids, (Side *)bids);
+    Py_XSETREF(b->asks, (Side *)asks);
+    return 0;
+}
+
+static void Book_dealloc(Book *b) {
+    Py_XDECREF(b->bids);
+    Py_XDECREF(b->asks);
+    Py_TYPE(b)->tp_free((PyObject *)b);
+}
+
+static int ready(Book *b) {
+    if (b->bids == NULL || b->asks == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Book.__init__ was not called");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *Book_clear(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    Side_clear(b->bids, NULL);
+    Py_DECREF(Py_None);
+    Side_clear(b->asks, NULL);
+    Py_DECREF(Py_None);
+    Py_RETURN_NONE;
+}
+
+static PyObject *both(Book *b, PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *(*fn)(Side *, PyObject *), const char *name) {
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "%s(bids, asks)", name);
+        return NULL;
+    }
+    if (!ready(b))
+        return NULL;
+    PyObject *r = fn(b->bids, args[0]);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    r = fn(b->asks, args[1]);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Book_apply(Book *b, PyObject *const *args, Py_ssize_t nargs) {
+    return both(b, args, nargs, Side_apply, "apply");
+}
+
+static PyObject *Book_load(Book *b, PyObject *const *args, Py_ssize_t nargs) {
+    return both(b, args, nargs, Side_load, "load");
+}
+
+static PyObject *Book_truncate(Book *b, PyObject *arg) {
+    if (!ready(b))
+        return NULL;
+    PyObject *r = Side_truncate(b->bids, arg);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    r = Side_truncate(b->asks, arg);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+#define BID(b) ((b)->bids->lv[(b)->bids->n - 1].key)
+#define ASK(b) (-(b)->asks->lv[(b)->asks->n - 1].key)
+#define BOTH(b) ((b)->bids->n > 0 && (b)->asks->n > 0)
+
+static PyObject *Book_best_bid(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    return Side_best(b->bids, NULL);
+}
+
+static PyObject *Book_best_ask(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    return Side_best(b->asks, NULL);
+}
+
+static PyObject *Book_crossed(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    return PyBool_FromLong(BOTH(b) && BID(b) >= ASK(b));
+}
+
+static PyObject *Book_mid(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    if (!BOTH(b))
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble((BID(b) + ASK(b)) / 2.0);
+}
+
+static PyObject *Book_spread_bps(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    if (!BOTH(b))
+        Py_RETURN_NONE;
+    double bid = BID(b), ask = ASK(b);
+    double mid = (bid + ask) / 2.0;
+    if (mid <= 0)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble((ask - bid) / mid * 1e4);
+}
+
+static PyObject *Book_levels(Book *b, PyObject *Py_UNUSED(ignored)) {
+    if (!ready(b))
+        return NULL;
+    PyObject *bids = Side_levels(b->bids, NULL);
+    if (bids == NULL)
+        return NULL;
+    PyObject *asks = Side_levels(b->asks, NULL);
+    if (asks == NULL) {
+        Py_DECREF(bids);
+        return NULL;
+    }
+    PyObject *out = PyTuple_Pack(2, bids, asks);
+    Py_DECREF(bids);
+    Py_DECREF(asks);
+    return out;
+}
+
+static PyObject *Book_get_empty(Book *b, void *Py_UNUSED(c)) {
+    if (!ready(b))
+        return NULL;
+    return PyBool_FromLong(b->bids->n == 0 && b->asks->n == 0);
+}
+
+static PyObject *Book_get_bids(Book *b, void *Py_UNUSED(c)) {
+    if (!ready(b))
+        return NULL;
+    return Py_NewRef((PyObject *)b->bids);
+}
+
+static PyObject *Book_get_asks(Book *b, void *Py_UNUSED(c)) {
+    if (!ready(b))
+        return NULL;
+    return Py_NewRef((PyObject *)b->asks);
+}
+
+static PyGetSetDef Book_getset[] = {
+    {"empty", (getter)Book_get_empty, NULL, "no level on either side", NULL},
+    {"bids", (getter)Book_get_bids, NULL, "the bid side", NULL},
+    {"asks", (getter)Book_get_asks, NULL, "the ask side", NULL},
+    {NULL},
+};
+
+static PyMethodDef Book_methods[] = {
+    {"clear", (PyCFunction)Book_clear, METH_NOARGS, "empty both sides"},
+    {"load", (PyCFunction)(void (*)(void))Book_load, METH_FASTCALL, "replace both sides"},
+    {"apply", (PyCFunction)(void (*)(void))Book_apply, METH_FASTCALL, "apply both sides"},
+    {"truncate", (PyCFunction)Book_truncate, METH_O, "keep the best depth levels a side"},
+    {"best_bid", (PyCFunction)Book_best_bid, METH_NOARGS, "the best bid or None"},
+    {"best_ask", (PyCFunction)Book_best_ask, METH_NOARGS, "the best ask or None"},
+    {"crossed", (PyCFunction)Book_crossed, METH_NOARGS, "best bid at or above best ask"},
+    {"mid", (PyCFunction)Book_mid, METH_NOARGS, "the mid price or None"},
+    {"spread_bps", (PyCFunction)Book_spread_bps, METH_NOARGS, "spread in bps of the mid"},
+    {"levels", (PyCFunction)Book_levels, METH_NOARGS, "copies of both sides"},
+    {NULL},
+};
+
+static PyTypeObject BookType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "adapters._book.Book",
+    .tp_basicsize = sizeof(Book),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "The L2 book of one instrument (native sides).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Book_init,
+    .tp_dealloc = (destructor)Book_dealloc,
+    .tp_methods = Book_methods,
+    .tp_getset = Book_getset,
+};
+
 static PyMethodDef module_methods[] = {
     {"fragment", (PyCFunction)(void (*)(void))fragment, METH_FASTCALL,
      "value with `places` decimals, point and leading zeros removed"},
@@ -585,7 +797,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__book(void) {
-    if (PyType_Ready(&SideType) < 0)
+    if (PyType_Ready(&SideType) < 0 || PyType_Ready(&BookType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
@@ -593,6 +805,12 @@ PyMODINIT_FUNC PyInit__book(void) {
     Py_INCREF(&SideType);
     if (PyModule_AddObject(m, "BookSide", (PyObject *)&SideType) < 0) {
         Py_DECREF(&SideType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&BookType);
+    if (PyModule_AddObject(m, "Book", (PyObject *)&BookType) < 0) {
+        Py_DECREF(&BookType);
         Py_DECREF(m);
         return NULL;
     }

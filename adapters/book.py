@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import ClassVar, Final
+from typing import ClassVar, Final, cast
 
 from adapters import book_py
 from adapters.book_py import Book, BookSide, fragment
@@ -21,12 +21,12 @@ from adapters.book_py import Book, BookSide, fragment
 __all__ = [
     "Book",
     "BookSide",
-    "NativeBook",
     "PureBook",
     "describe",
     "fragment",
     "implementation",
     "native_available",
+    "native_book_type",
     "new_book",
     "use",
 ]
@@ -36,62 +36,38 @@ PURE_ENV: Final = "VENUEWATCH_PURE_BOOK"
 PureBook = book_py.Book
 
 
-class NativeBook(book_py.Book):
-    """The same book over native sides (only the side type and the top reads differ)."""
-
-    __slots__ = ()
-
-    NATIVE: ClassVar[bool] = True
-
-    def __init__(self) -> None:
-        side = _NativeSide
-        if side is None:
-            raise RuntimeError(_native_why)
-        self.bids = side(1)
-        self.asks = side(-1)
-
-    @property
-    def empty(self) -> bool:
-        return not len(self.bids) and not len(self.asks)
-
-    def crossed(self) -> bool:
-        b = self.bids.best()
-        a = self.asks.best()
-        return b is not None and a is not None and b >= a
-
-    def mid(self) -> float | None:
-        b = self.bids.best()
-        a = self.asks.best()
-        if b is None or a is None:
-            return None
-        return (b + a) / 2.0
-
-    def spread_bps(self) -> float | None:
-        bid = self.bids.best()
-        ask = self.asks.best()
-        if bid is None or ask is None:
-            return None
-        mid = (bid + ask) / 2.0
-        if mid <= 0:
-            return None
-        return (ask - bid) / mid * 1e4
-
-
-def _load_native() -> tuple[type[BookSide] | None, str]:
+def _load_native() -> tuple[type[Book] | None, str]:
     try:
         from adapters import _book
     except ImportError as exc:
         return None, f"pure Python (native extension not built: {exc})"
-    side: type[BookSide] = _book.BookSide  # type: ignore[assignment]
-    return side, "native (adapters._book, C)"
+
+    class NativeBook(_book.Book):
+        """Native sides, and the reads the feed makes per frame (crossed, best) in C too."""
+
+        __slots__ = ()
+        NATIVE: ClassVar[bool] = True
+
+    NativeBook.__qualname__ = "NativeBook"
+    return cast("type[Book]", NativeBook), "native (adapters._book, C)"
 
 
-_NativeSide, _native_why = _load_native()
+_native, _native_why = _load_native()
 
 
 def native_available() -> bool:
     """Whether the extension was built and imports (whatever is selected)."""
-    return _NativeSide is not None
+    return _native is not None
+
+
+def native_book_type() -> type[Book]:
+    """The native book class; RuntimeError when the extension is not built."""
+    if _native is None:
+        raise RuntimeError(
+            f"the native book is not built ({_native_why}): "
+            "run `pip install -e .` on a machine with a C compiler"
+        )
+    return _native
 
 
 _selected: Callable[[], Book] = PureBook
@@ -107,17 +83,12 @@ def use(which: str | None = None) -> str:
         forced = os.environ.get(PURE_ENV, "").strip()
         if forced not in ("", "0"):
             _selected, _why = PureBook, f"pure Python ({PURE_ENV}={forced})"
-        elif _NativeSide is None:
+        elif _native is None:
             _selected, _why = PureBook, _native_why
         else:
-            _selected, _why = NativeBook, _native_why
+            _selected, _why = _native, _native_why
     elif which == "native":
-        if _NativeSide is None:
-            raise RuntimeError(
-                f"the native book is not built ({_native_why}): "
-                "run `pip install -e .` on a machine with a C compiler"
-            )
-        _selected, _why = NativeBook, _native_why
+        _selected, _why = native_book_type(), _native_why
     elif which == "pure":
         _selected, _why = PureBook, "pure Python (selected)"
     else:
@@ -132,7 +103,7 @@ def new_book() -> Book:
 
 def implementation() -> str:
     """ "native" or "pure": what :func:`new_book` makes."""
-    return "native" if _selected is NativeBook else "pure"
+    return "native" if _selected is not PureBook else "pure"
 
 
 def describe() -> str:

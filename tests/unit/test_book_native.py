@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from adapters import _book, book_py
-from adapters.book import NativeBook, PureBook, fragment
+from adapters.book import PureBook, fragment, native_book_type
 
 # A small price pool makes repeats, updates and removals of known levels common;
 # arbitrary floats (tiny, huge, negative, infinite) cover the ordering itself.
@@ -47,7 +47,7 @@ class NativeMatchesPure(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.pure = PureBook()
-        self.native = NativeBook()
+        self.native = native_book_type()()
 
     @rule(bids=levels, asks=levels)
     def apply(self, bids: list[Any], asks: list[Any]) -> None:
