@@ -753,6 +753,53 @@ static PyObject *Book_get_asks(Book *b, void *Py_UNUSED(c)) {
     return Py_NewRef((PyObject *)b->asks);
 }
 
+/* CRC-32 (IEEE 802.3, the one zlib.crc32 computes), table-driven: Kraken's checksum over
+ * the two sides' cached texts in the same call, without linking zlib's headers. */
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+static uint32_t crc_update(uint32_t crc, const char *buf, Py_ssize_t len) {
+    crc = ~crc;
+    for (Py_ssize_t i = 0; i < len; i++)
+        crc = crc_table[(crc ^ (unsigned char)buf[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+static PyObject *Book_checksum_crc32(Book *b, PyObject *const *args, Py_ssize_t nargs) {
+    if (!ready(b))
+        return NULL;
+    PyObject *asks = Side_checksum_text(b->asks, args, nargs);
+    if (asks == NULL)
+        return NULL;
+    PyObject *bids = Side_checksum_text(b->bids, args, nargs);
+    if (bids == NULL) {
+        Py_DECREF(asks);
+        return NULL;
+    }
+    uint32_t crc = crc_update(0, PyBytes_AS_STRING(asks), PyBytes_GET_SIZE(asks));
+    crc = crc_update(crc, PyBytes_AS_STRING(bids), PyBytes_GET_SIZE(bids));
+    Py_DECREF(asks);
+    Py_DECREF(bids);
+    return PyLong_FromUnsignedLong(crc);
+}
+
+static PyObject *crc32(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 1 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "crc32(bytes)");
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(
+        crc_update(0, PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0])));
+}
+
 static PyGetSetDef Book_getset[] = {
     {"empty", (getter)Book_get_empty, NULL, "no level on either side", NULL},
     {"bids", (getter)Book_get_bids, NULL, "the bid side", NULL},
@@ -771,6 +818,8 @@ static PyMethodDef Book_methods[] = {
     {"mid", (PyCFunction)Book_mid, METH_NOARGS, "the mid price or None"},
     {"spread_bps", (PyCFunction)Book_spread_bps, METH_NOARGS, "spread in bps of the mid"},
     {"levels", (PyCFunction)Book_levels, METH_NOARGS, "copies of both sides"},
+    {"checksum_crc32", (PyCFunction)(void (*)(void))Book_checksum_crc32, METH_FASTCALL,
+     "CRC32 of the asks' checksum_text then the bids' (Kraken's order)"},
     {NULL},
 };
 
@@ -787,6 +836,7 @@ static PyTypeObject BookType = {
 };
 
 static PyMethodDef module_methods[] = {
+    {"crc32", (PyCFunction)(void (*)(void))crc32, METH_FASTCALL, "zlib's CRC-32 of bytes"},
     {"fragment", (PyCFunction)(void (*)(void))fragment, METH_FASTCALL,
      "value with `places` decimals, point and leading zeros removed"},
     {NULL},
@@ -799,6 +849,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__book(void) {
     if (PyType_Ready(&SideType) < 0 || PyType_Ready(&BookType) < 0)
         return NULL;
+    crc_init();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;

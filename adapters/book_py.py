@@ -16,6 +16,7 @@ No object is allocated per level on the hot path: ``apply`` walks the decoded
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from typing import ClassVar, Final
@@ -225,3 +226,8 @@ class Book:
     def levels(self) -> tuple[dict[float, float], dict[float, float]]:
         """A copy of both sides, for comparisons and reports."""
         return self.bids.levels(), self.asks.levels()
+
+    def checksum_crc32(self, n: int, price_places: int, qty_places: int) -> int:
+        """CRC32 of the asks' ``checksum_text`` then the bids' (Kraken's order)."""
+        asks = self.asks.checksum_text(n, price_places, qty_places)
+        return zlib.crc32(self.bids.checksum_text(n, price_places, qty_places), zlib.crc32(asks))

@@ -236,9 +236,7 @@ class Kraken(Venue):
         if prec is None:
             return None
         if book.NATIVE:
-            pp, qp = prec
-            asks = book.asks.checksum_text(CHECKSUM_DEPTH, pp, qp)
-            return zlib.crc32(book.bids.checksum_text(CHECKSUM_DEPTH, pp, qp), zlib.crc32(asks))
+            return book.checksum_crc32(CHECKSUM_DEPTH, *prec)
         return zlib.crc32(self.text.book(book.bids, book.asks, symbol, prec, self.depth))
 
     def canonical(self, symbol: str) -> Canonical:

@@ -10,6 +10,7 @@ Kraken's checksum text, crossed/mid/spread.
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import pytest
@@ -91,6 +92,8 @@ class NativeMatchesPure(RuleBasedStateMachine):
             text = p.checksum_text(n, pp, qp)
             assert nat.checksum_text(n, pp, qp) == text
             assert nat.checksum_text(n, pp, qp) == text  # the cached copy too
+        crc = self.pure.checksum_crc32(n, pp, qp)
+        assert self.native.checksum_crc32(n, pp, qp) == crc
 
     @invariant()
     def same_state(self) -> None:
@@ -127,6 +130,11 @@ def test_native_digits_are_the_documented_formatting(value: float, places: int) 
     plain = f"{value:.{places}f}".replace(".", "").lstrip("0")
     assert _book.fragment(value, places) == plain
     assert fragment(value, places) == plain
+
+
+@given(st.binary(max_size=300))
+def test_native_crc32_is_zlibs(data: bytes) -> None:
+    assert _book.crc32(data) == zlib.crc32(data)
 
 
 def test_a_value_with_more_digits_than_the_precision_rounds_as_formatting_does() -> None:
