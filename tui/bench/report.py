@@ -45,7 +45,11 @@ def machine() -> dict[str, Any]:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
+    from adapters import book
+
     return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "book": book.describe(),
         "nproc": nproc,
         "cpu_model": cpu or "unknown",
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
@@ -121,6 +125,7 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
+        f"load average at start {m.get('load_average')}; book: {m.get('book', '?')}",
         "",
     ]
     ing = results.get("ingest")
@@ -128,16 +133,18 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             "1. Ingest, one core: decode → sequence → book → checksum → counters; engine 4 Hz"
         )
+        lines.append(f"   book: {ing.get('book', '?')}")
         lines.append(
             f"   {'case':<16}{'levels':>7}{'frames/s':>11}{'µs/frame':>10}{'parse/s':>11}"
-            f"{'cks':>8}  {'exact':<6}{'target':>10}  "
+            f"{'cks':>8}  {'exact':<6}{'target':>10}  {'':7}{'pure book/s':>12}{'×pure':>7}"
         )
         for c in ing.get("cases", []):
             lines.append(
                 f"   {c['case']:<16}{c['levels_per_frame']:>7.1f}{_n(c['frames_per_s']):>11}"
                 f"{_n(c['us_per_frame'], 2):>10}{_n(c['parse_only_per_s']):>11}"
                 f"{_n(c['checksums_verified']):>8}  {'yes' if c['exact'] else 'NO':<6}"
-                f"{_n(c['target']):>10}  {_flag(c['met'])}"
+                f"{_n(c['target']):>10}  {_flag(c['met']):<7}"
+                f"{_n(c.get('pure_frames_per_s')):>12}{_n(c.get('vs_pure'), 2):>7}"
             )
         lines.append("")
     _section_error(lines, ing)
