@@ -25,8 +25,14 @@ import importlib.util
 import os
 from typing import Final, Protocol
 
+from adapters.registry import AdapterError
+
 NAMES: Final = ("picows", "websockets")
 ENV: Final = "VENUEWATCH_TRANSPORT"
+
+
+class TransportChoiceError(AdapterError):
+    """An unknown or uninstalled transport was asked for (the CLI prints it as one line)."""
 
 
 class ConnectFailed(Exception):
@@ -100,14 +106,16 @@ def available(name: str) -> bool:
 def choose(name: str | None = None) -> str:
     """The transport to use: ``name``, else ``$VENUEWATCH_TRANSPORT``, else the fastest installed.
 
-    Raises ValueError for an unknown or uninstalled name (a one-line error for the user).
+    Raises :class:`TransportChoiceError` for an unknown or uninstalled name.
     """
     wanted = name or os.environ.get(ENV, "").strip().lower()
     if wanted:
         if wanted not in NAMES:
-            raise ValueError(f"{ENV}={wanted!r}: choose one of {', '.join(NAMES)}")
+            raise TransportChoiceError(f"{ENV}={wanted!r}: choose one of {', '.join(NAMES)}")
         if not available(wanted):
-            raise ValueError(f"transport {wanted!r} is not installed (pip install {wanted})")
+            raise TransportChoiceError(
+                f"{ENV}={wanted!r}: {wanted} is not installed (pip install {wanted})"
+            )
         return wanted
     return "picows" if available("picows") else "websockets"
 

@@ -39,8 +39,10 @@ HINT = "bench --peer needs cryptofeed: pip install -e '.[peer]'"
 
 
 def version() -> str:
+    """cryptofeed's version; raises :class:`PeerMissing` if it cannot be imported."""
     from importlib import metadata
 
+    _import()
     try:
         return metadata.version("cryptofeed")
     except metadata.PackageNotFoundError:
