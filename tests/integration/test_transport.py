@@ -75,7 +75,7 @@ async def test_our_close_reaches_the_venue_with_its_code(transport: str) -> None
     async def handler(ws: ServerConnection) -> None:
         with contextlib.suppress(ConnectionClosed):  # a 4001 close ends the loop with it
             async for msg in ws:
-                await ws.send(f"echo {msg}")
+                await ws.send(f"echo {msg!s}")
         seen.append((ws.close_code, ws.close_reason))
         done.set()
 
