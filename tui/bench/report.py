@@ -40,17 +40,22 @@ def machine() -> dict[str, Any]:
     except AttributeError:
         nproc = os.cpu_count() or 0
     libs: dict[str, str | None] = {}
-    for lib in ("msgspec", "websockets", "textual"):
+    for lib in ("msgspec", "websockets", "picows", "textual", "cryptofeed"):
         try:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
     from adapters import book
 
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
     return {
-        "load_average": [round(x, 2) for x in os.getloadavg()],
         "book": book.describe(),
         "nproc": nproc,
+        # 1, 5 and 15 minute load averages at the start: the machine may be shared.
+        "load_avg": load,
         "cpu_model": cpu or "unknown",
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
@@ -83,6 +88,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "<=",
             )
         )
+    from tui.bench.peer_report import targets as peer_targets
+
+    out += peer_targets(results)
     m = results.get("memory", {})
     if "flat" in m:
         out.append(
@@ -125,7 +133,9 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
-        f"load average at start {m.get('load_average')}; book: {m.get('book', '?')}",
+        f"started {results.get('started', '?')}, load average "
+        f"{' / '.join(str(x) for x in m.get('load_avg', [])) or '?'} (1 / 5 / 15 min); "
+        f"book: {m.get('book', '?')}",
         "",
     ]
     ing = results.get("ingest")
@@ -207,6 +217,10 @@ def table(results: dict[str, Any]) -> str:
         )
         lines.append("")
     _section_error(lines, mem)
+    if results.get("peer"):
+        from tui.bench.peer_report import table as peer_table
+
+        lines += [peer_table(results), ""]
     ts = results.get("targets", [])
     if ts:
         met = sum(1 for t in ts if t["met"])
