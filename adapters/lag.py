@@ -50,6 +50,9 @@ WINDOW_S: Final = 0.25
 RECOVER_DUTY: Final = 0.5
 """Stop shedding only if the arrivals would take at most this share of the loop."""
 
+NEVER_S: Final = 1e9
+"""A ``shed_after_s`` at least this large means never shed."""
+
 SHED: Final = "shed"
 RECOVER: Final = "recover"
 
@@ -84,7 +87,8 @@ class LagGovernor:
         min_shed_s: float = MIN_SHED_S,
         recover_duty: float = RECOVER_DUTY,
     ) -> None:
-        self.shed_after_ns = int(shed_after_s * NS)
+        # An infinite threshold never sheds (a bench measuring the ceiling).
+        self.shed_after_ns = int(shed_after_s * NS) if shed_after_s < NEVER_S else 1 << 62
         self.min_shed_ns = int(min_shed_s * NS)
         self.recover_duty = recover_duty
         self.shedding = False

@@ -13,6 +13,12 @@ is to measure the *engine*, so the pusher must never be the bottleneck. (A
 server's frames are unmasked, so encoding is a header and the payload; the
 websockets library still does the handshake and reads what the client sends.)
 
+Its REST snapshot follows the stream: the book as of a checkpoint at or past
+the frames already written (checkpoints every :data:`CHECKPOINT_FRAMES`, taken
+while the frames are generated), as a venue's would be. A client that resyncs
+mid-stream (the responsiveness bench's overload sheds and then resyncs) gets a
+snapshot its buffered stream continues, never the one from before the push.
+
 It talks to the bench over stdout, one JSON object a line: ``ready`` (with the
 adapter settings pointing at it), then ``pushed`` (with the books a correct
 client now holds and the pusher's own CPU time). It exits when stdin closes.
@@ -29,15 +35,17 @@ import sys
 import time
 from itertools import accumulate
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from tui.bench.frames import CASES, Capture
+from tui.bench.frames import CASES, Capture, adapter_for
 
 CHUNK_BYTES = 1 << 20
+CHECKPOINT_FRAMES = 20_000
 HIGH_WATER = 8 << 20
 
 
@@ -68,7 +76,16 @@ class Pusher:
         case = next(c for c in CASES if c.name == case_name)
         self.capture = Capture.for_case(case, seed)
         self.rate = rate
-        frames = [ws_frame(f) for f in self.capture.take(n_frames)]
+        self.sent = 0
+        """Frames written to the socket so far."""
+        self.checkpoints: list[tuple[int, dict[str, bytes]]] = [(0, dict(self.capture.rest))]
+        """(frames before it, symbol -> REST body): the book at points of the stream."""
+        frames: list[bytes] = []
+        while len(frames) < n_frames:
+            step = min(CHECKPOINT_FRAMES, n_frames - len(frames))
+            frames.extend(ws_frame(f) for f in self.capture.take(step))
+            if self.capture.rest:
+                self.checkpoints.append((len(frames), self._rest_now()))
         self.n = len(frames)
         self.ends = list(accumulate(map(len, frames)))
         """Byte offset where each frame ends, so a paced push cuts on frame boundaries."""
@@ -81,12 +98,26 @@ class Pusher:
         if not self.capture.requests:
             self.subscribed.set()  # the URL named the streams (Binance)
 
+    def _rest_now(self) -> dict[str, bytes]:
+        cap = self.capture
+        venue = adapter_for(cap.settings, cap.name)
+        out = {}
+        for sym in cap.rest:
+            req = urlsplit(venue.snapshot_request(sym))
+            answer = cap.sv.http(req.path, dict(parse_qsl(req.query)))
+            if answer is not None and answer[0] == 200:
+                out[sym] = answer[1]
+        return out
+
     def rest(self, _: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return None
         query = request.path.partition("?")[2]
         symbol = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("symbol", "")
-        body = self.capture.rest.get(symbol.upper())
+        # The first checkpoint at or past what was written: never older than the
+        # client's stream (it may be ahead: the client skips what it covers).
+        at = next((b for n, b in self.checkpoints if n >= self.sent), self.checkpoints[-1][1])
+        body = at.get(symbol.upper())
         if body is None:
             return _response(404, b'{"error":"no such snapshot"}')
         self.served.add(symbol.upper())
@@ -142,6 +173,7 @@ class Pusher:
             while transport.get_write_buffer_size() > HIGH_WATER:  # noqa: ASYNC110
                 await asyncio.sleep(0.0005)
             transport.write(data[i : i + CHUNK_BYTES])
+        self.sent = self.n
         while transport.get_write_buffer_size() and not transport.is_closing():  # noqa: ASYNC110
             await asyncio.sleep(0.001)
 
@@ -161,7 +193,7 @@ class Pusher:
                     transport.write(data[start : ends[due - 1]])
                 except RuntimeError:  # the client hung up mid-push (teardown)
                     return
-                sent = due
+                sent = self.sent = due
             while transport.get_write_buffer_size() > HIGH_WATER:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
         while transport.get_write_buffer_size() and not transport.is_closing():  # noqa: ASYNC110
