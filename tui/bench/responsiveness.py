@@ -61,7 +61,9 @@ COLS, ROWS = 140, 45
 ANSI: Final = re.compile(
     rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])"
 )
-STEPS: Final = (("i", "isolate", "ISOLATED"), ("u", "undo", "RECOVERING"))
+STEPS: Final = (("i", "isolate", "ISOLATED", ""), ("u", "undo", "RECOVERING", "Undo #"))
+"""Key, the command it sends, the word it puts on screen, and the confirmation it asks
+first if any (undoing an isolation restores: it asks, and ``y`` is the key that sends)."""
 
 
 def available() -> str | None:
@@ -261,7 +263,18 @@ def _run(
         misses: list[str] = []
         offset = journal.stat().st_size
         for k in range(presses):
-            key, action, word = STEPS[k % 2]
+            key, action, word, question = STEPS[k % 2]
+            if question:
+                asked = screen.mark()
+                os.write(fd, key.encode())
+                want = question.encode()
+                try:
+                    _until(lambda w=want, a=asked: screen.seen(w, a), 10.0, f"{key}: {question}")
+                except RuntimeError:
+                    misses.append(f"press {k + 1} ({key}): no confirmation {question!r} shown")
+                    os.write(fd, b"\x1b")
+                    continue
+                key = "y"
             mark = screen.mark()
             needle = f'"action":"{action}"'.encode()
             t_press = time.monotonic()
