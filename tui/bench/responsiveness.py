@@ -407,7 +407,8 @@ def _after_load(
 
 
 def _settle(url: str, token: str, timeout: float) -> bool:
-    """Whether every book is synced and none lagging, asked over the console protocol."""
+    """Whether the engine has drained the stream and every book is synced, none lagging
+    (asked over the console protocol, as a console would see it)."""
     import asyncio
 
     from tui.console.client import ConsoleClient
@@ -419,7 +420,9 @@ def _settle(url: str, token: str, timeout: float) -> bool:
             try:
                 welcome = await client.connect()
                 rows = welcome.state.instruments
-                if rows and all(r.synced and not r.lagging for r in rows):
+                # Silent for a second: the backlog is drained, not just the books synced.
+                drained = all(v.silent_s >= 1.0 for v in welcome.state.venues)
+                if rows and drained and all(r.synced and not r.lagging for r in rows):
                     return True
             except Exception:  # the engine busy or restarting: ask again
                 pass
