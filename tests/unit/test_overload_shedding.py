@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from adapters.feed import Action, Feed
+from adapters.feed import Action, Feed, InstrumentState
 from adapters.lag import NS, RECOVER, SHED, LagGovernor
 from adapters.model import BookDelta, BookSnapshot, Event, FeedStatus
 from adapters.venue import Session, VenueSettings
@@ -101,7 +101,7 @@ class Overload(RuleBasedStateMachine):
         self.snapshots_asked = len(self._snapshot_actions())
 
     @property
-    def inst(self):  # type: ignore[no-untyped-def]
+    def inst(self) -> InstrumentState:
         return self.feed.instruments[SYMBOL]
 
     def _snapshot_actions(self) -> list[Action]:
