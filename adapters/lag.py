@@ -13,6 +13,10 @@ fix that here, on the same loop, with no shared-state hazards:
   console publishing run at least that often whatever the venues send.
   A command's path is a handful of loop hops, so it waits a few slices,
   not behind the backlog.
+* **Commands first.** While a command is being carried out (journalled,
+  applied, acknowledged), readers do not start another slice (:data:`PRIORITY`,
+  held by the controller; at most :data:`MAX_HOLD_S`), so on a starved CPU the
+  engine spends its turns on the command's hops, not on frames.
 * **Shedding.** If a connection stays behind (its receive queue never empties)
   for :data:`SHED_AFTER_S`, the governor says *shed*: the feed marks every book
   on that connection **lagging** (book cleared, so a lagging book is never shown
@@ -36,6 +40,9 @@ tested with Hypothesis by feeding it times and queue lengths.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Final
 
 NS: Final = 1_000_000_000
@@ -52,6 +59,9 @@ RECOVER_DUTY: Final = 0.5
 
 NEVER_S: Final = 1e9
 """A ``shed_after_s`` at least this large means never shed."""
+
+MAX_HOLD_S: Final = 0.25
+"""Readers wait for a command at most this long (a stuck command never stops ingest)."""
 
 SHED: Final = "shed"
 RECOVER: Final = "recover"
@@ -158,3 +168,43 @@ class LagGovernor:
             self.cost_ns = self.busy_ns / self.win_applied
         self.win_start = now
         self.win_frames = self.win_applied = self.busy_ns = 0
+
+
+class Priority:
+    """Commands ahead of frames: while one is held, readers wait at their slice boundary.
+
+    Futures rather than an :class:`asyncio.Event`: one process-wide instance
+    serves whatever event loop runs the engine (tests run many loops).
+    """
+
+    def __init__(self) -> None:
+        self.held = 0
+        self._waiters: list[asyncio.Future[None]] = []
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        self.held += 1
+        try:
+            yield
+        finally:
+            self.held -= 1
+            if not self.held:
+                waiters, self._waiters = self._waiters, []
+                for fut in waiters:
+                    with contextlib.suppress(RuntimeError):  # its loop is gone
+                        if not fut.done():
+                            fut.set_result(None)
+
+    async def turn(self) -> None:
+        """A reader's slice is over: let the loop run, and commands finish first."""
+        if not self.held:
+            await asyncio.sleep(0)
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(fut, MAX_HOLD_S)
+
+
+PRIORITY: Final = Priority()
+"""The engine process's one priority gate (held by :meth:`Controller.execute`)."""

@@ -29,7 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
-from adapters.lag import RECOVER, SHED, SLICE_S, LagGovernor
+from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
 from adapters.venue import ProtocolError, Session
@@ -242,7 +242,7 @@ class Supervisor:
                     stop = await self._govern(conn, ws, gov, pending())
                     if stop:
                         return stop
-                    await asyncio.sleep(0)
+                    await PRIORITY.turn()
                     slice_start = 0
                 elif not pending():
                     gov.caught_up()  # the next recv waits, and the loop runs meanwhile

@@ -10,13 +10,14 @@ is synced, it equals the venue's.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from adapters.feed import Action, Feed, InstrumentState
-from adapters.lag import NS, RECOVER, SHED, LagGovernor
+from adapters.lag import NS, RECOVER, SHED, LagGovernor, Priority
 from adapters.model import BookDelta, BookSnapshot, Event, FeedStatus
 from adapters.venue import Session, VenueSettings
 from adapters.venues.binance import BinanceSpot
@@ -78,6 +79,36 @@ def test_shedding_stops_only_when_applying_would_keep_up() -> None:
     t += 300 * MS
     assert gov.observe(t, 0) == RECOVER
     assert not gov.shedding
+
+
+async def test_a_reader_waits_while_a_command_is_carried_out() -> None:
+    prio = Priority()
+    order: list[str] = []
+
+    async def reader() -> None:
+        await prio.turn()
+        order.append("frames")
+
+    with prio.hold():
+        task = asyncio.get_running_loop().create_task(reader())
+        for _ in range(10):
+            await asyncio.sleep(0)  # many loop turns: the reader must still be waiting
+        assert not order and not task.done()
+        order.append("command journalled and acked")
+    await task
+    assert order == ["command journalled and acked", "frames"]
+
+
+async def test_a_stuck_command_does_not_stop_ingest_for_good() -> None:
+    prio = Priority()
+    with prio.hold():
+        await prio.turn()  # returns (after MAX_HOLD_S) although the hold is never released
+    assert prio.held == 0
+
+
+async def test_without_a_command_a_turn_is_one_loop_turn() -> None:
+    prio = Priority()
+    await asyncio.wait_for(prio.turn(), 5.0)
 
 
 # -- the feed and the governor together, against the venue's book ---------------------
