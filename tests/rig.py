@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters import registry
 from adapters.feed import Feed, InstrumentState
-from adapters.model import Event
+from adapters.model import Event, FeedStatus
 from adapters.simulator import Simulator
 from adapters.simulator.catalogue import DEFAULT_VENUES, InstrumentSpec
 from adapters.supervisor import Supervisor
@@ -109,11 +109,11 @@ class Rig:
         f = self.feeds[venue]
         return f.instruments[symbol or next(iter(f.instruments))]
 
-    def statuses(self, venue: str, status: str) -> list[Event]:
+    def statuses(self, venue: str, status: str) -> list[FeedStatus]:
         return [
             e
             for e in self.events
-            if getattr(e, "venue", None) == venue and getattr(e, "status", None) == status
+            if isinstance(e, FeedStatus) and e.venue == venue and e.status == status
         ]
 
     def describe(self) -> str:

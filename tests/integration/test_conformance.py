@@ -59,7 +59,7 @@ async def test_corrupted_checksum_is_detected_and_resynced(venue: str) -> None:
         assert st.resyncs == 1
         assert st.checksum_ok > ok_before
         (ev,) = rig.statuses(venue, "checksum_mismatch")
-        assert "checksum mismatch" in ev.reason  # type: ignore[union-attr]
+        assert "checksum mismatch" in ev.reason
 
 
 async def test_crossed_book_is_detected_and_resynced(venue: str) -> None:
@@ -103,7 +103,7 @@ async def test_disconnect_reconnects_and_resyncs(venue: str) -> None:
         await rig.sim.step(200)
         await rig.settle()
         (ev, *_) = rig.statuses(venue, "disconnected")
-        assert ev.reason  # type: ignore[union-attr]
+        assert ev.reason
         assert rig.sups[venue].reconnects >= 1
 
 
@@ -118,7 +118,7 @@ async def test_silent_feed_is_dropped_and_reconnected(venue: str) -> None:
         await rig.sim.step(100)
         await rig.settle()
         (ev, *_) = rig.statuses(venue, "silent")
-        assert "no frame for" in ev.reason  # type: ignore[union-attr]
+        assert "no frame for" in ev.reason
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

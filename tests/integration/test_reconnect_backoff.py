@@ -18,7 +18,7 @@ async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries() 
         await rig.settle()
         refused = [
             e for e in rig.statuses("binance", "disconnected") if "connect failed" in e.reason
-        ]  # type: ignore[union-attr]
+        ]
         assert len(refused) >= 4
         first = sup.delays[:5]
         ceilings = [min(0.8, 0.05 * 2**k) for k in range(5)]

@@ -50,7 +50,7 @@ async def test_a_service_restart_resets_without_a_resync() -> None:
         assert 1 < st_.last_seq <= 41 and st_.snapshots == 2
         assert st_.gaps == st_.resyncs == 0
         (ev,) = rig.statuses("bybit", "reset")
-        assert ev.symbol == "BTCUSDT"  # type: ignore[union-attr]
+        assert ev.symbol == "BTCUSDT"
 
 
 async def test_pings_are_answered_on_spot_and_linear(monkeypatch: pytest.MonkeyPatch) -> None:

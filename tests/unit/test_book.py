@@ -21,7 +21,11 @@ ops = st.lists(
 )
 
 
-def _model_apply(side: dict[float, float], lv: list[tuple[float, float]]) -> None:
+Levels = list[tuple[float, float]]
+Op = tuple[str, Levels, Levels, int]  # action, bids, asks, depth
+
+
+def _model_apply(side: dict[float, float], lv: Levels) -> None:
     for p, q in lv:
         if q:
             side[p] = q
@@ -30,7 +34,7 @@ def _model_apply(side: dict[float, float], lv: list[tuple[float, float]]) -> Non
 
 
 @given(ops)
-def test_book_matches_a_dict_model(operations: list) -> None:
+def test_book_matches_a_dict_model(operations: list[Op]) -> None:
     book = Book()
     bids: dict[float, float] = {}
     asks: dict[float, float] = {}
