@@ -259,7 +259,7 @@ class Supervisor:
             reason = f"{waiting} frames queued, behind for {lag_s:.1f}s: shedding"
             self.feed.start_shedding(conn, reason, time.time_ns(), now)
         elif verdict == RECOVER:
-            why = f"caught up after {self.feed.shed_frames} frames shed"
+            why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
             self.feed.stop_shedding(conn, why, time.time_ns(), now)
             return await self._act(ws)
         return ""
