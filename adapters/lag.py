@@ -27,6 +27,10 @@ fix that here, on the same loop, with no shared-state hazards:
   every lagging book through the venue's usual machinery (REST snapshot or
   resubscribe), which makes them exact again.
 
+Each connection's reader has its own slice, so with several saturated
+connections one loop turn is up to a slice per connection; the priority gate
+below bounds what a command waits regardless.
+
 A separate ingest thread would still share the GIL and the feeds' books with
 the engine's tick (a data race on every book read), and a separate ingest
 process means moving books across a process boundary — both far riskier than a

@@ -1,6 +1,7 @@
 """The end-to-end bench's other process: a simulated venue pushing flat out.
 
-Run as ``python -m tui.bench.pusher CASE FRAMES SEED [RATE]``. It pre-generates the
+Run as ``python -m tui.bench.pusher CASE FRAMES SEED [RATE [cue]]`` (``cue``: wait
+for a ``go`` line on stdin before pushing). It pre-generates the
 capture (:class:`~tui.bench.frames.Capture`: the simulator's own encoders),
 serves the venue's websocket and REST snapshot on 127.0.0.1, and once the
 client has subscribed (and fetched its snapshots, on venues that need them)
@@ -72,7 +73,9 @@ def cpu_s() -> float:
 
 
 class Pusher:
-    def __init__(self, case_name: str, n_frames: int, seed: int, rate: float = 0.0) -> None:
+    def __init__(
+        self, case_name: str, n_frames: int, seed: int, rate: float = 0.0, cue: bool = False
+    ) -> None:
         case = next(c for c in CASES if c.name == case_name)
         self.capture = Capture.for_case(case, seed)
         self.rate = rate
@@ -95,6 +98,10 @@ class Pusher:
         self.seqs = self.capture.expected_seqs()
         self.served: set[str] = set()
         self.subscribed = asyncio.Event()
+        self.go = asyncio.Event()
+        """Set by a ``go`` line on stdin (with ``cue``): the push waits for the bench."""
+        if not cue:
+            self.go.set()
         if not self.capture.requests:
             self.subscribed.set()  # the URL named the streams (Binance)
 
@@ -135,6 +142,7 @@ class Pusher:
             while not set(self.capture.rest) <= self.served:  # noqa: ASYNC110
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.2)
+            await self.go.wait()
             cpu0, t0 = cpu_s(), time.monotonic()
             if self.rate > 0:
                 await self._paced(ws)
@@ -216,8 +224,11 @@ class Pusher:
             settings["url"] = f"ws://127.0.0.1:{port}{path}"
             settings["rest_url"] = f"http://127.0.0.1:{port}"
             emit({"event": "ready", "venue": cap.name, "settings": settings, "frames": self.n})
-            # Until the bench closes our stdin.
-            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+            # Until the bench closes our stdin; a "go" line is the cue to push.
+            loop = asyncio.get_running_loop()
+            while line := await loop.run_in_executor(None, sys.stdin.readline):
+                if line.strip() == "go":
+                    self.go.set()
 
 
 def _response(status: int, body: bytes) -> Response:
@@ -234,7 +245,8 @@ def _response(status: int, body: bytes) -> Response:
 def main(argv: list[str]) -> int:
     case, n, seed = argv[0], int(argv[1]), int(argv[2])
     rate = float(argv[3]) if len(argv) > 3 else 0.0
-    asyncio.run(Pusher(case, n, seed, rate).run())
+    cue = len(argv) > 4 and argv[4] == "cue"
+    asyncio.run(Pusher(case, n, seed, rate, cue).run())
     return 0
 
 

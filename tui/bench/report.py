@@ -182,12 +182,24 @@ def table(results: dict[str, Any]) -> str:
                     f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
                     f"max {_n(s['max'], 1):>7} ms"
                 )
+            a = r.get("command_to_ack_ms")
+            if a and a.get("n"):
+                lines.append(
+                    f"   {'command → ack (protocol)':<22} p50 {_n(a['p50'], 1):>7} ms  "
+                    f"p99 {_n(a['p99'], 1):>7} ms  max {_n(a['max'], 1):>7} ms"
+                )
             b = r.get("books")
             if b:
                 lines.append(
                     f"   overload: {b['marked_lagging']} of {b['books']} books marked lagging "
                     f"({b['lagging_episodes']} episodes, {b['alerts_fired']} book-lagging alerts), "
                     f"{b['resynced']} resyncs; exact after the case: {b['exact']}"
+                    + (
+                        f"; presses began {r['shedding_before_presses_s']} s into the load, "
+                        "once it was shedding"
+                        if r.get("shedding_before_presses_s") is not None
+                        else "; no shedding seen before the presses"
+                    )
                     + (f" ({'; '.join(b['problems'])})" if b["problems"] else "")
                 )
             lag = r.get("event_loop_lag_ms") or {}

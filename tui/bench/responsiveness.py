@@ -54,9 +54,11 @@ from tui.bench import SIZES, Mode
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 OVERLOAD: Final = 2.0
 """The offered load, as a multiple of what the engine sustains in the same run."""
-MAX_FRAMES: Final = 2_000_000
+MAX_FRAMES: Final = 1_500_000
 """Pre-generated frames at most (memory): at a high rate the load is shorter."""
 SETTLE_S: Final = 90.0
+SHED_WAIT_S: Final = 10.0
+"""The presses start once a book-lagging alert is journalled, or after this long."""
 COLS, ROWS = 140, 45
 ANSI: Final = re.compile(
     rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])"
@@ -215,7 +217,8 @@ def _run(
     try:
         pusher = subprocess.Popen(
             [sys.executable, "-m", "tui.bench.pusher", "binance-5",
-             str(min(MAX_FRAMES, int(rate * load_s))), str(seed), str(rate)],
+             str(min(MAX_FRAMES, int(rate * (load_s + presses * 0.6 + quiet_s + 5)))),
+             str(seed), str(rate), "cue"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         procs.append(pusher)
@@ -250,7 +253,15 @@ def _run(
             )
         screen = Screen(fd)
         _until(lambda: screen.seen(b"binance", 0) and screen.seen(b"LIVE", 0), 30.0, "console up")
-        time.sleep(2.0)  # the console settles; the engine is ingesting by now
+        time.sleep(2.0)  # the console settles
+        # Now the load: it starts with the console up, so it lasts through the presses;
+        # they start once the engine says it is shedding (or after SHED_WAIT_S).
+        assert pusher.stdin is not None
+        pusher.stdin.write("go\n")
+        pusher.stdin.flush()
+        t_go = time.monotonic()
+        shedding = _wait_lagging(journal, SHED_WAIT_S)
+        shed_after_s = round(time.monotonic() - t_go, 2) if shedding else None
         # CPU at the default refresh rate, no keys, engine loaded.
         hz = os.sysconf("SC_CLK_TCK")
         c0, e0, t0 = _cpu_ticks(console_pid), _cpu_ticks(engine.pid), time.monotonic()
@@ -304,6 +315,7 @@ def _run(
                 )
             # Presses not phase-locked to the 10 Hz repaint.
             time.sleep(0.15 + (k % 5) * 0.037)
+        acks = _protocol_acks(url, env["VENUEWATCH_TOKEN"], max(presses, 10))
         load_done = pusher.poll() is not None or _pushed(pusher)
         lag = [float(x) for x in lagfile.read_text().split()] if lagfile.exists() else []
         books = _after_load(pusher, engine, url, env, journal)
@@ -311,11 +323,17 @@ def _run(
             "available": True,
             "engine_frames_per_s": rate,
             "books": books,
+            "shedding_before_presses_s": shed_after_s,
             "load_s": load_s,
             "load_ended_during_presses": load_done,
             "presses": presses,
             "key_to_journal_ms": _pcts(journal_ms),
             "key_to_screen_ms": _pcts(screen_ms),
+            "command_to_ack_ms": _pcts(acks),
+            "command_to_ack_source": (
+                "notes sent over the console protocol by the bench itself (no Textual console): "
+                "send → ack, which the engine sends after the entry is fsynced"
+            ),
             "fsync_ms": _fsync_ms(tmp),
             "event_loop_lag_ms": _pcts(lag),
             "lag_source": "50 ms probe timer in the console's event loop",
@@ -404,6 +422,44 @@ def _after_load(
         "exact": not problems,
         "problems": problems,
     }
+
+
+def _wait_lagging(journal: Path, timeout: float) -> bool:
+    """Whether a ``book-lagging`` alert reached the journal within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if b'"rule":"book-lagging"' in journal.read_bytes():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _protocol_acks(url: str, token: str, n: int) -> list[float]:
+    """Round trips of ``n`` journalled commands (notes) under the same load, in ms."""
+    import asyncio
+
+    from tui.console.client import ConsoleClient
+
+    async def go() -> list[float]:
+        client = ConsoleClient(url, token, "bench")
+        out: list[float] = []
+        try:
+            await client.connect()
+            runner = asyncio.get_running_loop().create_task(client.run())
+            for k in range(n):
+                t = time.monotonic()
+                done = await asyncio.wait_for(client.command("note", text=f"bench {k}"), 10.0)
+                if done.ok:
+                    out.append((time.monotonic() - t) * 1000)
+                await asyncio.sleep(0.05 + (k % 5) * 0.013)  # not phase-locked to anything
+            runner.cancel()
+        except Exception:  # an engine that does not answer leaves fewer samples, not a crash
+            pass
+        finally:
+            await client.close()
+        return out
+
+    return asyncio.run(go())
 
 
 def _settle(url: str, token: str, timeout: float) -> bool:
