@@ -11,6 +11,7 @@ import pytest
 
 import tui.cli
 from tui.app.engine_launch import EngineStartError, engine_and_console
+from tui.cli.main import main
 
 CLI = Path(tui.cli.__file__).parent
 
@@ -40,9 +41,7 @@ def test_a_bad_frame_rate_is_a_user_error_before_any_engine_starts() -> None:
 
 
 def test_the_demo_command_maps_it_to_one_line_and_exit_code_2() -> None:
-    # EngineStartError is a UserError: main prints it once, as one line.
-    from tui.cli.main import main
-
+    # The command raises; main, the one place errors are caught, prints one line.
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         assert main(["demo", "--fps", "99"]) == 2
