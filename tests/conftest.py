@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The rigs as fixtures (sim, engine, receiver, alertmanager, natsd, private_sim).
+pytest_plugins = ["support.fixtures"]
+
 if TYPE_CHECKING:
     from _socket import _Address  # typeshed's name for what connect() accepts
 
