@@ -71,3 +71,12 @@ def _isolated_home(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("VENUEWATCH_CONFIG", raising=False)
     yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole-program runs (marked ``slow``) first, the rest in file order.
+
+    xdist hands tests out in collection order: a long test that starts last keeps
+    one worker busy after the others ran out of work, so the longest go first.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

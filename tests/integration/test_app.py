@@ -81,7 +81,10 @@ async def console(
             await rig.healthy()
         source = LiveSource(rig.service.server.url, TOKEN, "alice")
         app = ConsoleApp(source, settings=settings, layout="default")
-        async with app.run_test(size=(120, 40)) as pilot:
+        # The smallest terminal the console supports: every key re-renders the whole
+        # screen before Pilot sees the app idle, and these tests are about keys, not
+        # the picture (the snapshot tests check that at each size).
+        async with app.run_test(size=(80, 24)) as pilot:
             await until(
                 app,
                 lambda: source.state == "attached" and app.selection.venue,
