@@ -23,13 +23,12 @@ import urllib.request
 from typing import Final, Protocol
 
 import msgspec
-import websockets
-from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
+from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
 from adapters.venue import ProtocolError, Session
 
 log = logging.getLogger("venuewatch.supervisor")
@@ -76,6 +75,7 @@ class Supervisor:
         backoff_cap_s: float = 30.0,
         rng: random.Random | None = None,
         resync_timeout_s: float = RESYNC_TIMEOUT_S,
+        transport: str | None = None,
     ) -> None:
         self.feed = feed
         self.venue = feed.venue
@@ -87,7 +87,10 @@ class Supervisor:
         self.delays: list[float] = []
         """Every reconnect delay drawn, in order (for reports and tests)."""
         self.reconnects = 0
-        self.connected: dict[str, ClientConnection] = {}
+        self.transport = choose(transport)
+        """The websocket client carrying this venue's frames (see :mod:`adapters.transport`)."""
+        self._options = Options(max_size=MAX_FRAME_BYTES)
+        self.connected: dict[str, Connection] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
         self._stopping = False
@@ -142,18 +145,9 @@ class Supervisor:
         venue = self.venue
         self._status(conn, "connecting", reason=url)
         try:
-            ws = await connect(
-                url,
-                open_timeout=10,
-                ping_interval=20,
-                ping_timeout=20,
-                close_timeout=2,
-                max_size=MAX_FRAME_BYTES,
-                max_queue=1024,
-                user_agent_header="venuewatch",
-            )
-        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
-            reason = f"connect failed: {type(exc).__name__}: {exc}"
+            ws = await connect(url, self._options, self.transport)
+        except ConnectFailed as exc:
+            reason = f"connect failed: {exc}"
             self._status(conn, "disconnected", reason=reason)
             return reason
         self.connected[conn] = ws
@@ -177,8 +171,8 @@ class Supervisor:
                 helpers.append(asyncio.create_task(self._keepalive(ws)))
             await self._act(ws)
             reason = await self._read(conn, ws, session, clock)
-        except websockets.exceptions.ConnectionClosed as exc:
-            reason = _close_reason(exc)
+        except Closed as exc:
+            reason = str(exc)
         except (OSError, TimeoutError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         finally:
@@ -195,9 +189,7 @@ class Supervisor:
             feed.end_connection(conn, reason, now_ns, now_mono)
         return reason
 
-    async def _read(
-        self, conn: str, ws: ClientConnection, session: Session, clock: _LastFrame
-    ) -> str:
+    async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
         feed = self.feed
         on_frame = feed.on_frame
         recorder = self.recorder
@@ -206,7 +198,7 @@ class Supervisor:
         mono_ns = time.monotonic_ns
         recv = ws.recv
         while True:
-            frame = await recv(decode=False)
+            frame = await recv()
             recv_ns = time_ns()
             recv_mono = clock.mono = mono_ns()
             if recorder is not None:
@@ -217,7 +209,7 @@ class Supervisor:
                 if stop:
                     return stop
 
-    async def _act(self, ws: ClientConnection) -> str:
+    async def _act(self, ws: Connection) -> str:
         """Carry out the feed's queued actions; a non-empty result ends the connection."""
         feed = self.feed
         while feed.outbox:
@@ -286,7 +278,7 @@ class Supervisor:
         # The watchdog's resync timeout turns a snapshot that never comes into a
         # reconnect, which retries with backoff.
 
-    async def _keepalive(self, ws: ClientConnection) -> None:
+    async def _keepalive(self, ws: Connection) -> None:
         frame = self.venue.keepalive_frame()
         if frame is None:
             return
@@ -295,7 +287,7 @@ class Supervisor:
             await asyncio.sleep(interval)
             await ws.send(frame)
 
-    async def _watchdog(self, conn: str, ws: ClientConnection, clock: _LastFrame) -> None:
+    async def _watchdog(self, conn: str, ws: Connection, clock: _LastFrame) -> None:
         feed = self.feed
         silence_ns = int(self.venue.silence_timeout_s * 1e9)
         resync_ns = int(self.resync_timeout_s * 1e9)
@@ -327,13 +319,3 @@ class _LastFrame:
 
     def __init__(self, mono: int) -> None:
         self.mono = mono
-
-
-def _close_reason(exc: websockets.exceptions.ConnectionClosed) -> str:
-    rcvd = exc.rcvd
-    sent = exc.sent
-    if rcvd is not None:
-        return f"closed by venue: {rcvd.code} {rcvd.reason}".rstrip()
-    if sent is not None:
-        return f"closed: {sent.code} {sent.reason}".rstrip()
-    return "connection lost (no close frame)"

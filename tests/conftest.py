@@ -80,3 +80,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     one worker busy after the others ran out of work, so the longest go first.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(params=["native", "pure"])
+def book_impl(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test once with the native book and once with the pure-Python reference.
+
+    The native one must be built (``pip install -e .`` with a C compiler): a
+    missing extension fails here rather than quietly testing the fallback twice.
+    """
+    from adapters import book
+
+    which: str = request.param
+    book.use(which)
+    try:
+        yield which
+    finally:
+        book.use()

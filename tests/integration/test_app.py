@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 
 from tui.app import palette
 from tui.app import settings as settings_mod
+from tui.app.actions import BY_ID
 from tui.app.app import ConsoleApp
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.source import LiveSource, StaticSource
@@ -270,8 +271,8 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
         for wanted in (
             "Fail over btc-usd-ref",
             "Switch layout: incident",
-            "Undo your own last command",
-            "Add a note to the journal…",
+            BY_ID["undo"].title,
+            BY_ID["add-note"].title,
             "Arm breaker deviation-hard",
             "Theme: venuewatch-colorblind",
             "Quit",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.transport import NAMES
+
 from support.fixtures import StartSim
 
 
+@pytest.mark.parametrize("transport", NAMES)
 async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries(
+    transport: str,
     sim: StartSim,
 ) -> None:
-    rig = await sim(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8)
+    rig = await sim(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8, transport=transport)
     await rig.settle()
     sup = rig.sups["binance"]
     feed = rig.feeds["binance"]

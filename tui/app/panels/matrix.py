@@ -16,6 +16,8 @@ are hidden.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 
 from tui.app.panel import Selection
@@ -91,6 +93,7 @@ class MatrixPanel(TablePanel):
     PANEL_ID = "matrix"
     TITLE = "Cross-venue matrix · Δmid bps, spread bps, ×baseline"
     AREAS = frozenset({"instruments", "consensus", "venues"})
+    SELECTS = "instruments"
     shown_venues: tuple[str, ...] = ()
     """The venue columns drawn last time (the others are named in the border)."""
     col_page = 0
@@ -112,9 +115,14 @@ class MatrixPanel(TablePanel):
         return True
 
     def order(self, model: ConsoleModel) -> list[str]:
-        """Instruments in the order shown (the app moves the selection through it)."""
+        """Instruments in the order shown."""
+        return self.display_order(model, self.params)
+
+    @classmethod
+    def display_order(cls, model: ConsoleModel, params: Mapping[str, object]) -> list[str]:
+        """Instruments in canonical order: the app moves the selection through them."""
         names = model.canonical_names()
-        only = self.params.get("instruments")
+        only = params.get("instruments")
         if isinstance(only, list | tuple) and only:
             allowed = {str(i) for i in only}
             names = [n for n in names if n in allowed]
