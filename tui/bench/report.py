@@ -180,8 +180,15 @@ def table(results: dict[str, Any]) -> str:
         )
         if r.get("available"):
             lines.append(
-                f"   engine ingesting {_n(r['engine_frames_per_s'])} frames/s; "
-                f"{r['presses']} presses"
+                f"   venue offering {_n(r['engine_frames_per_s'])} frames/s"
+                + (
+                    f" = {r['overload']:g}× the {_n(r['sustainable_frames_per_s'])} frames/s "
+                    "the engine sustains (end to end, this run)"
+                    if r.get("sustainable_frames_per_s")
+                    else ""
+                )
+                + f"; {r['presses']} presses"
+                + (f"; load average {r['load_average'][0]}" if r.get("load_average") else "")
             )
             for key, label in (
                 ("key_to_journal_ms", "key → journal fsync"),
@@ -191,6 +198,26 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(
                     f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
                     f"max {_n(s['max'], 1):>7} ms"
+                )
+            a = r.get("command_to_ack_ms")
+            if a and a.get("n"):
+                lines.append(
+                    f"   {'command → ack (protocol)':<22} p50 {_n(a['p50'], 1):>7} ms  "
+                    f"p99 {_n(a['p99'], 1):>7} ms  max {_n(a['max'], 1):>7} ms"
+                )
+            b = r.get("books")
+            if b:
+                lines.append(
+                    f"   overload: {b['marked_lagging']} of {b['books']} books marked lagging "
+                    f"({b['lagging_episodes']} episodes, {b['alerts_fired']} book-lagging alerts), "
+                    f"{b['resynced']} resyncs; exact after the case: {b['exact']}"
+                    + (
+                        f"; presses began {r['shedding_before_presses_s']} s into the load, "
+                        "once it was shedding"
+                        if r.get("shedding_before_presses_s") is not None
+                        else "; no shedding seen before the presses"
+                    )
+                    + (f" ({'; '.join(b['problems'])})" if b["problems"] else "")
                 )
             lag = r.get("event_loop_lag_ms") or {}
             lines.append(
