@@ -275,7 +275,7 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
             BY_ID["add-note"].title,
             "Arm breaker deviation-hard",
             "Theme: venuewatch-colorblind",
-            "Quit",
+            BY_ID["quit"].title,
         ):
             assert wanted in titles
         selected = app.selection.venue
