@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.capture_config import replay_config
+from tui.cli.replay import headless_run
 from tui.console import protocol as p
 from tui.console.client import ConsoleClient
 from tui.control import journal
@@ -59,6 +60,7 @@ def snapshot(svc: ReplayService) -> dict[str, Any]:
         "core_alerts": list(svc.core.alerts),
         "trips": list(svc.core.trips),
         "history": svc._history_snapshot(),
+        "view_states": dict(eng.states),
     }
 
 
@@ -118,12 +120,17 @@ def test_seeking_back_equals_a_fresh_replay_stopped_there(
         finally:
             await svc.stop("test")
         want, want_journal = await _fresh_at(capture_file, d / "fresh.jsonl", target)
-        return got, got_journal, want, want_journal, rewinds
+        headless = await headless_run(str(capture_file), None, d / "h.jsonl", target)
+        return got, got_journal, want, want_journal, rewinds, headless
 
-    got, got_journal, want, want_journal, rewinds = asyncio.run(go())
+    got, got_journal, want, want_journal, rewinds, headless = asyncio.run(go())
     assert got == want
     assert got_journal == want_journal
     assert rewinds == 0
+    # replay --headless --until T reports the same moment.
+    assert headless["alerts"] == got["core_alerts"] and headless["trips"] == got["trips"]
+    assert headless["isolated"] == sorted(got["isolated"])
+    assert headless["states"] == got["view_states"]
 
 
 def test_a_rewound_journal_is_kept_and_the_new_one_verifies(
