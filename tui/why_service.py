@@ -87,9 +87,8 @@ async def answer(service: Service, cmd: Command) -> Outcome:
         service.recorder.flush()  # the frames just before the alert, on disk now
     alert = _alert(service, key, fired)
     try:
-        got = await asyncio.to_thread(
-            evidence.gather, path, [alert], None, service.config, recording
-        )
+        now = service.wall_ns() if recording else None
+        got = await asyncio.to_thread(evidence.gather, path, [alert], None, service.config, now)
     except (CaptureError, ConfigError, OSError) as exc:
         return out(False, f"{path}: {exc}")
     why = got["alerts"].get(f"{key}@{alert['fired']}")
