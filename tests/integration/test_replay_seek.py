@@ -225,6 +225,7 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
     try:
         await _seek(svc, T0 + 20 * S)  # past the alert and the breaker's trip
         svc.paused_event.clear()
+        svc.scheduler.pause()  # no publishing: Pilot sees the app idle after each key at once
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(140, 40)) as pilot:
