@@ -174,7 +174,7 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
         try:
             out = await client.command("replay-seek", to="2025-11-28T07:02:10Z")
             assert out.ok
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
             svc.paused_event.clear()
             before = [e.get("kind", "") for e in client.model.journal]
             firing = next(
@@ -186,8 +186,8 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
                 "replay-seek", to=str(firing["ts"]), entry=str(firing["seq"])
             )
             assert out.ok and out.detail.startswith(f"seeking back to #{firing['seq']} (")
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
-            await asyncio.wait_for(welcomed.wait(), 10)  # the rebuilt past, all at once
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
+            await asyncio.wait_for(welcomed.wait(), 30)  # the rebuilt past, all at once
             after = [e.get("kind", "") for e in client.model.journal]
             return before, after, client.model.ts_ns, svc.clock.ns, str(firing["ts"])
         finally:
@@ -203,7 +203,7 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
     assert engine_ts == T0 + 9_250_000_999  # just after the entry, its microsecond included
 
 
-async def _until(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
+async def _until(pilot: Any, cond: Any, timeout: float = 30.0) -> None:
     async def loop() -> None:
         while not cond():
             await pilot.pause()
@@ -244,7 +244,7 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
             )
             app.screen.query_one(OptionList).highlighted = pick
             await pilot.press("enter")
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
             assert svc.rewinds == 1
             # The console now holds the rebuilt past: the alert fired, the trip not yet.
             await _until(
@@ -259,3 +259,33 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
             assert "okx" not in svc.engine.facts.isolated
     finally:
         await svc.stop("test")
+
+
+def test_controls_during_a_rebuild_never_leave_consoles_muted(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    """Step or resume while the past is being rebuilt: the consoles get the state there."""
+
+    async def go() -> list[tuple[bool, int]]:
+        svc = await _start(capture_file, tmp_path / "j.jsonl")
+        out = []
+        try:
+            await _seek(svc, T0 + 20 * S)
+            svc.paused_event.clear()
+            svc.seek(T0 + 2 * S)  # back: a rebuild starts
+            svc.step_to_next_alert()  # and, before it gets there, run to the next alert
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
+            out.append((svc.server.muted, svc.clock.ns))
+            svc.paused_event.clear()
+            svc.seek(T0 + 5 * S)
+            svc.set_speed(0)
+            svc.resume()  # resumed mid-rebuild: plays on, unmuted, to the end
+            await asyncio.wait_for(svc.done.wait(), 30)
+            out.append((svc.server.muted, svc.clock.ns))
+        finally:
+            await svc.stop("test")
+        return out
+
+    (muted1, at1), (muted2, at2) = asyncio.run(go())
+    assert not muted1 and T0 + 9 * S <= at1 <= T0 + 10 * S  # paused where the alert fired
+    assert not muted2 and at2 == T0 + 30 * S

@@ -108,7 +108,7 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
                     while not cond():
                         await pilot.pause()
 
-                await asyncio.wait_for(loop(), 15)
+                await asyncio.wait_for(loop(), 30)
 
             await until(lambda: source.state == "attached" and source.model.alerts)
             app.select(venue="okx", instrument="BTC-USD")
