@@ -3,13 +3,18 @@ config, every property test has the same example budget."""
 
 from __future__ import annotations
 
+import _socket
 import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from _socket import _Address  # typeshed's name for what connect() accepts
 
 # One budget for every property test, so the quick loop stays quick: 100 examples
 # each by default; HYPOTHESIS_PROFILE=deep searches ten times harder (nightly, or
@@ -24,7 +29,7 @@ _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
 
-def _check(sock: socket.socket, address: object) -> None:
+def _check(sock: _socket.socket, address: _Address) -> None:
     if sock.family == getattr(socket, "AF_UNIX", None):
         return
     host = address[0] if isinstance(address, tuple) else address
@@ -36,14 +41,14 @@ def _check(sock: socket.socket, address: object) -> None:
         raise OSError(f"test guard: refusing to connect outside loopback: {host}")
 
 
-def _connect(self: socket.socket, address: object) -> None:
+def _connect(self: _socket.socket, address: _Address, /) -> None:
     _check(self, address)
-    return _real_connect(self, address)  # type: ignore[arg-type]
+    return _real_connect(self, address)
 
 
-def _connect_ex(self: socket.socket, address: object) -> int:
+def _connect_ex(self: _socket.socket, address: _Address, /) -> int:
     _check(self, address)
-    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+    return _real_connect_ex(self, address)
 
 
 socket.socket.connect = _connect  # type: ignore[method-assign]
@@ -63,3 +68,20 @@ def _isolated_home(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("VENUEWATCH_CONFIG", raising=False)
     yield
+
+
+@pytest.fixture(params=["native", "pure"])
+def book_impl(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test once with the native book and once with the pure-Python reference.
+
+    The native one must be built (``pip install -e .`` with a C compiler): a
+    missing extension fails here rather than quietly testing the fallback twice.
+    """
+    from adapters import book
+
+    which: str = request.param
+    book.use(which)
+    try:
+        yield which
+    finally:
+        book.use()

@@ -91,7 +91,7 @@ def engine(s: EngineSettings | None = None, clock: Clock | None = None) -> Engin
     # No market data flows here, so an evaluation would (rightly) mark every
     # venue down; these tests are about the controls, so venues stay as the
     # controls leave them (LIVE unless isolated or restored).
-    eng.tick = list  # type: ignore[method-assign, assignment]
+    eng.tick = list  # type: ignore[method-assign]
     return eng
 
 

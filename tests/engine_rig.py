@@ -19,6 +19,7 @@ from adapters.simulator.catalogue import DEFAULT_VENUES
 from tui.config import Config, from_dict
 from tui.console.client import ConsoleClient
 from tui.engine.alerts import Alert
+from tui.engine.engine import Engine
 from tui.service import Service
 
 TOKEN = "test-token-0123456789"
@@ -95,7 +96,7 @@ class EngineRig:
         self._wake.set()
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> Engine:
         return self.service.engine
 
     async def wait_for(

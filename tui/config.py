@@ -92,7 +92,7 @@ class ConfigError(UserError, ValueError):
 
 def parse(text: str, source: str = "<config>") -> Config:
     cfg = tomlfile.decode(text, Config, source, ConfigError)
-    return _checked(cfg, source)
+    return _checked(cfg, source, text)
 
 
 def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
@@ -100,10 +100,12 @@ def from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
     return _checked(cfg, source)
 
 
-def _checked(cfg: Config, source: str) -> Config:
+def _checked(cfg: Config, source: str, text: str = "") -> Config:
+    """``cfg`` when ``check`` finds nothing; else one ConfigError naming the file and,
+    for each problem, the line of the field it names (as the loader's errors do)."""
     problems = check(cfg)
     if problems:
-        raise ConfigError(f"{source}: " + "; ".join(problems))
+        raise ConfigError(f"{source}: " + "; ".join(tomlfile.placed(text, p) for p in problems))
     return cfg
 
 

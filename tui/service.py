@@ -40,6 +40,7 @@ from tui.control.journal import AsyncJournal
 from tui.control.journal_health import JournalHealthWatch
 from tui.control.policy import Policy
 from tui.engine.alerts import Transition
+from tui.engine.books import summary as book_summary
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
@@ -253,6 +254,7 @@ class Service:
         )
 
     async def stop(self, reason: str = "stopped") -> None:
+        books = book_summary(self.feeds)  # before the connections close and clear them
         with contextlib.suppress(Exception):
             self.scheduler.shutdown(wait=False)
         for sup in self.supervisors.values():
@@ -267,7 +269,9 @@ class Service:
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t
-        await self.health.record_quietly("system", event="engine stopped", reason=reason)
+        await self.health.record_quietly(
+            "system", event="engine stopped", reason=reason, books=books
+        )
         await self.journal.aclose()
         if self.recorder is not None:
             self._flusher.cancel()

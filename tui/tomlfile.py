@@ -89,6 +89,24 @@ def located(error: type[UserError], source: str, text: str, path: Path_, problem
     return error(f"{source}: {where}{field}{problem}")
 
 
+_FIELD = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])*")
+_FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def placed(text: str, problem: str) -> str:
+    """A cross-field problem ("venues.kraken.symbols: ...", as a ``check()`` reports it)
+    with the line of the field it names put in front, in the loader's format
+    ("line 7: venues.kraken.symbols: ..."); as it was when the field is not found."""
+    m = _FIELD.match(problem)
+    if not m or not text:
+        return problem
+    path: list[str | int] = [
+        int(index) if index else key for key, index in _FIELD_PART.findall(m.group(0))
+    ]
+    line = locate(text.splitlines(), tuple(path))
+    return f"line {line}: {problem}" if line else problem
+
+
 def unknown_message(key: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""

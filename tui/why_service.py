@@ -17,17 +17,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from adapters.capture import CaptureError
-from tui.config import ConfigError
+from adapters.capture import CaptureError, Writer
+from tui.config import Config, ConfigError
 from tui.control.commands import Command, Outcome
+from tui.control.controller import Controller
+from tui.engine.engine import Engine
 from tui.evidence_text import FRAME_EXCERPT, frame_text
 from tui.report import evidence
 from tui.report.times import TimeFlagError, iso, parse_flag
 
-if TYPE_CHECKING:
-    from tui.service import Service
+
+class Service(Protocol):
+    """What this needs of the engine service (a protocol: the service imports this module)."""
+
+    engine: Engine
+    controller: Controller
+    config: Config
+    recorder: Writer | None
+
+    def wall_ns(self) -> int: ...
+
 
 log = logging.getLogger("venuewatch.why")
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tui.control import journal
+from tui.integrations.alertmanager import AlertmanagerSink
 
 from alertmanager_fixture import alertmanager  # noqa: F401  (fixture)
 from engine_rig import EngineRig
@@ -36,8 +37,14 @@ async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
     async with EngineRig(tmp_path, ["binance", "kraken"], extra=extra) as rig:
         await rig.healthy()
         (sink,) = rig.service.controller.sinks
+        assert isinstance(sink, AlertmanagerSink)
         rig.sim.inject("kraken", "stall", duration_s=60)
         await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale firing")
+
+        async def next_tick() -> None:
+            ticks = rig.engine.ticks
+            await rig.wait_for(lambda: rig.engine.ticks > ticks, what="a tick")
+
         async with httpx.AsyncClient(timeout=5) as client:
 
             async def seen() -> list[dict[str, Any]]:
@@ -45,8 +52,7 @@ async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
                     got = await _am_alerts(client, alertmanager)
                     if got:
                         return got
-                    ticks = rig.engine.ticks
-                    await rig.wait_for(lambda t=ticks: rig.engine.ticks > t, what="a tick")
+                    await next_tick()
                 raise AssertionError("the alert never reached Alertmanager")
 
             (alert,) = await seen()
@@ -72,8 +78,7 @@ async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
                     now = datetime.now(UTC)
                     if not got or all(_t(a["endsAt"]) <= now for a in got):
                         return
-                    ticks = rig.engine.ticks
-                    await rig.wait_for(lambda t=ticks: rig.engine.ticks > t, what="a tick")
+                    await next_tick()
                 raise AssertionError("Alertmanager still shows the alert active")
 
             await gone()

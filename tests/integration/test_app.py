@@ -14,11 +14,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from tui.app import palette
 from tui.app import settings as settings_mod
+from tui.app.actions import BY_ID
 from tui.app.app import ConsoleApp
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
 from tui.app.source import LiveSource, StaticSource
@@ -141,6 +142,7 @@ async def test_u_never_undoes_another_persons_command(tmp_path: Path) -> None:
 async def test_r_restores_only_after_confirm(tmp_path: Path) -> None:
     async with console(tmp_path) as (rig, app, pilot):
         venue = app.selection.venue
+        assert venue is not None
         await pilot.press("i")
         await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation")
         await pilot.press("r")
@@ -230,7 +232,7 @@ async def test_a_arms_everything_when_any_is_disarmed_then_disarms_all(tmp_path:
         await rig.step()  # the engine is paused: publish the new state to the console
         await until(app, lambda: app.source.model.breakers["deviation-hard"].armed, "model")
         await pilot.press("a")
-        assert app.screen.question == "Disarm all breakers and auto-failover?"  # type: ignore[attr-defined]
+        assert app.screen.question == "Disarm all breakers and auto-failover?"
         await pilot.press("y")
         await until(app, lambda: not breaker.armed, "disarmed")
         assert not any(r.armed for r in rig.engine.facts.routes.values())
@@ -245,6 +247,7 @@ async def test_remapped_keys_work_and_the_old_key_does_not(tmp_path: Path) -> No
     settings = settings_mod.load()
     async with console(tmp_path, settings=settings) as (rig, app, pilot):
         venue = app.selection.venue
+        assert venue is not None
         await pilot.press("i")
         await app.frame()
         await app.frame()
@@ -264,8 +267,8 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
         for wanted in (
             "Fail over btc-usd-ref",
             "Switch layout: incident",
-            "Undo your own last command",
-            "Add a note to the journal…",
+            BY_ID["undo"].title,
+            BY_ID["add-note"].title,
             "Arm breaker deviation-hard",
             "Theme: venuewatch-colorblind",
             "Quit",
@@ -275,9 +278,7 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"isol krak")
-        await until(
-            app, lambda: app.screen.query("CommandList").first().option_count > 0, "palette hits"
-        )
+        await until(app, lambda: app.screen.query_one(CommandList).option_count > 0, "palette hits")
         await pilot.press("down", "enter")
         await until(app, lambda: rig.engine.state("kraken") == "ISOLATED", "palette isolate")
         (cmd,) = commands(rig, "isolate")
@@ -286,9 +287,7 @@ async def test_palette_lists_every_action_and_runs_one(tmp_path: Path) -> None:
         # A layout switch from the palette
         await pilot.press("colon")
         await pilot.press(*"lay incid")
-        await until(
-            app, lambda: app.screen.query("CommandList").first().option_count > 0, "palette hits"
-        )
+        await until(app, lambda: app.screen.query_one(CommandList).option_count > 0, "palette hits")
         await pilot.press("down", "enter")
         await until(
             app, lambda: app.layout_spec and app.layout_spec.name == "incident", "layout switched"
@@ -339,6 +338,7 @@ async def test_a_dropped_connection_is_shown_and_the_console_reattaches(tmp_path
         assert text.startswith("RECONNECTING") and "data" in text and loud
         await until(app, lambda: source.state == "attached", "re-attached")
         venue = app.selection.venue
+        assert venue is not None
         await pilot.press("i")  # the new connection carries commands
         await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation after reattach")
 
@@ -369,7 +369,7 @@ async def test_a_wrong_token_ends_the_console_with_the_reason(tmp_path: Path) ->
     async with EngineRig(tmp_path, ["binance"], engine={}) as rig:
         app = ConsoleApp(LiveSource(rig.service.server.url, "wrong", "alice"))
         async with app.run_test(size=(80, 24)):
-            await asyncio.wait_for(app.source.first_attach(), 10)  # type: ignore[union-attr]
+            await asyncio.wait_for(app.source.first_attach(), 10)
             await until(app, lambda: app.return_code is not None, "exit")
         assert app.return_code == 2
         assert "unauthorized" in app.source.detail
@@ -400,7 +400,11 @@ async def test_compact_layout_is_picked_on_small_terminals_unless_chosen() -> No
         await app.rendered()
         assert app.layout_spec is not None and app.layout_spec.name == "default"
         await pilot.resize_terminal(80, 24)  # an automatic choice follows the terminal
-        await until(app, lambda: app.layout_spec.name == "compact", "compact after resize")
+        await until(
+            app,
+            lambda: app.layout_spec is not None and app.layout_spec.name == "compact",
+            "compact after resize",
+        )
         assert "-narrow" in app.screen.classes
         await app.switch_layout("incident")  # a chosen one stays
         await pilot.resize_terminal(130, 40)

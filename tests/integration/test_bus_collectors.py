@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.model import FeedStatus
+from adapters.model import Event, FeedStatus
 from adapters.simulator import Simulator
 from adapters.simulator.catalogue import DEFAULT_VENUES
 from tui.bus.natsd import NatsServer
+from tui.bus.source import NatsSource
 from tui.console.client import ConsoleClient
 
 from bus_rig import CollectorProcess, exact, nats_server, start_engine, wait_until, write_config
@@ -42,14 +43,17 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
         await c2.start()
         service = await start_engine(natsd.url, tmp_path)
         feeds = service.feeds
-        events: list[object] = []
-        original = service.source.mirror.emit  # type: ignore[union-attr]
+        events: list[Event] = []
+        source = service.source
+        assert isinstance(source, NatsSource)
+        original = source.mirror.emit
+        assert original is not None
 
-        def spy(ev: object) -> None:
+        def spy(ev: Event) -> None:
             events.append(ev)
-            original(ev)  # type: ignore[misc]
+            original(ev)
 
-        service.source.bind(spy)  # type: ignore[union-attr]
+        source.bind(spy)
         for f in feeds.values():
             f.emit = spy
 

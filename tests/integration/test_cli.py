@@ -158,8 +158,8 @@ def test_kill_9_during_a_burst_of_commands_loses_no_acknowledged_command(tmp_pat
         assert client.stdout is not None
         acked: list[tuple[str, int]] = []
         for line in client.stdout:
-            rid, seq = line.split()
-            acked.append((rid, int(seq)))
+            rid, seq_text = line.split()
+            acked.append((rid, int(seq_text)))
             if len(acked) == 60:
                 proc.send_signal(signal.SIGKILL)
                 break

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,13 +61,14 @@ def ctl(
     )
 
 
-def status(url: str) -> dict:
+def status(url: str) -> dict[str, Any]:
     r = ctl(url, "status", "--json")
     assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    answer: dict[str, Any] = json.loads(r.stdout)
+    return answer
 
 
-def entries(path: Path) -> list[dict]:
+def entries(path: Path) -> list[dict[str, Any]]:
     return [e.as_dict() for e in journal.read(path).entries]
 
 

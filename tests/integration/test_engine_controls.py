@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tui.control import journal
 
@@ -15,7 +16,7 @@ ROUTES = {
 }
 
 
-def entries(path: Path) -> list[dict]:
+def entries(path: Path) -> list[dict[str, Any]]:
     return [e.as_dict() for e in journal.read(path).entries]
 
 

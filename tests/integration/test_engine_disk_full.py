@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tui.console.client import AttachError
+from tui.console.client import AttachError, ConsoleClient
 from tui.control import journal
 
 from engine_rig import EngineRig
@@ -34,7 +34,7 @@ class RecordingSink:
         return "ok"
 
 
-async def answer(console: Any, **args: str) -> str:
+async def answer(console: ConsoleClient, **args: str) -> str:
     """The engine's answer to a note, whichever way it refuses."""
     try:
         outcome = await console.command("note", **args)

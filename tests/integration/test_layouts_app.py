@@ -3,11 +3,15 @@ and the app falling back to the default layout with one clear notification."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+import pytest
 
 from tui.app import layout_file as lf
 from tui.app.app import ConsoleApp
-from tui.app.layout_view import Pane
+from tui.app.layout_view import MissingPanel, Pane
+from tui.app.panel import Panel
 from tui.app.source import StaticSource
 
 import console_fixture
@@ -62,3 +66,29 @@ async def test_resize_swap_and_write_round_trip_through_the_app() -> None:
         assert [p.leaf.panel for p in app.query(Pane)] == lf.load("default").panels()
         await app.switch_layout("my-desk")
         assert app.query(Pane).first().leaf.panel == "matrix"
+
+
+async def test_a_panel_that_fails_to_import_shows_its_error_in_its_own_pane(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A fresh import of the panels, as in a new process, where the spreads panel's
+    # module cannot be imported (None in sys.modules makes its import raise, as a
+    # missing dependency of that module would).
+    for name in [n for n in sys.modules if n.startswith("tui.app.panels")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "tui.app.panels.spreads", None)
+    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    async with app.run_test(size=(120, 40)):
+        await app.rendered()
+        broken = app.query_one("#pane-spreads", Pane).panel
+        assert isinstance(broken, MissingPanel)
+        text = str(broken.render())
+        assert text == (
+            "panel 'spreads' failed to load: ModuleNotFoundError: "
+            "import of tui.app.panels.spreads halted; None in sys.modules"
+        )
+        # Every other pane holds its panel and has drawn the model.
+        others = [p.panel for p in app.query(Pane) if p.leaf.panel != "spreads"]
+        assert others and all(isinstance(p, Panel) for p in others)
+        venues = app.query_one("#pane-health", Pane).panel
+        assert "kraken" in getattr(venues, "order_shown", [])

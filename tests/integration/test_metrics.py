@@ -31,7 +31,7 @@ ENGINE = {
 
 
 def families(text: str) -> dict[str, object]:
-    out = {}
+    out: dict[str, object] = {}
     for fam in text_string_to_metric_families(text):
         # The parser names a counter's family without ``_total``; the documented name has it.
         name = fam.name + "_total" if fam.type == "counter" else fam.name

@@ -38,7 +38,7 @@ def one_line(r: subprocess.CompletedProcess[str]) -> str:
 def test_port_out_of_range_in_the_config(tmp_path: Path) -> None:
     (tmp_path / "engine.toml").write_text("[console]\nport = 99999\n")
     line = one_line(venuewatch("serve", "--config", "engine.toml", "--simulate", cwd=tmp_path))
-    assert line == "venuewatch: engine.toml: console.port: expected 0-65535, got 99999"
+    assert line == "venuewatch: engine.toml: line 2: console.port: expected 0-65535, got 99999"
 
 
 def test_port_out_of_range_on_the_command_line(tmp_path: Path) -> None:

@@ -215,9 +215,9 @@ async def test_a_page_left_open_by_a_stopped_engine_is_resolved_after_a_restart(
             {"kind": "sink", "sink": sink.name, "about": "resolve spread|okx|BTC-USD", "ok": True},
             {"kind": "sink", "sink": sink.name, "about": "trigger gaps|okx|ETH-USD", "ok": False},
         ]
-        records: list[dict] = []
+        records: list[dict[str, object]] = []
 
-        async def record(kind: str, **fields: object) -> dict:
+        async def record(kind: str, **fields: object) -> dict[str, object]:
             records.append({"kind": kind, **fields})
             return records[-1]
 

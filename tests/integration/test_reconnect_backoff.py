@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.transport import NAMES
+
 from rig import Rig
 
 
-async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries() -> None:
-    async with Rig(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8) as rig:
+@pytest.mark.parametrize("transport", NAMES)
+async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries(
+    transport: str,
+) -> None:
+    async with Rig(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8, transport=transport) as rig:
         await rig.settle()
         sup = rig.sups["binance"]
         feed = rig.feeds["binance"]
@@ -18,7 +25,7 @@ async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries() 
         await rig.settle()
         refused = [
             e for e in rig.statuses("binance", "disconnected") if "connect failed" in e.reason
-        ]  # type: ignore[union-attr]
+        ]
         assert len(refused) >= 4
         first = sup.delays[:5]
         ceilings = [min(0.8, 0.05 * 2**k) for k in range(5)]

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def hook() -> Iterator[tuple[Hook, str]]:
     server.shutdown()
 
 
-def _sinks(tmp: Path) -> list[dict]:
+def _sinks(tmp: Path) -> list[dict[str, Any]]:
     return [e.as_dict() for e in journal.read(tmp / "journal.jsonl").entries if e.kind == "sink"]
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tui.control import journal
+from tui.control.sinks import WebhookSink
 
 from engine_rig import EngineRig
 from receiver import Receiver
 
 
-def _sink_entries(tmp: Path) -> list[dict]:
+def _sink_entries(tmp: Path) -> list[dict[str, Any]]:
     return [e.as_dict() for e in journal.read(tmp / "journal.jsonl").entries if e.kind == "sink"]
 
 
@@ -30,6 +32,7 @@ async def test_commands_are_acknowledged_while_the_webhook_hangs(tmp_path: Path)
             third = await alice.command("isolate", venue="binance")
             assert second.ok and third.ok and third.seq > second.seq > first.seq
             (webhook,) = rig.service.controller.sinks
+            assert isinstance(webhook, WebhookSink)
             # first in flight, second queued (queue = 1), third dropped at once.
             await rig.wait_for(lambda: _sink_entries(tmp_path), what="the overflow journalled")
             (dropped,) = _sink_entries(tmp_path)

@@ -28,7 +28,7 @@ async def test_linear_instance_is_named_for_its_section_and_keeps_fifty_levels()
         sim_book = rig.sim.book("bybit-linear", "BTCUSDT")
         assert len(sim_book.bids) > 50 and len(sim_book.asks) > 50
         for state in feed.instruments.values():
-            assert len(state.book.bids.qty) == 50 and len(state.book.asks.qty) == 50
+            assert len(state.book.bids) == 50 and len(state.book.asks) == 50
             assert state.updates >= 300 and state.gaps == 0 and state.resyncs == 0
         assert InstrumentMap().resolve("bybit-linear", "BTCUSDT", venue.canonical("BTCUSDT")) == (
             "BTC-USD-PERP",
@@ -50,7 +50,7 @@ async def test_a_service_restart_resets_without_a_resync() -> None:
         assert 1 < st_.last_seq <= 41 and st_.snapshots == 2
         assert st_.gaps == st_.resyncs == 0
         (ev,) = rig.statuses("bybit", "reset")
-        assert ev.symbol == "BTCUSDT"  # type: ignore[union-attr]
+        assert ev.symbol == "BTCUSDT"
 
 
 async def test_pings_are_answered_on_spot_and_linear(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,7 +74,7 @@ async def test_end_to_end_gap_resyncs_all_books_and_heartbeats_flow() -> None:
         )
         await rig.sim.step(50)
         await rig.settle()
-        conn_gaps = [e for e in rig.statuses("coinbase", "gap") if not e.symbol]  # type: ignore[union-attr]
+        conn_gaps = [e for e in rig.statuses("coinbase", "gap") if not e.symbol]
         assert len(conn_gaps) == 1
-        assert "message(s) lost" in conn_gaps[0].reason  # type: ignore[union-attr]
+        assert "message(s) lost" in conn_gaps[0].reason
         assert all(s.gaps == 1 for s in feed.instruments.values())

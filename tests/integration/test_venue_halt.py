@@ -7,6 +7,7 @@ CONFIRMED while orders remain at the venue).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from adapters.simulator.private.server import PrivateSimulator
 
 
 @pytest.fixture
-async def sim() -> PrivateSimulator:
+async def sim() -> AsyncIterator[PrivateSimulator]:
     async with PrivateSimulator(VENUES) as s:
         yield s
 

@@ -16,13 +16,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from adapters.capture import Line
 from adapters.feed import Feed
 from adapters.model import Event, FeedStatus
-from adapters.venue import VenueSettings
+from adapters.venue import Session, VenueSettings
 from adapters.venues.bybit import Bybit
 from tui.bus.frames import CollectorHealth, FeedMessage, RawFrame, feed_decoder, feed_encoder
 from tui.bus.mirror import Mirror
 
 SYMBOL = "BTCUSDT"
-SETTINGS = {"symbols": [SYMBOL], "adapter": "bybit"}
+SETTINGS: dict[str, object] = {"symbols": [SYMBOL], "adapter": "bybit"}
 
 
 def book_frame(kind: str, u: int, bids: list[list[str]], asks: list[list[str]]) -> str:
@@ -76,7 +76,7 @@ class MirrorMachine(RuleBasedStateMachine):
         self.conn = ""
         self.u = 0
         self.ref = Feed(Bybit(VenueSettings(symbols=[SYMBOL])))
-        self.session = None
+        self.session: Session | None = None
         self._send_health()
 
     def _send(self, msg: FeedMessage) -> None:

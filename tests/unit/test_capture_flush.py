@@ -27,7 +27,7 @@ async def test_a_quiet_capture_is_flushed_by_the_timer(
         await ticks.put(go)
         await go.wait()
 
-    monkeypatch.setattr(capture.asyncio, "sleep", controlled_sleep)
+    monkeypatch.setattr(asyncio, "sleep", controlled_sleep)
     path = tmp_path / "c.jsonl.gz"
     writer = capture.Writer(path)
     flusher = asyncio.create_task(writer.flush_every(1.0))

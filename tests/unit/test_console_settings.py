@@ -19,8 +19,9 @@ def test_console_settings_errors_name_the_field_and_the_fix() -> None:
         "thme = 'light'": "console.toml: line 1: thme: unknown key (did you mean 'theme'? "
         "expected one of: theme, layout",
         "fps = 'fast'": "console.toml: line 1: fps: Expected `float`, got `str`",
-        "fps = 0": "console.toml: fps: expected a number above 0 and at most 60, got 0",
-        "[keys]\nisolate = 'x'": "console.toml: keys.isolate: unknown binding id (known: venue-up",
+        "fps = 0": "console.toml: line 1: fps: expected a number above 0 and at most 60, got 0",
+        "[keys]\nisolate = 'x'": "console.toml: line 2: keys.isolate: unknown binding id "
+        "(known: venue-up",
         "[keys]\nisolate-venue = 3": 'keys.isolate-venue: expected key names as a string like "x"',
         "[keys]\nisolate-venue = 'r'": "key 'r' is bound to both isolate-venue and restore-venue",
         "fps = [": "console.toml: line 1: TOML syntax",

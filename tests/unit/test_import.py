@@ -24,6 +24,7 @@ import gzip
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def crc(text: str) -> int:
     return c - (1 << 32) if c & 0x80000000 else c
 
 
-def okx_old(action: str, bids: list, asks: list, checksum: int) -> str:
+def okx_old(action: str, bids: list[list[str]], asks: list[list[str]], checksum: int) -> str:
     data = {"asks": asks, "bids": bids, "ts": "1597026383085", "checksum": checksum}
     return json.dumps(
         {"arg": {"channel": "books", "instId": "BTC-USDT"}, "action": action, "data": [data]}
@@ -73,7 +74,7 @@ OKX_UPDATE = okx_old(
 )
 
 
-def replay(path: Path) -> dict:
+def replay(path: Path) -> dict[str, Any]:
     r = Replayer()
     r.run(path)
     return r.report()

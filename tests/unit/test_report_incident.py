@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,15 @@ def _ns(s: float) -> int:
     return int((T0 + timedelta(seconds=s)).timestamp()) * NS
 
 
-def _cmd(j: Journal, cid: str, action: str, args: dict, actor: str, reason: str = "", **extra):
+def _cmd(
+    j: Journal,
+    cid: str,
+    action: str,
+    args: dict[str, str],
+    actor: str,
+    reason: str = "",
+    **extra: Any,
+) -> None:
     j.append(
         "command",
         id=cid,
@@ -122,11 +131,11 @@ def journal_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def rep(journal_path: Path) -> dict:
+def rep(journal_path: Path) -> dict[str, Any]:
     return report.build(journal_path)
 
 
-def test_state_at_the_end(rep: dict) -> None:
+def test_state_at_the_end(rep: dict[str, Any]) -> None:
     fin = rep["final_state"]
     assert fin["venues"] == {"binance": "LIVE", "kraken": "LIVE", "okx": "ISOLATED"}
     assert [(i["venue"], i["by"], i["since"]) for i in fin["isolated"]] == [
@@ -143,7 +152,7 @@ def test_state_at_the_end(rep: dict) -> None:
     assert rep["summary"]["venues_isolated_at_end"] == ["okx"]
 
 
-def test_time_in_each_state(rep: dict) -> None:
+def test_time_in_each_state(rep: dict[str, Any]) -> None:
     v = rep["impact"]["venues"]
     assert v["okx"]["time_in_state_s"] == {
         "LIVE": 10.0,
@@ -165,7 +174,7 @@ def test_time_in_each_state(rep: dict) -> None:
     assert rep["window_s"] == 90.0
 
 
-def test_alert_times_from_the_onset(rep: dict) -> None:
+def test_alert_times_from_the_onset(rep: dict[str, Any]) -> None:
     by_key = {a["key"]: a for a in rep["alerts"]}
     okx = by_key["stale|okx|BTC-USD"]
     assert (okx["ttd_s"], okx["tta_s"], okx["ttm_s"], okx["ttr_s"]) == (6.0, 16.0, 8.0, None)
@@ -185,7 +194,7 @@ def test_alert_times_from_the_onset(rep: dict) -> None:
     assert [a["key"] for a in rep["acks_unmatched"]] == ["nope"]
 
 
-def test_actions_with_who_why_and_undone_breaker_actions(rep: dict) -> None:
+def test_actions_with_who_why_and_undone_breaker_actions(rep: dict[str, Any]) -> None:
     acts = {a["summary"]: a for a in rep["actions"]}
     c2 = acts["isolate kraken"]
     assert c2["who"] == "breaker:wide-spread" and c2["why"] == "spread 6x"
@@ -197,7 +206,7 @@ def test_actions_with_who_why_and_undone_breaker_actions(rep: dict) -> None:
     assert rep["summary"]["refused"] == 2
 
 
-def test_renderings_say_it_all_and_cut_nothing(rep: dict) -> None:
+def test_renderings_say_it_all_and_cut_nothing(rep: dict[str, Any]) -> None:
     md = markdown.render(rep)
     assert "head hash `" + rep["verify"]["head_hash"] + "`" in md
     assert "BREAKER ACTION UNDONE" in md and "Breakers still latched" in md

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,7 +36,7 @@ from tui.secrets import set_secret
         ),
     ],
 )
-def test_bad_sinks_are_named(sink: dict, expected: str) -> None:
+def test_bad_sinks_are_named(sink: dict[str, Any], expected: str) -> None:
     with pytest.raises(ConfigError) as err:
         from_dict({"sinks": [sink]}, "desk.toml")
     msg = str(err.value)
@@ -90,7 +92,9 @@ def test_secrets_never_reach_names_or_reprs() -> None:
     body=st.text(max_size=5000),
     fields=st.dictionaries(st.text(min_size=1, max_size=20), st.text(max_size=3000), max_size=20),
 )
-def test_slack_messages_stay_within_block_kit_limits(title: str, body: str, fields: dict) -> None:
+def test_slack_messages_stay_within_block_kit_limits(
+    title: str, body: str, fields: dict[str, object]
+) -> None:
     msg = message(title or "t", body, fields, "ctx")
     header, section, _ = msg["blocks"]
     assert len(header["text"]["text"]) <= HEADER_MAX

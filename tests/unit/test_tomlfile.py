@@ -105,3 +105,38 @@ def test_a_table_value_of_the_wrong_type_names_its_key() -> None:
     with pytest.raises(lf.LayoutError) as err:
         lf.parse(text, "desk.toml", "desk")
     assert str(err.value) == "desk.toml: line 5: node.n.panel: Expected `str`, got `int`"
+
+
+def test_config_cross_field_errors_name_the_file_and_each_fields_line() -> None:
+    from tui.config import ConfigError, from_dict, parse
+
+    text = (
+        "# desk config\n"
+        "[console]\n"
+        'host = "127.0.0.1"\n'
+        'tls_cert = "cert.pem"\n'  # line 4: a cert without its key
+        "\n"
+        "[venues.kraken]\n"
+        "symbols = []\n"  # line 7: an enabled venue with nothing to watch
+        "\n"
+        "[controls.kraken]\n"
+        "keep_alive = true\n"
+        "heartbeat_s = 90.0\n"  # line 11: not shorter than deadman_s
+        "deadman_s = 60.0\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        parse(text, "desk.toml")
+    msg = str(err.value)
+    assert msg.startswith("desk.toml: ") and "\n" not in msg
+    assert "line 4: console.tls_cert and console.tls_key: give both or neither" in msg
+    assert "line 7: venues.kraken.symbols: at least one symbol is needed" in msg
+    assert "line 11: controls.kraken.heartbeat_s: must be shorter than deadman_s" in msg
+    # Without a file there is no line to name: the field alone.
+    with pytest.raises(ConfigError, match=r"\A<dict>: venues.kraken.symbols: at least one"):
+        from_dict({"venues": {"kraken": {"symbols": []}}}, "<dict>")
+
+
+def test_a_problem_naming_no_field_in_the_text_keeps_its_words() -> None:
+    assert tomlfile.placed("[a]\nb = 1\n", "a.b: bad") == "line 2: a.b: bad"
+    assert tomlfile.placed("[a]\nb = 1\n", "sinks[0].url: bad") == "sinks[0].url: bad"
+    assert tomlfile.placed("", "a.b: bad") == "a.b: bad"

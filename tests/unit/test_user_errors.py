@@ -6,14 +6,19 @@ import importlib
 
 import pytest
 
+from tui.app.engine_launch import EngineStartError
 from tui.app.layout_file import LayoutError
 from tui.app.settings import SettingsError
+from tui.bus.jetstream import BusError
 from tui.config import ConfigError
+from tui.console.client import AttachError
+from tui.console.credentials import TokenError
 from tui.console.people import PeopleError
 from tui.console.tls import TLSError
 from tui.control.journal import JournalBroken, JournalError, JournalLocked
 from tui.control.venue_keys import KeysError
 from tui.errors import UserError
+from tui.report import EvidenceError, NotAJournal
 from tui.report.times import TimeFlagError
 from tui.secrets import InsecureSecretFile, SecretError
 
@@ -35,6 +40,12 @@ cli_main = importlib.import_module("tui.cli.main")  # tui.cli.main is also the f
         KeysError,
         PeopleError,
         TimeFlagError,
+        TokenError,
+        AttachError,
+        NotAJournal,
+        EvidenceError,
+        EngineStartError,
+        BusError,
     ],
 )
 def test_user_errors_share_one_base(cls: type[Exception]) -> None:
@@ -66,3 +77,47 @@ def test_a_bug_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(venues, "run", bug)
     with pytest.raises(KeyError):
         cli_main.main(["venues"])
+
+
+def test_no_subcommand_catches_a_user_error_only_to_print_it() -> None:
+    """main prints every UserError once; a subcommand may catch one only to clean up
+    and re-raise it (a bare ``raise`` in the handler)."""
+    import ast
+    from pathlib import Path
+
+    def subclasses(cls: type[Exception]) -> set[str]:
+        out = {cls.__name__}
+        for sub in cls.__subclasses__():
+            out |= subclasses(sub)
+        return out
+
+    names = subclasses(UserError) | {"CaptureError", "AdapterError", "ImportFailed"}
+    # Catches that do more than print: each says why.
+    allowed = {
+        ("attach.py", "ConfigError"),  # a broken config falls back to the default token name
+        ("ctl.py", "AttachError"),  # after sending: adds "the outcome is unknown"
+        ("keys.py", "VenueError"),  # the venue's answer to `keys test`, reported as a result
+        ("replay.py", "CaptureError"),  # a torn capture ends the replay's JSON report
+        ("serve.py", "JournalError"),  # stops the simulators; "cannot start the engine"
+        ("serve_bus.py", "JournalError"),  # stops the bus source; "cannot start the engine"
+        ("venues.py", "AdapterError"),  # one line per adapter in the listing
+    }
+    assert {"ConfigError", "BusError", "TokenError", "AttachError"} <= names
+    assert cli_main.__file__ is not None
+    cli = Path(cli_main.__file__).parent
+    offenders = []
+    for path in sorted(cli.glob("*.py")):
+        if path.name == "main.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            caught = {
+                n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
+                for n in ast.walk(node.type)
+            }
+            reraises = any(isinstance(n, ast.Raise) and n.exc is None for n in ast.walk(node))
+            bad = {n for n in caught & names if (path.name, n) not in allowed}
+            if bad and not reraises:
+                offenders.append(f"{path.name}:{node.lineno} catches {sorted(bad)}")
+    assert offenders == []

@@ -16,10 +16,9 @@ journal #123" or "REFUSED: kraken is already isolated".
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,11 +26,11 @@ from textual.containers import Container
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
-from tui.app import keys, palette, themes
+from tui.app import actions, keys, themes
 from tui.app.detail import DetailScreen, open_alert_details
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
-from tui.app.palette import ConsoleCommands
+from tui.app.palette import ConsoleCommands, next_speed
 from tui.app.panel import Panel, Selection
 from tui.app.panels import legend, marks
 from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
@@ -95,7 +94,6 @@ class ConsoleApp(LayoutActions, App[int]):
         self._panels: list[Panel] = []
         self._stale: set[Panel] = set()
         self._panel_classes = registry()
-        self._probes: dict[str, Any] = {}
         self._route_pinned = False
         self._frame = asyncio.Event()
         self.ticks = 0
@@ -225,23 +223,20 @@ class ConsoleApp(LayoutActions, App[int]):
 
     # -- selection -----------------------------------------------------------------------
 
-    def _order(self, panel_id: str, model: ConsoleModel, known: list[str]) -> list[str]:
-        """Display order from the panel class (unfiltered: keys act on the engine's model,
-        never on what a filtered pane shows); names the model does not have are dropped."""
-        cls = self._panel_classes.get(panel_id)
-        fn = getattr(cls, "order", None) if cls is not None else None
+    def _order(
+        self, kind: Literal["venues", "instruments"], model: ConsoleModel, known: list[str]
+    ) -> list[str]:
+        """Display order from the panel class that defines it (``Panel.SELECTS``), with its
+        default parameters (unfiltered: keys act on the engine's model, never on what a
+        filtered pane shows); names the model does not have are dropped."""
         names: list[str] = []
-        if fn is not None:
-            try:
-                if isinstance(inspect.getattr_static(cls, "order"), staticmethod | classmethod):
-                    names = list(fn(model))
-                else:
-                    probe: Any = self._probes.get(panel_id)
-                    if probe is None:
-                        probe = self._probes[panel_id] = cls(params={})  # type: ignore[misc]
-                    names = list(probe.order(model))
-            except Exception as exc:
-                self.log.error(f"{panel_id}.order failed: {exc!r}")
+        for cls in self._panel_classes.values():
+            if kind == cls.SELECTS:
+                try:
+                    names = list(cls.display_order(model, {}))
+                except Exception as exc:
+                    self.log.error(f"{cls.PANEL_ID}.display_order failed: {exc!r}")
+                break
         have = set(known)
         ordered = [n for n in names if n in have]
         return ordered + [n for n in known if n not in set(ordered)]
@@ -259,7 +254,7 @@ class ConsoleApp(LayoutActions, App[int]):
         sel.venues = self._order("venues", model, sorted(model.venues))
         preferred = [v for v in self.settings.venue_order if v in model.venues]
         sel.digits = preferred + [v for v in model.venues if v not in set(preferred)]
-        sel.instruments = self._order("matrix", model, model.canonical_names())
+        sel.instruments = self._order("instruments", model, model.canonical_names())
         if sel.venue not in sel.venues:
             sel.venue = sel.venues[0] if sel.venues else None
         if sel.instrument not in sel.instruments:
@@ -386,46 +381,68 @@ class ConsoleApp(LayoutActions, App[int]):
             return False
         return True
 
-    def action_isolate(self) -> None:
-        if self._need("venue", self.selection.venue):
-            self.send("isolate", venue=self.selection.venue or "")
+    # Each action below runs from its key (on the selection) and from the palette
+    # (with names: ``isolate('kraken')``); titles, keys and confirm texts are in
+    # tui.app.actions.
 
-    def action_restore(self) -> None:
-        if self._need("venue", self.selection.venue):
-            self.ask_restore(self.selection.venue or "")
+    def action_isolate(self, venue: str = "") -> None:
+        venue = venue or self.selection.venue or ""
+        if self._need("venue", venue):
+            self.send("isolate", venue=venue)
+
+    def action_restore(self, venue: str = "") -> None:
+        venue = venue or self.selection.venue or ""
+        if self._need("venue", venue):
+            self.ask_restore(venue)
 
     def ask_restore(self, venue: str) -> None:
         row = self.source.model.venues.get(venue)
         now = f"{venue} is {row.state}{f' ({row.note})' if row.note else ''} now. " if row else ""
-        detail = (
-            f"{now}Restoring puts it back into the consensus on probation; "
-            "routes may move back to it."
-        )
         self._confirm(
-            f"Restore {venue}?", detail, lambda: self.send("restore", venue=venue), yes="Restore"
+            actions.confirm("restore-venue", venue=venue, now=now),
+            lambda: self.send("restore", venue=venue),
         )
 
-    def action_halt(self) -> None:
+    def action_halt(self, instrument: str = "", venue: str = "") -> None:
+        self._halt("halt", instrument, venue)
+
+    def action_resume(self, instrument: str = "", venue: str = "") -> None:
+        self._halt("resume", instrument, venue)
+
+    def _halt(self, action: str, instrument: str, venue: str) -> None:
         sel = self.selection
-        if self._need("venue", sel.venue) and self._need("instrument", sel.instrument):
-            self.send("halt", instrument=sel.instrument or "", venue=sel.venue or "")
+        instrument, venue = instrument or sel.instrument or "", venue or sel.venue or ""
+        if self._need("venue", venue) and self._need("instrument", instrument):
+            self.send(action, instrument=instrument, venue=venue)
 
-    def action_resume(self) -> None:
-        sel = self.selection
-        if self._need("venue", sel.venue) and self._need("instrument", sel.instrument):
-            self.send("resume", instrument=sel.instrument or "", venue=sel.venue or "")
+    def action_halt_all(self, instrument: str) -> None:
+        self.send("halt", instrument=instrument)
 
-    def action_failover(self) -> None:
-        if self._need("route", self.selection.route):
-            self.send("failover", route=self.selection.route or "")
+    def action_resume_all(self, instrument: str) -> None:
+        self.send("resume", instrument=instrument)
 
-    def _me(self) -> str:
+    def action_failover(self, route: str = "") -> None:
+        route = route or self.selection.route or ""
+        if self._need("route", route):
+            self.send("failover", route=route)
+
+    def action_pick_venue(self, name: str) -> None:
+        self.select(venue=name)
+
+    def action_pick_instrument(self, name: str) -> None:
+        self.select(instrument=name)
+
+    def action_pick_route(self, name: str) -> None:
+        self.select(route=name)
+
+    def me(self) -> str:
+        """Who this console is in the journal (``console:alice``)."""
         return f"console:{self.source.model.user or getattr(self.source, 'user', '')}"
 
     def action_undo(self) -> None:
         """Your own last command still in effect; the undo names it (``seq``), so
         what was confirmed is what is undone. Undos that lower protection ask."""
-        last = cv.own_last(list(self.source.model.journal), self._me())
+        last = cv.own_last(list(self.source.model.journal), self.me())
         if last is None:
             self.send("undo")  # the engine says why there is nothing of yours
         elif last.risky:
@@ -433,14 +450,21 @@ class ConsoleApp(LayoutActions, App[int]):
         else:
             self.send("undo", seq=str(last.seq))
 
+    def action_undo_command(self, seq: int) -> None:
+        """Someone else's command (from the palette): always asks, naming whose."""
+        for e in self.source.model.journal:
+            if e.get("kind") == "command" and e.get("seq") == seq:
+                inverse = str((e.get("inverse") or {}).get("action", ""))
+                self.ask_undo(seq, str(e.get("summary", "")), str(e.get("actor", "")), inverse)
+                return
+        self.send("undo", seq=str(seq))  # no longer in view: the engine says what it is
+
     def ask_undo(self, seq: int, summary: str, actor: str, inverse: str) -> None:
-        whose = "your own" if actor == self._me() else f"{actor}'s"
-        risky = f" This undo is a {inverse}: it lowers protection." if inverse in RISKY else ""
+        whose = "your own" if actor == self.me() else f"{actor}'s"
+        risky = actions.confirm("undo", "risky", inverse=inverse)[0] if inverse in RISKY else ""
         self._confirm(
-            f"Undo #{seq} ({summary})?",
-            f"It is {whose} command; the undo runs as you and is journalled.{risky}",
+            actions.confirm("undo", seq=seq, summary=summary, whose=whose, risky=risky),
             lambda: self.send("undo", seq=str(seq)),
-            yes="Undo",
         )
 
     def action_acknowledge(self) -> None:
@@ -470,6 +494,12 @@ class ConsoleApp(LayoutActions, App[int]):
     def action_arm_toggle(self) -> None:
         self.ask_arm()
 
+    def action_arm(self, breaker: str) -> None:
+        self.ask_arm(f"breaker:{breaker}", True)
+
+    def action_disarm(self, breaker: str) -> None:
+        self.ask_arm(f"breaker:{breaker}", False)
+
     def ask_arm(self, target: str = "all", arm: bool | None = None) -> None:
         model = self.source.model
         off_b = [n for n, b in model.breakers.items() if not b.armed]
@@ -479,50 +509,35 @@ class ConsoleApp(LayoutActions, App[int]):
             return
         if arm is None:
             arm = bool(off_b or off_r)
-        verb = "Arm" if arm else "Disarm"
-        if target != "all":
-            what, detail = (
-                target,
-                (
-                    "An armed breaker isolates venues on its own when its rule holds."
-                    if arm
-                    else "It will not trip again until it is re-armed."
-                ),
-            )
-        elif arm:
-            what = "all breakers and auto-failover"
-            off = [f"breaker {n}" for n in off_b] + [f"auto-failover {n}" for n in off_r]
-            detail = (
-                f"Disarmed now: {', '.join(off)}. Armed breakers isolate venues on their own "
-                "when their rule holds; armed routes fail over by themselves."
-            )
-        else:
-            what = "all breakers and auto-failover"
-            detail = "Nothing will isolate venues or move routes automatically until re-armed."
+        off = [f"breaker {n}" for n in off_b] + [f"auto-failover {n}" for n in off_r]
+        variant = f"{'arm' if arm else 'disarm'}-{'all' if target == 'all' else 'one'}"
         action = "arm" if arm else "disarm"
-        self._confirm(f"{verb} {what}?", detail, lambda: self.send(action, target=target), yes=verb)
+        self._confirm(
+            actions.confirm("arm-toggle", variant, target=target, off=", ".join(off)),
+            lambda: self.send(action, target=target),
+        )
 
-    def _confirm(
-        self, question: str, detail: str, then: Callable[[], object], yes: str = "Yes"
-    ) -> None:
+    def _confirm(self, texts: tuple[str, str, str], then: Callable[[], object]) -> None:
+        """A confirm dialog with (question, detail, yes label) from the action registry."""
+
         def done(ok: bool | None) -> None:
             if ok:
                 then()
 
+        question, detail, yes = texts
         self.push_screen(ConfirmScreen(question, detail, yes=yes), done)
 
     def action_request_quit(self) -> None:
         if self.in_flight:
             n = self.in_flight
-            self._confirm(
-                f"Quit with {n} command{'s' if n > 1 else ''} in flight?",
-                "The engine still applies and journals them; you will not see the outcome "
-                f"here. {self.quit_note}".strip(),
-                lambda: self.exit(0),
-                yes="Quit",
+            texts = actions.confirm(
+                "quit", "in-flight", n=n, s="s" if n > 1 else "", note=self.quit_note
             )
+            self._confirm((texts[0], texts[1].strip(), texts[2]), lambda: self.exit(0))
         elif self.quit_note:
-            self._confirm("Quit?", self.quit_note, lambda: self.exit(0), yes="Quit")
+            self._confirm(
+                actions.confirm("quit", "always", note=self.quit_note), lambda: self.exit(0)
+            )
         else:
             self.exit(0)
 
@@ -539,11 +554,13 @@ class ConsoleApp(LayoutActions, App[int]):
             self.source.engine_gone(why)
         self._show_status()
         self._confirm(
-            "The engine stopped",
-            f"{why}. The console shows the last state it "
-            "received; nothing you do here reaches an engine.",
+            (
+                "The engine stopped",
+                f"{why}. The console shows the last state it "
+                "received; nothing you do here reaches an engine.",
+                "Quit",
+            ),
             lambda: self.exit(1, return_code=1),
-            yes="Quit",
         )
 
     def action_details(self) -> None:
@@ -573,8 +590,60 @@ class ConsoleApp(LayoutActions, App[int]):
             where = "start" if step < 0 else "end"
             self.notify(f"already at the {where}", severity="information", timeout=2)
 
-    def action_replay(self, action: str) -> None:
-        palette.replay_key(self, action)
+    def action_replay(self, action: str, speed: str = "") -> None:
+        """A replay control: the same commands from the keys and the palette."""
+        if action == "replay-seek":
+            self._ask_seek()
+        elif action == "replay-seek-entry":
+            self._ask_seek_entry()
+        elif action == "replay-speed":
+            self._replay(action, speed=speed or next_speed(self.source.engine))
+        else:
+            self._replay(action)
+
+    def _replay(self, action: str, **args: str) -> None:
+        async def go() -> None:
+            try:
+                out = await self.source.command(action, **args)
+            except Exception as exc:  # NotSent and friends: tell the person, never crash
+                self.notify(f"{action}: not sent: {exc}", severity="error")
+                return
+            if out.ok and action == "replay-speed":
+                # The header shows the pace the engine reported at attach: keep it true.
+                self.source.engine = f"replay {out.detail.removeprefix('speed ').strip()}"
+            self.notify(
+                out.detail if out.ok else f"REFUSED: {out.detail}",
+                severity="information" if out.ok else "error",
+            )
+
+        self.run_worker(go(), group="replay")
+
+    def _ask_seek(self) -> None:
+        def done(text: str | None) -> None:
+            if text:
+                self._replay("replay-seek", to=text.strip())
+
+        self.push_screen(
+            TextScreen("Seek to (UTC, ISO 8601)", placeholder="2026-11-28T07:01:50Z"), done
+        )
+
+    def _ask_seek_entry(self) -> None:
+        from tui.app.replay_seek import SeekEntryScreen
+
+        def done(entry: dict[str, Any] | None) -> None:
+            if entry:
+                self._replay("replay-seek", to=str(entry["ts"]), entry=str(entry["seq"]))
+
+        self.push_screen(SeekEntryScreen(self.source.model), done)
+
+    async def action_switch_layout(self, name: str) -> None:
+        await self.switch_layout(name)
+
+    async def action_show_panel(self, panel_id: str) -> None:
+        await self.show_panel(panel_id)
+
+    def action_theme(self, name: str) -> None:
+        self.set_theme(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Replay keys exist only in a replay: elsewhere they are unbound and not shown.

@@ -13,7 +13,8 @@ after), which the engine replays with the report's own code on request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,8 +24,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 if TYPE_CHECKING:
-    from tui.app.app import ConsoleApp
     from tui.app.panel import Selection
+    from tui.app.source import Source
     from tui.console.model import ConsoleModel
 
 
@@ -92,8 +93,18 @@ class DetailScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+class Host(Protocol):
+    """What the alerts' details need of the app (a protocol: the app imports this module)."""
+
+    source: Source
+
+    def push_screen(self, screen: DetailScreen) -> object: ...
+
+    def run_worker(self, work: Coroutine[Any, Any, None], *, group: str) -> object: ...
+
+
 def open_alert_details(
-    app: ConsoleApp, title: str, rows: list[Content], model: ConsoleModel, sel: Selection
+    app: Host, title: str, rows: list[Content], model: ConsoleModel, sel: Selection
 ) -> bool:
     """The alerts pane's details: the alert in full at once, then the readings from the
     capture (series, frames, consensus) once the engine has replayed them. False when

@@ -6,8 +6,9 @@ Panes are built from a layout; the status bar frames them; :class:`LayoutActions
 Each layout leaf becomes a focusable :class:`Pane` holding one panel (the pane
 is what ``+``/``-`` resize and ``s`` swaps); each split becomes a container laid
 out horizontally or vertically with its children's sizes as CSS widths or
-heights. A panel id the panels package does not provide (yet) shows a
-placeholder saying so instead of failing the whole console.
+heights. A panel id the panels package does not provide, or whose module fails
+to import, shows a placeholder saying so (with the import error) in its own
+pane instead of failing the whole console.
 """
 
 from __future__ import annotations
@@ -28,31 +29,47 @@ from tui.app.settings import Settings
 from tui.app.source import LiveSource, Source
 
 
-def registry() -> dict[str, type[Panel]]:
-    """The panels package's registry (empty if the package is not there yet)."""
-    try:
-        from tui.app.panels import PANELS
-    except ImportError:
-        return {}
-    return dict(PANELS)
+class Panels:
+    """The panel classes a layout can place, and why any that cannot be failed to load."""
+
+    def __init__(
+        self, classes: dict[str, type[Panel]], errors: dict[str, str] | None = None
+    ) -> None:
+        self.classes = classes
+        self.errors = dict(errors or {})
+
+    def get(self, panel_id: str) -> type[Panel] | None:
+        return self.classes.get(panel_id)
+
+    def values(self) -> list[type[Panel]]:
+        return list(self.classes.values())
+
+
+def registry() -> Panels:
+    """The panels package's classes; a panel whose module fails to import is listed
+    with its error, and only its own pane says so."""
+    from tui.app.panels import load
+
+    return Panels(*load())
 
 
 class MissingPanel(Static):
-    """Stands in for a panel this build does not have."""
+    """Stands in for a panel this build does not have, or one that failed to load."""
 
-    def __init__(self, panel_id: str) -> None:
-        super().__init__(
-            f"panel {panel_id!r} is not available in this build",
-            classes="missing-panel",
-            markup=False,
+    def __init__(self, panel_id: str, error: str = "") -> None:
+        text = (
+            f"panel {panel_id!r} failed to load: {error}"
+            if error
+            else f"panel {panel_id!r} is not available in this build"
         )
+        super().__init__(text, classes="missing-panel", markup=False)
         self.border_title = panel_id
 
 
 class Pane(Container, can_focus=True):
     """One leaf of the layout: a focusable frame around one panel."""
 
-    def __init__(self, leaf: Leaf, panels: dict[str, type[Panel]]) -> None:
+    def __init__(self, leaf: Leaf, panels: Panels) -> None:
         super().__init__(id=f"pane-{leaf.name}", classes="pane")
         self.leaf = leaf
         self._panels = panels
@@ -72,10 +89,10 @@ class Pane(Container, can_focus=True):
         return widget
 
 
-def make_panel(panel_id: str, params: dict[str, Any], panels: dict[str, type[Panel]]) -> Widget:
+def make_panel(panel_id: str, params: dict[str, Any], panels: Panels) -> Widget:
     cls = panels.get(panel_id)
     if cls is None:
-        return MissingPanel(panel_id)
+        return MissingPanel(panel_id, panels.errors.get(panel_id, ""))
     return cls(params=dict(params))
 
 
@@ -88,7 +105,7 @@ class SplitView(Container):
         self.styles.layout = "horizontal" if split.direction == "horizontal" else "vertical"
 
 
-def build(layout: Layout, panels: dict[str, type[Panel]]) -> Widget:
+def build(layout: Layout, panels: Panels) -> Widget:
     """The widget tree for ``layout`` (not yet mounted)."""
     root = _node(layout.root, panels)
     root.styles.width = "1fr"
@@ -97,7 +114,7 @@ def build(layout: Layout, panels: dict[str, type[Panel]]) -> Widget:
     return root
 
 
-def _node(node: Node, panels: dict[str, type[Panel]]) -> Widget:
+def _node(node: Node, panels: Panels) -> Widget:
     if isinstance(node, Leaf):
         return Pane(node, panels)
     kids = []
@@ -246,7 +263,7 @@ class LayoutActions(_AppBase):
         layout_spec: Layout | None
         layout_modified: bool
         _body: Container
-        _panel_classes: dict[str, type[Panel]]
+        _panel_classes: Panels
         _panels: list[Panel]
         _stale: set[Panel]
         _layout_arg: str | None

@@ -2,40 +2,61 @@
 
 Entries are rebuilt from the app's current model and selection each time the
 palette opens, so it lists what exists now: "Isolate kraken", "Fail over
-btc-usd-ref (now binance)", "Switch layout: incident". Every entry goes
-through the same app methods as the keys, so a palette action is journalled and
-confirmed exactly like its key.
+btc-usd-ref", "Switch layout: incident". Titles and help come from the action
+registry (:mod:`tui.app.actions`); each entry is an action string
+(``isolate('kraken')``) the app runs with ``run_action``, the same methods as the
+keys, so a palette action is journalled and confirmed exactly like its key.
+
+The palette knows the app only through :class:`Host` (what it reads to list
+entries); it never imports the app module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.app import layout_file, themes
+from tui.app import actions, layout_file, themes
+from tui.app.actions import Action
+from tui.app.panel import Selection
+from tui.app.source import Source
 
-if TYPE_CHECKING:
-    from tui.app.app import ConsoleApp
+
+@runtime_checkable
+class Host(Protocol):
+    """What the palette reads of the app."""
+
+    source: Source
+    selection: Selection
+
+    def me(self) -> str:
+        """The app's actor name in the journal (``console:alice``)."""
+        ...
+
+    def call_later(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool: ...
+
+    def run_action(self, action: str) -> Awaitable[bool]: ...
 
 
 @dataclass(frozen=True)
 class Entry:
     title: str
     help: str
+    action: str
+    """The action string the app runs (``isolate('kraken')``)."""
     run: Callable[[], object]
     discover: bool = False
     """Listed before anything is typed (the selection's actions, layouts, the console)."""
 
 
-def undoable_by_others(app: ConsoleApp, limit: int = 10) -> list[dict[str, Any]]:
+def undoable_by_others(host: Host, limit: int = 10) -> list[dict[str, Any]]:
     """Recent applied, undoable commands of other actors (people, breakers, auto-failover)."""
-    journal = list(app.source.model.journal)
+    journal = list(host.source.model.journal)
     ok = {e.get("id") for e in journal if e.get("kind") == "outcome" and e.get("ok") is True}
-    me = app._me()
+    me = host.me()
     found = [
         e
         for e in journal
@@ -45,173 +66,6 @@ def undoable_by_others(app: ConsoleApp, limit: int = 10) -> list[dict[str, Any]]
         and e.get("actor") != me
     ]
     return found[-limit:][::-1]
-
-
-def entries(app: ConsoleApp) -> list[Entry]:
-    sel = app.selection
-    model = app.source.model
-    out: list[Entry] = []
-    add = out.append
-    v, inst, route = sel.venue, sel.instrument, sel.route
-    if v:
-        add(
-            Entry(
-                f"Isolate {v} (selected)",
-                "no confirm: stopping is the safe direction",
-                partial(app.send, "isolate", venue=v),
-                True,
-            )
-        )
-        add(Entry(f"Restore {v} (selected)", "asks to confirm", partial(app.ask_restore, v), True))
-    if v and inst:
-        add(
-            Entry(
-                f"Halt {inst} on {v} (selected)",
-                "",
-                partial(app.send, "halt", instrument=inst, venue=v),
-                True,
-            )
-        )
-        add(
-            Entry(
-                f"Resume {inst} on {v} (selected)",
-                "",
-                partial(app.send, "resume", instrument=inst, venue=v),
-                True,
-            )
-        )
-    if route:
-        add(
-            Entry(
-                f"Fail over {route} (selected)",
-                _route_help(app, route),
-                partial(app.send, "failover", route=route),
-                True,
-            )
-        )
-    add(
-        Entry(
-            "Undo your own last command",
-            "the journal records the undo too",
-            app.action_undo,
-            True,
-        )
-    )
-    for e in undoable_by_others(app):
-        add(
-            Entry(
-                f"Undo #{e['seq']} by {e['actor']}: {e.get('summary', '')}",
-                "someone else's command: asks to confirm, names whose",
-                partial(
-                    app.ask_undo,
-                    int(e["seq"]),
-                    str(e.get("summary", "")),
-                    str(e["actor"]),
-                    str((e.get("inverse") or {}).get("action", "")),
-                ),
-            )
-        )
-    add(Entry("Add a note to the journal…", "", app.ask_note, True))
-    add(Entry("Arm or disarm breakers and auto-failover…", "asks to confirm", app.ask_arm, True))
-    for name in sel.venues:
-        add(Entry(f"Isolate {name}", "", partial(app.send, "isolate", venue=name)))
-        add(Entry(f"Restore {name}", "asks to confirm", partial(app.ask_restore, name)))
-        add(Entry(f"Select venue {name}", "", partial(app.select, venue=name)))
-    for name in sel.instruments:
-        add(Entry(f"Select instrument {name}", "", partial(app.select, instrument=name)))
-        add(Entry(f"Halt {name} on all venues", "", partial(app.send, "halt", instrument=name)))
-        add(Entry(f"Resume {name} on all venues", "", partial(app.send, "resume", instrument=name)))
-        if v:
-            add(
-                Entry(
-                    f"Halt {name} on {v}", "", partial(app.send, "halt", instrument=name, venue=v)
-                )
-            )
-            add(
-                Entry(
-                    f"Resume {name} on {v}",
-                    "",
-                    partial(app.send, "resume", instrument=name, venue=v),
-                )
-            )
-    for name in model.routes:
-        add(
-            Entry(
-                f"Fail over {name}",
-                _route_help(app, name),
-                partial(app.send, "failover", route=name),
-            )
-        )
-        add(Entry(f"Select route {name}", "what f fails over", partial(app.select, route=name)))
-    for name, b in model.breakers.items():
-        verb = "Disarm" if b.armed else "Arm"
-        add(
-            Entry(
-                f"{verb} breaker {name}",
-                b.rule,
-                partial(app.ask_arm, f"breaker:{name}", not b.armed),
-            )
-        )
-    for name, where in layout_file.available().items():
-        add(
-            Entry(
-                f"Switch layout: {name}",
-                "" if where == "shipped" else where,
-                partial(app.switch_layout, name),
-                True,
-            )
-        )
-    for panel in layout_file.PANEL_IDS:
-        add(
-            Entry(
-                f"Show {panel} in the focused pane",
-                "replaces the pane's panel",
-                partial(app.show_panel, panel),
-            )
-        )
-    add(Entry("Grow the focused pane", "", partial(app.action_pane_resize, 1)))
-    add(Entry("Shrink the focused pane", "", partial(app.action_pane_resize, -1)))
-    add(
-        Entry(
-            "Write the layout to a user file…",
-            str(layout_file.user_dir()),
-            app.action_layout_write,
-            True,
-        )
-    )
-    out += replay_entries(app)
-    for name in themes.NAMES:
-        add(Entry(f"Theme: {name}", "", partial(app.set_theme, name)))
-    add(Entry("Help: keys in effect", "", app.action_help, True))
-    add(Entry("Quit", "", app.action_request_quit, True))
-    return out
-
-
-def replay_entries(app: ConsoleApp) -> list[Entry]:
-    """The time machine's controls, when the engine is a replay (listed first)."""
-    if not app.source.engine.startswith("replay"):
-        return []
-    run = partial(_replay, app)
-    out = [
-        Entry("Replay: pause", "hold capture time", partial(run, "replay-pause"), True),
-        Entry("Replay: resume", "", partial(run, "replay-resume"), True),
-        Entry(
-            "Replay: step to the next alert",
-            "runs flat out, pauses where it fires",
-            partial(run, "replay-step"),
-            True,
-        ),
-        Entry("Replay: seek to a time…", "earlier or later", partial(_ask_seek, app), True),
-        Entry(
-            "Replay: seek to a journal entry…",
-            "an alert, a trip, a command: the moment it was written",
-            partial(_ask_seek_entry, app),
-            True,
-        ),
-    ]
-    for speed in SPEEDS:
-        out.append(Entry(f"Replay: speed ×{speed}", "", partial(run, "replay-speed", speed=speed)))
-    return out
 
 
 SPEEDS = ("1", "10", "100", "max")
@@ -225,58 +79,71 @@ def next_speed(engine: str) -> str:
     return SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
 
 
-def replay_key(app: ConsoleApp, action: str) -> None:
-    """A replay key: the same commands as the palette's entries."""
-    if action == "replay-seek":
-        _ask_seek(app)
-    elif action == "replay-seek-entry":
-        _ask_seek_entry(app)
-    elif action == "replay-speed":
-        _replay(app, action, speed=next_speed(app.source.engine))
-    else:
-        _replay(app, action)
+def entries(host: Host) -> list[Entry]:
+    """Every palette entry for the app's model and selection now."""
+    out: list[Entry] = []
+
+    def add(title: str, action: str, help: str = "", discover: bool = False) -> None:
+        run = lambda: host.call_later(host.run_action, action)  # noqa: E731
+        out.append(Entry(title, help, action, run, discover))
+
+    def each(a: Action, *args: object, help: str = "", title: tuple[object, ...] = ()) -> None:
+        add(a.each.format(*(title or args)), a.call(*args), help or a.help)
+
+    sel = host.selection
+    model = host.source.model
+    replay = host.source.engine.startswith("replay")
+    selected = f"selected: {sel.venue or '-'} · {sel.instrument or '-'} · {sel.route or '-'}"
+    for a in actions.ACTIONS:  # read at each opening: the registry is the one source
+        if not a.palette:
+            continue
+        if a.key and (replay or a.group != "Replay"):
+            # The keyed action on the selection, under its own title; the ones a
+            # responder reaches for are listed before anything is typed.
+            context = _route_help(host, sel.route) if a.id == "failover-route" else a.help
+            shown = a.show or a.group == "Act" or a.id == "layout-write"
+            add(a.title, a.action, " · ".join(x for x in (context, selected) if x), shown)
+        match a.id:
+            case "isolate-venue" | "restore-venue" | "select-venue":
+                for name in sel.venues:
+                    each(a, name)
+            case "select-instrument" | "halt-everywhere" | "resume-everywhere":
+                for name in sel.instruments:
+                    each(a, name)
+            case "halt-instrument" | "resume-instrument" if sel.venue:
+                for name in sel.instruments:
+                    each(a, name, sel.venue)
+            case "failover-route":
+                for name in model.routes:
+                    each(a, name, help=_route_help(host, name))
+            case "select-route":
+                for name in model.routes:
+                    each(a, name)
+            case "undo-command":
+                for e in undoable_by_others(host):
+                    seq, actor = int(e["seq"]), str(e["actor"])
+                    each(a, seq, title=(seq, actor, e.get("summary", "")))
+            case "arm-breaker" | "disarm-breaker":
+                for name, b in model.breakers.items():
+                    if b.armed == (a.id == "disarm-breaker"):
+                        each(a, name, help=b.rule)
+            case "layout-switch":
+                for name, where in layout_file.available().items():
+                    each(a, name, help="" if where == "shipped" else where)
+            case "pane-show":
+                for panel in layout_file.PANEL_IDS:
+                    each(a, panel)
+            case "replay-speed" if replay:
+                for speed in SPEEDS:
+                    add(a.each.format(speed), a.call("replay-speed", speed), a.help)
+            case "theme":
+                for name in themes.NAMES:
+                    each(a, name)
+    return out
 
 
-def _replay(app: ConsoleApp, action: str, **args: str) -> None:
-    async def go() -> None:
-        try:
-            out = await app.source.command(action, **args)
-        except Exception as exc:  # NotSent and friends: tell the person, never crash
-            app.notify(f"{action}: not sent: {exc}", severity="error")
-            return
-        if out.ok and action == "replay-speed":
-            # The header shows the pace the engine reported at attach: keep it true.
-            app.source.engine = f"replay {out.detail.removeprefix('speed ').strip()}"
-        app.notify(
-            out.detail if out.ok else f"REFUSED: {out.detail}",
-            severity="information" if out.ok else "error",
-        )
-
-    app.run_worker(go(), group="replay")
-
-
-def _ask_seek(app: ConsoleApp) -> None:
-    from tui.app.screens import TextScreen
-
-    def done(text: str | None) -> None:
-        if text:
-            _replay(app, "replay-seek", to=text.strip())
-
-    app.push_screen(TextScreen("Seek to (UTC, ISO 8601)", placeholder="2026-11-28T07:01:50Z"), done)
-
-
-def _ask_seek_entry(app: ConsoleApp) -> None:
-    from tui.app.replay_seek import SeekEntryScreen
-
-    def done(entry: dict[str, Any] | None) -> None:
-        if entry:
-            _replay(app, "replay-seek", to=str(entry["ts"]), entry=str(entry["seq"]))
-
-    app.push_screen(SeekEntryScreen(app.source.model), done)
-
-
-def _route_help(app: ConsoleApp, route: str) -> str:
-    row = app.source.model.routes.get(route)
+def _route_help(host: Host, route: str | None) -> str:
+    row = host.source.model.routes.get(route) if route else None
     if row is None:
         return ""
     return f"now {row.active or 'none'}; venues {' > '.join(row.venues)}"
@@ -286,10 +153,8 @@ class ConsoleCommands(Provider):
     """The palette's only provider: the console's own actions."""
 
     def _entries(self) -> list[Entry]:
-        from tui.app.app import ConsoleApp
-
         app = self.app
-        return entries(app) if isinstance(app, ConsoleApp) else []
+        return entries(app) if isinstance(app, Host) else []
 
     async def discover(self) -> Hits:
         for e in self._entries():
@@ -304,3 +169,6 @@ class ConsoleCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(e.title), e.run, text=e.title, help=e.help or None
                 )
+
+
+__all__ = ["SPEEDS", "ConsoleCommands", "Entry", "Host", "entries", "next_speed"]

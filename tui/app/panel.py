@@ -16,8 +16,9 @@ the UI thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from textual.widget import Widget
 
@@ -55,6 +56,10 @@ class Panel(Widget):
     AREAS: ClassVar[frozenset[str]] = frozenset()
     """Model areas this panel renders: venues, instruments, consensus, routes,
     breakers, alerts, journal, history."""
+
+    SELECTS: ClassVar[Literal["", "venues", "instruments"]] = ""
+    """The selection list whose order this panel defines: the arrows move the selected
+    venue (or instrument) through :meth:`display_order` with the default parameters."""
 
     FOCUS_MARK: ClassVar[str] = "» "
     """Before the focused pane's title: focus is a glyph as well as a colour."""
@@ -108,6 +113,12 @@ class Panel(Widget):
             return
         self._notes[kind] = text
         self.border_subtitle = " · ".join(t for t in self._notes.values() if t)
+
+    @classmethod
+    def display_order(cls, model: ConsoleModel, params: Mapping[str, object]) -> list[str]:
+        """The names in the order this panel shows them with ``params`` (panels that
+        set ``SELECTS`` say which)."""
+        return []
 
     def update_from(self, model: ConsoleModel, selection: Selection) -> None:
         """Render from the model. Must be cheap when little changed."""

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.app import keys
+from tui.app import actions
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,6 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "No") -> None:
+        # The texts come from the action registry (tui.app.actions), filled in by the app.
         super().__init__(classes="modal")
         self.question = question
         self.detail = detail
@@ -89,7 +90,8 @@ class TextScreen(ModalScreen[str | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding with the key in effect (after console.toml remapping) and its id."""
+    """Every binding with the key in effect (after console.toml remapping), its title
+    from the action registry (:mod:`tui.app.actions`) and its id."""
 
     BINDINGS = [Binding("escape,q,question_mark,enter", "close", "close", show=False)]
 
@@ -105,18 +107,21 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-body"):
                 group = ""
                 digits = [f"venue-{n}" for n in range(1, 10)]
-                collapse = all(self.keymap.get(d) == keys.BY_ID[d].key for d in digits)
-                for k in keys.KEYS:
+                collapse = all(self.keymap.get(d) == actions.BY_ID[d].key for d in digits)
+                for k in actions.ACTIONS:
+                    if not k.key:
+                        continue  # palette-only
                     if k.group != group:
                         group = k.group
                         yield Label(group, classes="help-group")
                     if collapse and k.id in digits:
                         if k.id != digits[0]:
                             continue
-                        shown, text, bid = "1…9", "Venue #n in display order", "venue-1 … venue-9"
+                        text = actions.BY_ID[digits[0]].title.replace("#1", "#n")
+                        shown, bid = "1…9", "venue-1 … venue-9"
                     else:
                         shown = self.key_display.get(k.id, self.keymap.get(k.id, k.key))
-                        text, bid = k.description, k.id
+                        text, bid = k.title, k.id
                     yield Static(
                         Content.assemble((f"{shown:<10}", "bold"), text, (f"  {bid}", "dim")),
                         classes="help-row",

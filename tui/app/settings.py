@@ -86,7 +86,7 @@ def parse(text: str, source: str) -> Settings:
     settings = tomlfile.convert(data, Settings, source, text, SettingsError)
     problems = check(settings)
     if problems:
-        raise SettingsError(f"{source}: " + "; ".join(problems))
+        raise SettingsError(f"{source}: " + "; ".join(tomlfile.placed(text, p) for p in problems))
     return settings
 
 

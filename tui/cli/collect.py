@@ -31,12 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if not NAME.match(name):
         return fail(f"--name {name!r}: use 1-64 letters, digits, '-' or '_'")
     args.name = name
-    from tui.config import ConfigError
-
-    try:
-        return asyncio.run(_collect(args))
-    except ConfigError as exc:
-        return fail(str(exc))
+    return asyncio.run(_collect(args))
 
 
 async def _collect(args: argparse.Namespace) -> int:
@@ -64,10 +59,10 @@ async def _collect(args: argparse.Namespace) -> int:
     collector = Collector(cfg, args.nats, args.name)
     try:
         await collector.start()
-    except BusError as exc:
+    except BusError:
         if sim is not None:
             await sim.stop()
-        return fail(str(exc))
+        raise
     stop = asyncio.Event()
     install_stop(stop)
     print(

@@ -113,18 +113,16 @@ def launch_engine_and_console(
     args: argparse.Namespace, source: list[str], title: str, what: str
 ) -> int:
     """The engine and a console for ``demo`` and ``replay CAPTURE``; errors as one line."""
-    from tui.app.engine_launch import EngineStartError, engine_and_console
+    from tui.app.engine_launch import engine_and_console
 
-    try:
-        return engine_and_console(
-            source,
-            title=title,
-            what=what,
-            user=args.user or "",
-            layout=args.layout,
-            theme=args.theme,
-            fps=args.fps,
-        )
-    except EngineStartError as exc:
-        # Printed as is: the message may end with the engine log's last lines.
-        return fail(str(exc))
+    # EngineStartError (a UserError) is printed by main; it may end with the engine
+    # log's last lines.
+    return engine_and_console(
+        source,
+        title=title,
+        what=what,
+        user=args.user or "",
+        layout=args.layout,
+        theme=args.theme,
+        fps=args.fps,
+    )

@@ -114,19 +114,15 @@ def _target(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.config import ConfigError
     from tui.console.credentials import login_name as _login
     from tui.console.credentials import resolve_token
 
-    try:
-        url, token_name = _target(args)
-        token = resolve_token(args.token_file, token_name)
-    except (ConfigError, ValueError) as exc:
-        return fail(str(exc))
+    # ConfigError, TokenError, TLSError (--cafile, --pin), BusError and AttachError are
+    # UserErrors: main prints each as one line.
+    url, token_name = _target(args)
+    token = resolve_token(args.token_file, token_name)
     try:
         return asyncio.run(_ctl(args, url, token, args.user or _login()))
-    except ValueError as exc:  # an unreadable --cafile, a malformed --pin
-        return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted")
 
@@ -134,21 +130,18 @@ def run(args: argparse.Namespace) -> int:
 async def _ctl(args: argparse.Namespace, url: str, token: str, user: str) -> int:
     from tui.cli.attach import client_tls
     from tui.console.client import AttachError, ConsoleClient
+    from tui.console.tls import TLSError
 
     if url.startswith(("nats://", "tls://")):
         # Engine HA: the lease names the active engine's console (after a takeover too).
         from tui.bus.ha import active_console
-        from tui.bus.jetstream import BusError
 
-        try:
-            url = await active_console(url, timeout=args.timeout)
-        except BusError as exc:
-            return fail(str(exc))
+        url = await active_console(url, timeout=args.timeout)
     client = ConsoleClient(url, token, user, tls=client_tls(args))
     try:
         welcome = await client.connect(timeout=args.timeout)
-    except AttachError as exc:
-        return fail(str(exc))
+    except (AttachError, TLSError):
+        raise  # UserErrors: main prints them
     except Exception as exc:  # a handshake the library rejected (not a websocket, ...)
         return fail(f"cannot attach to {url}: {type(exc).__name__}: {exc}")
     reader = asyncio.get_running_loop().create_task(client.run())

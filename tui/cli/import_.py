@@ -71,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
         records = partial(tardis.records, paths[0], exchange)
     try:
         summary = common.convert(records, out)
-    except common.ImportFailed as exc:
-        out.unlink(missing_ok=True)
-        return fail(str(exc))
     except OSError as exc:
         out.unlink(missing_ok=True)
         return fail(f"{exc.filename or out}: {exc.strerror or exc}")
+    except common.ImportFailed:
+        out.unlink(missing_ok=True)  # no half-written capture; main prints the error
+        raise
     if not summary.frames:
         out.unlink(missing_ok=True)
         return fail(f"{', '.join(map(str, paths))}: no websocket frames found; nothing written")

@@ -69,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     module = importlib.import_module(f"tui.cli.{MODULES.get(args.command, args.command)}")
     from adapters.capture import CaptureError
+    from adapters.importers.common import ImportFailed
     from adapters.registry import AdapterError
     from tui.errors import UserError
     from tui.text import clean
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A user's mistake (file, flag, permission) is one line naming it, never a traceback.
         print(f"venuewatch: {clean(exc)}", file=sys.stderr)
         return exc.exit_code
-    except (CaptureError, AdapterError) as exc:  # adapters cannot import tui.errors
+    except (CaptureError, AdapterError, ImportFailed) as exc:  # adapters cannot import tui.errors
         print(f"venuewatch: {clean(exc)}", file=sys.stderr)
         return 2
     return code

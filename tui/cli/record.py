@@ -10,7 +10,6 @@ import time
 
 from adapters.tasks import spawn
 from tui.cli.common import add_source_args, fail, install_stop, load_config, start_simulator
-from tui.config import ConfigError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -27,8 +26,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_record(args))
-    except ConfigError as exc:
-        return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot write {args.out}: {exc.strerror or exc}")
 

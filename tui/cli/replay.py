@@ -178,19 +178,10 @@ def headless(
 
 
 def run(args: argparse.Namespace) -> int:
-    from adapters.capture import CaptureError
-    from tui.config import ConfigError
-    from tui.control.journal import JournalError
-
     if args.capture.startswith(("nats://", "tls://")):
-        from tui.bus.jetstream import BusError
         from tui.cli.capture import capture_for_replay
 
-        try:
-            args.capture = capture_for_replay(args.capture)
-        except BusError as exc:
-            print(f"venuewatch: {exc}", file=sys.stderr)
-            return 2
+        args.capture = capture_for_replay(args.capture)
     if not Path(args.capture).is_file():
         print(f"venuewatch: {args.capture}: cannot open: no such capture file", file=sys.stderr)
         return 2
@@ -212,9 +203,6 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         code, report = headless(args.capture, args.config, not args.no_engine, args.journal, until)
-    except (ConfigError, CaptureError, JournalError) as exc:
-        print(f"venuewatch: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:
         print(f"venuewatch: {exc.filename or args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -34,7 +34,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tui import report
     from tui.report import html, md
-    from tui.report.times import TimeFlagError
 
     if not Path(args.journal).is_file():
         print(f"venuewatch: {args.journal}: no such file", file=sys.stderr)
@@ -50,9 +49,6 @@ def run(args: argparse.Namespace) -> int:
             why_from=why,
             config=args.config,
         )
-    except (report.NotAJournal, report.EvidenceError, TimeFlagError) as exc:
-        print(f"venuewatch: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:
         print(f"venuewatch: {args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -100,10 +100,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.replay and not Path(args.replay).is_file():
         return fail(f"{args.replay}: no such capture file")
-    try:
-        return asyncio.run(_serve(args))
-    except ConfigError as exc:
-        return fail(str(exc))
+    return asyncio.run(_serve(args))
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -196,18 +193,15 @@ def _fingerprint(cfg: Config) -> dict[str, str]:
 async def _serve_replay(args: argparse.Namespace) -> int:
     import time
 
-    from adapters.capture import CaptureError, read
+    from adapters.capture import read
     from tui.capture_config import replay_config
     from tui.paths import state_dir
     from tui.replay_service import ReplayService
 
     # The same configuration a headless replay of this capture uses; a capture
     # whose start cannot be read would serve an empty engine, silently.
-    try:
-        next(iter(read(args.replay)), None)
-        cfg, _ = replay_config(args.replay, args.config)
-    except CaptureError as exc:
-        return fail(str(exc))
+    next(iter(read(args.replay)), None)  # CaptureError: main prints it
+    cfg, _ = replay_config(args.replay, args.config)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     journal = args.journal or state_dir() / "replays" / f"journal-{stamp}.jsonl"
     service = ReplayService(

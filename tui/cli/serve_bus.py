@@ -17,7 +17,6 @@ DURABLE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 async def serve_bus(args: argparse.Namespace) -> int:
     import msgspec
 
-    from tui.bus.jetstream import BusError
     from tui.bus.source import NatsSource
     from tui.config import load
     from tui.control.journal import JournalError
@@ -35,10 +34,7 @@ async def serve_bus(args: argparse.Namespace) -> int:
     if args.ha:
         return await _serve_ha(args, cfg)
     source = NatsSource(args.source, durable=args.durable)
-    try:
-        await source.connect()
-    except BusError as exc:
-        return fail(str(exc))
+    await source.connect()  # BusError: main prints it
     service = Service(
         cfg, console_token(cfg), journal_path=args.journal, port=args.port, source=source
     )
@@ -72,7 +68,6 @@ async def _serve_ha(args: argparse.Namespace, cfg: Any) -> int:
     from pathlib import Path
 
     from tui.bus.ha import run_ha
-    from tui.bus.jetstream import BusError
     from tui.bus.source import NatsSource
     from tui.paths import state_dir
     from tui.service import Service
@@ -97,9 +92,6 @@ async def _serve_ha(args: argparse.Namespace, cfg: Any) -> int:
 
     stop = asyncio.Event()
     install_stop(stop)
-    try:
-        code = await run_ha(args.source, engine_id, journal, start_service, announce, stop)
-    except BusError as exc:
-        return fail(str(exc))
+    code = await run_ha(args.source, engine_id, journal, start_service, announce, stop)
     print(json.dumps({"event": "stopped", "code": code}), file=sys.stderr, flush=True)
     return code

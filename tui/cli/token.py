@@ -19,7 +19,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.console import people
-    from tui.secrets import SecretError
 
     try:
         if args.token_cmd == "add":
@@ -41,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"revoked {args.name}: that token no longer attaches", file=sys.stderr)
             return 0
         return fail(f"no token for {args.name!r} (see `venuewatch token list`)")
-    except (people.PeopleError, SecretError, OSError) as exc:
+    except OSError as exc:  # PeopleError and SecretError are UserErrors: main prints them
         return fail(str(exc))

@@ -19,9 +19,10 @@ from tui.console import protocol as p
 from tui.console.model import ConsoleModel
 from tui.console.tls import ClientTLS, TLSError
 from tui.control.commands import Outcome
+from tui.errors import UserError
 
 
-class AttachError(Exception):
+class AttachError(UserError):
     """The engine refused this console or could not be reached; the message says why."""
 
 

@@ -13,17 +13,23 @@ import stat
 import sys
 from pathlib import Path
 
+from tui.errors import UserError
+
+
+class TokenError(UserError, ValueError):
+    """No usable console token; the message says where it looked and how to provide one."""
+
 
 def resolve_token(token_file: str | None, name: str = "console-token") -> str:
-    """The console token; ValueError says where it looked and how to provide one."""
+    """The console token; TokenError says where it looked and how to provide one."""
     if token_file:
         path = Path(token_file)
         try:
             text = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ValueError(f"--token-file {path}: cannot read: {exc.strerror or exc}") from None
+            raise TokenError(f"--token-file {path}: cannot read: {exc.strerror or exc}") from None
         if not text:
-            raise ValueError(f"--token-file {path}: the file is empty")
+            raise TokenError(f"--token-file {path}: the file is empty")
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             print(
@@ -38,9 +44,9 @@ def resolve_token(token_file: str | None, name: str = "console-token") -> str:
     try:
         token = get_secret(name)
     except SecretError as exc:
-        raise ValueError(str(exc)) from None
+        raise TokenError(str(exc)) from None
     if not token:
-        raise ValueError(
+        raise TokenError(
             "no console token: give --token-file FILE, set VENUEWATCH_TOKEN, or run "
             f"`venuewatch serve` once on this machine (it stores '{name}' in the keyring), "
             "or `venuewatch token add NAME`"

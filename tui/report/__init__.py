@@ -25,7 +25,7 @@ from tui.text import clean_obj
 __all__ = ["EvidenceError", "NotAJournal", "build", "describe", "markdown"]
 
 
-class NotAJournal(ValueError):
+class NotAJournal(UserError, ValueError):
     """The file handed in is something else (a capture, a config…)."""
 
 

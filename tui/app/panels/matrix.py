@@ -16,6 +16,8 @@ are hidden.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 
 from tui.app.panel import Selection
@@ -43,6 +45,8 @@ def _cell(row: InstrumentRow | None, width: int, isolated: bool) -> Content:
         style += " reverse" if row.worst == "critical" else ""
     if row.halted:
         return Content.styled("HALT", marks.BAD_STYLE)
+    if row.lagging:
+        return Content.styled("LAGGING" if width >= 7 else "lag", marks.WARN_STYLE)
     if not row.synced:
         return Content.styled("resync" if width >= 6 else "sync?", marks.WARN_STYLE)
     tail = 1 if isolated else len(mark)
@@ -91,6 +95,7 @@ class MatrixPanel(TablePanel):
     PANEL_ID = "matrix"
     TITLE = "Cross-venue matrix · Δmid bps, spread bps, ×baseline"
     AREAS = frozenset({"instruments", "consensus", "venues"})
+    SELECTS = "instruments"
     shown_venues: tuple[str, ...] = ()
     """The venue columns drawn last time (the others are named in the border)."""
     col_page = 0
@@ -112,9 +117,14 @@ class MatrixPanel(TablePanel):
         return True
 
     def order(self, model: ConsoleModel) -> list[str]:
-        """Instruments in the order shown (the app moves the selection through it)."""
+        """Instruments in the order shown."""
+        return self.display_order(model, self.params)
+
+    @classmethod
+    def display_order(cls, model: ConsoleModel, params: Mapping[str, object]) -> list[str]:
+        """Instruments in canonical order: the app moves the selection through them."""
         names = model.canonical_names()
-        only = self.params.get("instruments")
+        only = params.get("instruments")
         if isinstance(only, list | tuple) and only:
             allowed = {str(i) for i in only}
             names = [n for n in names if n in allowed]

@@ -8,6 +8,8 @@ isolated or how much probation is left.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 
 from tui.app.panel import Selection
@@ -91,14 +93,22 @@ class VenuesPanel(TablePanel):
     TITLE = "Venues"
     AREAS = frozenset({"venues"})
 
+    SELECTS = "venues"
+
     def order(self, model: ConsoleModel) -> list[str]:
-        """The venues in the order shown (the app moves the selection through it)."""
+        """The venues in the order shown."""
+        return self.display_order(model, self.params)
+
+    @classmethod
+    def display_order(cls, model: ConsoleModel, params: Mapping[str, object]) -> list[str]:
+        """Venues, worst first (or in config order): the app moves the selection through
+        them in this order with the default parameters."""
         names = list(model.venues)
-        only = self.params.get("venues")
+        only = params.get("venues")
         if isinstance(only, list | tuple) and only:
             allowed = {str(v) for v in only}
             names = [n for n in names if n in allowed]
-        if self.params.get("order", "worst") == "config":
+        if params.get("order", "worst") == "config":
             return names
         position = {n: i for i, n in enumerate(names)}
 

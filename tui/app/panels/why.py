@@ -145,7 +145,9 @@ def _readings(model: ConsoleModel, a: Alert, book: InstrumentRow | None) -> list
     if book is None:
         return out
     r = book
-    book_state = "HALTED" if r.halted else "in sync" if r.synced else "RESYNCING"
+    book_state = (
+        "HALTED" if r.halted else "in sync" if r.synced else "LAGGING" if r.lagging else "RESYNCING"
+    )
     out.append(
         Content(
             f"  book {r.symbol}: {book_state} · bid {marks.price(r.bid)} ask "
