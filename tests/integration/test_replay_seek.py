@@ -102,7 +102,9 @@ def test_seeking_back_equals_a_fresh_replay_stopped_there(
     """Forward to ``first`` (or to the capture's end), then back to ``target``."""
     target = max(T0, first - back)
 
-    async def go() -> tuple[dict[str, Any], list[Any], dict[str, Any], list[Any], int]:
+    async def go() -> tuple[
+        dict[str, Any], list[Any], dict[str, Any], list[Any], int, dict[str, Any]
+    ]:
         d = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
         svc = await _start(capture_file, d / "seek.jsonl")
         try:

@@ -153,6 +153,7 @@ async def test_a_recording_engine_answers_why_from_its_own_capture(tmp_path: Pat
         none = await client.command("why", key="stale|nowhere|", fired=iso_us(a.fired_ns))
     assert out.ok, out.detail
     data = out.data
+    assert data is not None and none.data is not None
     assert data["recording"] and data["capture"] == str(live)
     assert data["frames"] and all(f["t"] <= data["fired"] for f in data["frames"])
     offsets = [r["offset_s"] for r in data["series"]]
