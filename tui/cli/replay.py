@@ -194,13 +194,9 @@ def run(args: argparse.Namespace) -> int:
         return launch_engine_and_console(args, source, "replay", f"replaying {args.capture}")
     until = None
     if args.until:
-        from tui.report.times import TimeFlagError, parse_flag
+        from tui.report.times import parse_flag
 
-        try:
-            until = parse_flag("--until", args.until)
-        except TimeFlagError as exc:
-            print(f"venuewatch: {exc}", file=sys.stderr)
-            return 2
+        until = parse_flag("--until", args.until)  # a TimeFlagError names the flag
     try:
         code, report = headless(args.capture, args.config, not args.no_engine, args.journal, until)
     except OSError as exc:
