@@ -23,13 +23,13 @@ import urllib.request
 from typing import Final, Protocol
 
 import msgspec
-import websockets
-from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
+from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
+from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
 from adapters.venue import ProtocolError, Session
 
 log = logging.getLogger("venuewatch.supervisor")
@@ -76,6 +76,8 @@ class Supervisor:
         backoff_cap_s: float = 30.0,
         rng: random.Random | None = None,
         resync_timeout_s: float = RESYNC_TIMEOUT_S,
+        transport: str | None = None,
+        lag_settings: dict[str, float] | None = None,
     ) -> None:
         self.feed = feed
         self.venue = feed.venue
@@ -84,10 +86,17 @@ class Supervisor:
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self.resync_timeout_s = resync_timeout_s
+        self.lag_settings = lag_settings or {}
+        """Overrides for :class:`~adapters.lag.LagGovernor` (tests shed sooner)."""
+        self.governors: dict[str, LagGovernor] = {}
+        """Each live connection's overload state."""
         self.delays: list[float] = []
         """Every reconnect delay drawn, in order (for reports and tests)."""
         self.reconnects = 0
-        self.connected: dict[str, ClientConnection] = {}
+        self.transport = choose(transport)
+        """The websocket client carrying this venue's frames (see :mod:`adapters.transport`)."""
+        self._options = Options(max_size=MAX_FRAME_BYTES)
+        self.connected: dict[str, Connection] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
         self._stopping = False
@@ -142,18 +151,9 @@ class Supervisor:
         venue = self.venue
         self._status(conn, "connecting", reason=url)
         try:
-            ws = await connect(
-                url,
-                open_timeout=10,
-                ping_interval=20,
-                ping_timeout=20,
-                close_timeout=2,
-                max_size=MAX_FRAME_BYTES,
-                max_queue=1024,
-                user_agent_header="venuewatch",
-            )
-        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
-            reason = f"connect failed: {type(exc).__name__}: {exc}"
+            ws = await connect(url, self._options, self.transport)
+        except ConnectFailed as exc:
+            reason = f"connect failed: {exc}"
             self._status(conn, "disconnected", reason=reason)
             return reason
         self.connected[conn] = ws
@@ -177,8 +177,8 @@ class Supervisor:
                 helpers.append(asyncio.create_task(self._keepalive(ws)))
             await self._act(ws)
             reason = await self._read(conn, ws, session, clock)
-        except websockets.exceptions.ConnectionClosed as exc:
-            reason = _close_reason(exc)
+        except Closed as exc:
+            reason = str(exc)
         except (OSError, TimeoutError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         finally:
@@ -195,9 +195,8 @@ class Supervisor:
             feed.end_connection(conn, reason, now_ns, now_mono)
         return reason
 
-    async def _read(
-        self, conn: str, ws: ClientConnection, session: Session, clock: _LastFrame
-    ) -> str:
+    async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
+        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules."""
         feed = self.feed
         on_frame = feed.on_frame
         recorder = self.recorder
@@ -205,19 +204,58 @@ class Supervisor:
         time_ns = time.time_ns
         mono_ns = time.monotonic_ns
         recv = ws.recv
-        while True:
-            frame = await recv(decode=False)
-            recv_ns = time_ns()
-            recv_mono = clock.mono = mono_ns()
-            if recorder is not None:
-                recorder.frame(recv_ns, name, conn, frame)
-            on_frame(session, frame, recv_ns, recv_mono)
-            if feed.actions or feed.outbox:
-                stop = await self._act(ws)
-                if stop:
-                    return stop
+        pending = ws.pending
+        gov = self.governors[conn] = LagGovernor(**self.lag_settings)
+        slice_ns = int(SLICE_S * 1e9)
+        slice_start = 0
+        try:
+            while True:
+                frame = await recv()
+                recv_ns = time_ns()
+                recv_mono = clock.mono = mono_ns()
+                if not slice_start:
+                    slice_start = recv_mono
+                if recorder is not None:
+                    recorder.frame(recv_ns, name, conn, frame)
+                if gov.shedding:
+                    feed.shed(recv_mono)
+                    gov.shed()
+                else:
+                    on_frame(session, frame, recv_ns, recv_mono)
+                    gov.applied(mono_ns() - recv_mono)
+                    if feed.actions or feed.outbox:
+                        stop = await self._act(ws)
+                        if stop:
+                            return stop
+                if recv_mono - slice_start >= slice_ns:
+                    # The slice is used up: give controls, the journal and the
+                    # consoles their turn, whatever is still queued.
+                    stop = await self._govern(conn, ws, gov, pending())
+                    if stop:
+                        return stop
+                    await PRIORITY.turn()
+                    slice_start = 0
+                elif not pending():
+                    gov.caught_up()  # the next recv waits, and the loop runs meanwhile
+                    slice_start = 0
+        finally:
+            self.governors.pop(conn, None)
 
-    async def _act(self, ws: ClientConnection) -> str:
+    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor, waiting: int) -> str:
+        """Start or stop shedding on ``conn`` as the governor says."""
+        now = time.monotonic_ns()
+        lag_s = gov.lag_s(now)
+        verdict = gov.observe(now, waiting)
+        if verdict == SHED:
+            reason = f"{waiting} frames queued, behind for {lag_s:.1f}s: shedding"
+            self.feed.start_shedding(conn, reason, time.time_ns(), now)
+        elif verdict == RECOVER:
+            why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
+            self.feed.stop_shedding(conn, why, time.time_ns(), now)
+            return await self._act(ws)
+        return ""
+
+    async def _act(self, ws: Connection) -> str:
         """Carry out the feed's queued actions; a non-empty result ends the connection."""
         feed = self.feed
         while feed.outbox:
@@ -286,7 +324,7 @@ class Supervisor:
         # The watchdog's resync timeout turns a snapshot that never comes into a
         # reconnect, which retries with backoff.
 
-    async def _keepalive(self, ws: ClientConnection) -> None:
+    async def _keepalive(self, ws: Connection) -> None:
         frame = self.venue.keepalive_frame()
         if frame is None:
             return
@@ -295,7 +333,7 @@ class Supervisor:
             await asyncio.sleep(interval)
             await ws.send(frame)
 
-    async def _watchdog(self, conn: str, ws: ClientConnection, clock: _LastFrame) -> None:
+    async def _watchdog(self, conn: str, ws: Connection, clock: _LastFrame) -> None:
         feed = self.feed
         silence_ns = int(self.venue.silence_timeout_s * 1e9)
         resync_ns = int(self.resync_timeout_s * 1e9)
@@ -307,8 +345,20 @@ class Supervisor:
                 self._status(conn, "silent", reason=f"no frame for {quiet / 1e9:.1f}s")
                 await ws.close(4000, "silent")
                 return
+            gov = self.governors.get(conn)
+            if gov is not None:
+                # The reader only judges while frames flow; once they stop, this does.
+                reason = await self._govern(conn, ws, gov, ws.pending())
+                if reason:
+                    await ws.close(1000, reason[:120])
+                    return
             for st in feed.instruments.values():
-                if st.conn == conn and not st.synced and now - st.resync_since_mono > resync_ns:
+                if (
+                    st.conn == conn
+                    and not st.synced
+                    and not st.lagging  # resynced once its connection catches up
+                    and now - st.resync_since_mono > resync_ns
+                ):
                     await ws.close(4001, f"{st.symbol} not resynced in {self.resync_timeout_s}s")
                     return
 
@@ -327,13 +377,3 @@ class _LastFrame:
 
     def __init__(self, mono: int) -> None:
         self.mono = mono
-
-
-def _close_reason(exc: websockets.exceptions.ConnectionClosed) -> str:
-    rcvd = exc.rcvd
-    sent = exc.sent
-    if rcvd is not None:
-        return f"closed by venue: {rcvd.code} {rcvd.reason}".rstrip()
-    if sent is not None:
-        return f"closed: {sent.code} {sent.reason}".rstrip()
-    return "connection lost (no close frame)"

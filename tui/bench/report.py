@@ -40,17 +40,22 @@ def machine() -> dict[str, Any]:
     except AttributeError:
         nproc = os.cpu_count() or 0
     libs: dict[str, str | None] = {}
-    for lib in ("msgspec", "websockets", "textual"):
+    for lib in ("msgspec", "websockets", "picows", "textual", "cryptofeed"):
         try:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
     from adapters import book
 
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
     return {
-        "load_average": [round(x, 2) for x in os.getloadavg()],
         "book": book.describe(),
         "nproc": nproc,
+        # 1, 5 and 15 minute load averages at the start: the machine may be shared.
+        "load_avg": load,
         "cpu_model": cpu or "unknown",
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
@@ -83,6 +88,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "<=",
             )
         )
+    from tui.bench.peer_report import targets as peer_targets
+
+    out += peer_targets(results)
     m = results.get("memory", {})
     if "flat" in m:
         out.append(
@@ -125,7 +133,9 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
-        f"load average at start {m.get('load_average')}; book: {m.get('book', '?')}",
+        f"started {results.get('started', '?')}, load average "
+        f"{' / '.join(str(x) for x in m.get('load_avg', [])) or '?'} (1 / 5 / 15 min); "
+        f"book: {m.get('book', '?')}",
         "",
     ]
     ing = results.get("ingest")
@@ -170,8 +180,15 @@ def table(results: dict[str, Any]) -> str:
         )
         if r.get("available"):
             lines.append(
-                f"   engine ingesting {_n(r['engine_frames_per_s'])} frames/s; "
-                f"{r['presses']} presses"
+                f"   venue offering {_n(r['engine_frames_per_s'])} frames/s"
+                + (
+                    f" = {r['overload']:g}× the {_n(r['sustainable_frames_per_s'])} frames/s "
+                    "the engine sustains (end to end, this run)"
+                    if r.get("sustainable_frames_per_s")
+                    else ""
+                )
+                + f"; {r['presses']} presses"
+                + (f"; load average {r['load_average'][0]}" if r.get("load_average") else "")
             )
             for key, label in (
                 ("key_to_journal_ms", "key → journal fsync"),
@@ -181,6 +198,26 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(
                     f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
                     f"max {_n(s['max'], 1):>7} ms"
+                )
+            a = r.get("command_to_ack_ms")
+            if a and a.get("n"):
+                lines.append(
+                    f"   {'command → ack (protocol)':<22} p50 {_n(a['p50'], 1):>7} ms  "
+                    f"p99 {_n(a['p99'], 1):>7} ms  max {_n(a['max'], 1):>7} ms"
+                )
+            b = r.get("books")
+            if b:
+                lines.append(
+                    f"   overload: {b['marked_lagging']} of {b['books']} books marked lagging "
+                    f"({b['lagging_episodes']} episodes, {b['alerts_fired']} book-lagging alerts), "
+                    f"{b['resynced']} resyncs; exact after the case: {b['exact']}"
+                    + (
+                        f"; presses began {r['shedding_before_presses_s']} s into the load, "
+                        "once it was shedding"
+                        if r.get("shedding_before_presses_s") is not None
+                        else "; no shedding seen before the presses"
+                    )
+                    + (f" ({'; '.join(b['problems'])})" if b["problems"] else "")
                 )
             lag = r.get("event_loop_lag_ms") or {}
             lines.append(
@@ -207,6 +244,10 @@ def table(results: dict[str, Any]) -> str:
         )
         lines.append("")
     _section_error(lines, mem)
+    if results.get("peer"):
+        from tui.bench.peer_report import table as peer_table
+
+        lines += [peer_table(results), ""]
     ts = results.get("targets", [])
     if ts:
         met = sum(1 for t in ts if t["met"])
