@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from adapters.book import Book
+from adapters.book import new_book
 from adapters.model import (
     NO_SEQ,
     BookDelta,
@@ -72,6 +72,9 @@ class InstrumentState:
         "frames",
         "fresh",
         "gaps",
+        "lag_episodes",
+        "lag_resyncs",
+        "lagging",
         "last_exch_ns",
         "last_seq",
         "last_update_mono",
@@ -92,7 +95,7 @@ class InstrumentState:
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.conn = ""
-        self.book = Book()
+        self.book = new_book()
         self.last_seq = -1
         self.fresh = False
         self.synced = False
@@ -116,6 +119,10 @@ class InstrumentState:
         self.lat_n = 0
         self.resync_since_mono = 0
         self.resync_reason = ""
+        self.lagging = False
+        """Its connection is shedding frames: the book is cleared until a resync."""
+        self.lag_episodes = 0
+        self.lag_resyncs = 0
 
     def latencies(self, since_n: int = 0) -> list[int]:
         """Latency samples (ns) recorded after sample number ``since_n``."""
@@ -148,6 +155,8 @@ class Feed:
         self.connects = 0
         self.disconnects = 0
         self.last_frame_mono = 0
+        self.shed_frames = 0
+        """Frames dropped unparsed while a connection was behind (see :mod:`adapters.lag`)."""
         self.actions: list[Action] = []
         self.outbox: list[tuple[str, str]] = []
         self.listeners: list[Callable[[InstrumentState], None]] = []
@@ -163,6 +172,7 @@ class Feed:
                 st = self.instruments[s] = InstrumentState(s)
             st.conn = conn
             self._unsync(st, now_mono)
+            st.lagging = False
             st.resync_reason = "connecting"
             if self.external_snapshots:
                 st.buffering = True
@@ -174,6 +184,7 @@ class Feed:
         for st in self.instruments.values():
             if st.conn == conn:
                 self._unsync(st, now_mono)
+                st.lagging = False  # the next connection starts with a fresh book anyway
                 st.resync_reason = f"disconnected: {reason}"
         self.actions = [a for a in self.actions if a.conn != conn]
         self.outbox = [o for o in self.outbox if o[0] != conn]
@@ -222,6 +233,38 @@ class Feed:
                 self._status(ev)  # type: ignore[arg-type]
             elif cls is Trade:
                 self.trades += 1
+
+    def shed(self, recv_mono: int) -> None:
+        """A frame dropped unparsed: counted (rates, silence) but never applied."""
+        self.frames += 1
+        self.shed_frames += 1
+        self.last_frame_mono = recv_mono
+
+    def start_shedding(self, conn: str, reason: str, now_ns: int, now_mono: int) -> None:
+        """``conn`` is falling behind: every book on it is lagging until a resync.
+
+        The book is cleared (frames will be skipped, so it cannot stay exact
+        and must never be shown as current) and no resync is asked for yet:
+        one would only queue behind the same backlog.
+        """
+        for st in self.instruments.values():
+            if st.conn != conn or st.lagging:
+                continue
+            self._unsync(st, now_mono)
+            st.lagging = True
+            st.lag_episodes += 1
+            st.resync_reason = f"lagging: {reason}"
+            self.emit(FeedStatus(self.name, conn, now_ns, now_mono, "lagging", st.symbol, reason))
+        self.actions = [a for a in self.actions if a.conn != conn or a.kind == Action.RECONNECT]
+
+    def stop_shedding(self, conn: str, reason: str, now_ns: int, now_mono: int) -> None:
+        """``conn`` has caught up: resync every lagging book on it (snapshot or resubscribe)."""
+        for st in self.instruments.values():
+            if st.conn != conn or not st.lagging:
+                continue
+            st.lagging = False
+            st.lag_resyncs += 1
+            self.resync(st.symbol, f"lagging: {reason}", now_ns, now_mono)
 
     def _delta(self, st: InstrumentState, d: BookDelta) -> None:
         verdict = self.sequence(st.last_seq, st.fresh, d)

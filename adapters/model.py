@@ -99,6 +99,7 @@ STATUSES: Final = frozenset(
         "reset",
         "resync_started",
         "resync_finished",
+        "lagging",
         "venue_notice",
         "reconnect",
     }

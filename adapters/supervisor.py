@@ -26,6 +26,7 @@ import msgspec
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
+from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
 from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
@@ -76,6 +77,7 @@ class Supervisor:
         rng: random.Random | None = None,
         resync_timeout_s: float = RESYNC_TIMEOUT_S,
         transport: str | None = None,
+        lag_settings: dict[str, float] | None = None,
     ) -> None:
         self.feed = feed
         self.venue = feed.venue
@@ -84,6 +86,10 @@ class Supervisor:
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self.resync_timeout_s = resync_timeout_s
+        self.lag_settings = lag_settings or {}
+        """Overrides for :class:`~adapters.lag.LagGovernor` (tests shed sooner)."""
+        self.governors: dict[str, LagGovernor] = {}
+        """Each live connection's overload state."""
         self.delays: list[float] = []
         """Every reconnect delay drawn, in order (for reports and tests)."""
         self.reconnects = 0
@@ -190,6 +196,7 @@ class Supervisor:
         return reason
 
     async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
+        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules."""
         feed = self.feed
         on_frame = feed.on_frame
         recorder = self.recorder
@@ -197,17 +204,56 @@ class Supervisor:
         time_ns = time.time_ns
         mono_ns = time.monotonic_ns
         recv = ws.recv
-        while True:
-            frame = await recv()
-            recv_ns = time_ns()
-            recv_mono = clock.mono = mono_ns()
-            if recorder is not None:
-                recorder.frame(recv_ns, name, conn, frame)
-            on_frame(session, frame, recv_ns, recv_mono)
-            if feed.actions or feed.outbox:
-                stop = await self._act(ws)
-                if stop:
-                    return stop
+        pending = ws.pending
+        gov = self.governors[conn] = LagGovernor(**self.lag_settings)
+        slice_ns = int(SLICE_S * 1e9)
+        slice_start = 0
+        try:
+            while True:
+                frame = await recv()
+                recv_ns = time_ns()
+                recv_mono = clock.mono = mono_ns()
+                if not slice_start:
+                    slice_start = recv_mono
+                if recorder is not None:
+                    recorder.frame(recv_ns, name, conn, frame)
+                if gov.shedding:
+                    feed.shed(recv_mono)
+                    gov.shed()
+                else:
+                    on_frame(session, frame, recv_ns, recv_mono)
+                    gov.applied(mono_ns() - recv_mono)
+                    if feed.actions or feed.outbox:
+                        stop = await self._act(ws)
+                        if stop:
+                            return stop
+                if recv_mono - slice_start >= slice_ns:
+                    # The slice is used up: give controls, the journal and the
+                    # consoles their turn, whatever is still queued.
+                    stop = await self._govern(conn, ws, gov, pending())
+                    if stop:
+                        return stop
+                    await PRIORITY.turn()
+                    slice_start = 0
+                elif not pending():
+                    gov.caught_up()  # the next recv waits, and the loop runs meanwhile
+                    slice_start = 0
+        finally:
+            self.governors.pop(conn, None)
+
+    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor, waiting: int) -> str:
+        """Start or stop shedding on ``conn`` as the governor says."""
+        now = time.monotonic_ns()
+        lag_s = gov.lag_s(now)
+        verdict = gov.observe(now, waiting)
+        if verdict == SHED:
+            reason = f"{waiting} frames queued, behind for {lag_s:.1f}s: shedding"
+            self.feed.start_shedding(conn, reason, time.time_ns(), now)
+        elif verdict == RECOVER:
+            why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
+            self.feed.stop_shedding(conn, why, time.time_ns(), now)
+            return await self._act(ws)
+        return ""
 
     async def _act(self, ws: Connection) -> str:
         """Carry out the feed's queued actions; a non-empty result ends the connection."""
@@ -299,8 +345,20 @@ class Supervisor:
                 self._status(conn, "silent", reason=f"no frame for {quiet / 1e9:.1f}s")
                 await ws.close(4000, "silent")
                 return
+            gov = self.governors.get(conn)
+            if gov is not None:
+                # The reader only judges while frames flow; once they stop, this does.
+                reason = await self._govern(conn, ws, gov, ws.pending())
+                if reason:
+                    await ws.close(1000, reason[:120])
+                    return
             for st in feed.instruments.values():
-                if st.conn == conn and not st.synced and now - st.resync_since_mono > resync_ns:
+                if (
+                    st.conn == conn
+                    and not st.synced
+                    and not st.lagging  # resynced once its connection catches up
+                    and now - st.resync_since_mono > resync_ns
+                ):
                     await ws.close(4001, f"{st.symbol} not resynced in {self.resync_timeout_s}s")
                     return
 

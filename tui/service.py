@@ -40,6 +40,7 @@ from tui.control.journal import AsyncJournal
 from tui.control.journal_health import JournalHealthWatch
 from tui.control.policy import Policy
 from tui.engine.alerts import Transition
+from tui.engine.books import summary as book_summary
 from tui.engine.engine import Engine, on_timeline
 from tui.integrations.hub import Integrations
 from tui.integrations.sinks import build as build_sinks
@@ -159,6 +160,9 @@ class Service:
         journal = self.integrations.timed(JournalAdapter(self.journal))
         self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
+        from tui import why_service  # the report's evidence code: loaded only to serve
+
+        why_service.install(self)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         if not prior and not self.fresh:
             recovered = {}  # a new journal: nothing to recover, nothing to say
@@ -192,13 +196,7 @@ class Service:
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
         await self.integrations.start(self, prior)
-        await self.controller.record(
-            "system",
-            event="engine started",
-            console=self.server.url,
-            venues=sorted(self.feeds),
-            journal=str(self.journal_path),
-        )
+        await self._journal_started()
         await self._journal_recovery(recovered, set_aside)
         self._start_sources()
         if self.venue_controls is not None:
@@ -224,6 +222,15 @@ class Service:
             self.journal_path,
         )
 
+    async def _journal_started(self) -> None:
+        await self.controller.record(
+            "system",
+            event="engine started",
+            console=self.server.url,
+            venues=sorted(self.feeds),
+            journal=str(self.journal_path),
+        )
+
     async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:
         if set_aside:
             await self.controller.record(
@@ -247,6 +254,7 @@ class Service:
         )
 
     async def stop(self, reason: str = "stopped") -> None:
+        books = book_summary(self.feeds)  # before the connections close and clear them
         with contextlib.suppress(Exception):
             self.scheduler.shutdown(wait=False)
         for sup in self.supervisors.values():
@@ -261,7 +269,9 @@ class Service:
         for t in list(self._pending):
             with contextlib.suppress(Exception):
                 await t
-        await self.health.record_quietly("system", event="engine stopped", reason=reason)
+        await self.health.record_quietly(
+            "system", event="engine stopped", reason=reason, books=books
+        )
         await self.journal.aclose()
         if self.recorder is not None:
             self._flusher.cancel()

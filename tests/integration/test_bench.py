@@ -62,6 +62,11 @@ def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
             _positive(r[key], "p50", "p99", "max", "n")
         _positive(r, "console_cpu_pct", "presses")
         assert r["event_loop_lag_ms"]["n"] > 0
+        # The overload case: twice the rate measured in the same run, books exact after it.
+        _positive(r, "sustainable_frames_per_s")
+        assert r["engine_frames_per_s"] == int(r["sustainable_frames_per_s"] * r["overload"])
+        books = r["books"]
+        assert books["books"] > 0 and books["settled"] and books["exact"], books
     else:
         assert r["reason"]
 

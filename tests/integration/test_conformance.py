@@ -2,7 +2,8 @@
 
 The same suite runs for each venue: exact books after thousands of updates,
 and every fault the simulator can inject detected, counted and recovered from
-(the book exact again afterwards).
+(the book exact again afterwards). The exactness and checksum cases run with
+the native book and with the pure-Python reference (``book_impl``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,28 @@ CHECKSUM_VENUES = [v for v in VENUES if Simulator({v: DEFAULT_VENUES[v]}).venues
 
 
 # The transport is venue-independent and this is the slowest test: every venue
-# over the default client, two (one REST-snapshot, one checksum venue) over the other.
+# over the default client with the native book, two (one REST-snapshot, one
+# checksum venue) over the other client.
+@pytest.mark.parametrize("book_impl", ["native"], indirect=True)
 @pytest.mark.parametrize(
     ("venue", "transport"),
     [(v, NAMES[0]) for v in VENUES] + [(v, NAMES[1]) for v in ("binance", "kraken")],
 )
-async def test_books_exact_after_thousands_of_updates(venue: str, transport: str) -> None:
+async def test_books_exact_after_thousands_of_updates(
+    venue: str, transport: str, book_impl: str
+) -> None:
+    await _exact_after_thousands(venue, transport)
+
+
+# The reference book's own code that differs per venue is the checksum text: it is
+# run through the long case on the checksum venues (every venue above runs native).
+@pytest.mark.parametrize("book_impl", ["pure"], indirect=True)
+@pytest.mark.parametrize("venue", CHECKSUM_VENUES)
+async def test_reference_book_exact_after_thousands_of_updates(venue: str, book_impl: str) -> None:
+    await _exact_after_thousands(venue, NAMES[0])
+
+
+async def _exact_after_thousands(venue: str, transport: str) -> None:
     async with Rig([venue], transport=transport) as rig:
         await rig.wait_for(rig.synced, what="initial sync")
         await rig.sim.step(2500)
@@ -53,7 +70,15 @@ async def test_sequence_gap_is_detected_and_resynced(venue: str, transport: str)
 
 
 @pytest.mark.parametrize("venue", CHECKSUM_VENUES)
-async def test_corrupted_checksum_is_detected_and_resynced(venue: str, transport: str) -> None:
+# Both books over the default client, and the native book over the other client.
+@pytest.mark.parametrize(
+    ("book_impl", "transport"),
+    [("native", NAMES[0]), ("pure", NAMES[0]), ("native", NAMES[1])],
+    indirect=["book_impl"],
+)
+async def test_corrupted_checksum_is_detected_and_resynced(
+    venue: str, book_impl: str, transport: str
+) -> None:
     async with Rig([venue], transport=transport) as rig:
         await rig.settle()
         st = rig.st(venue)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import resource
 import subprocess
@@ -70,7 +71,8 @@ async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) ->
         venue = adapter_for(settings, ready["venue"])
         feed = Feed(venue)
         engine = Engine(EngineSettings(), {venue.name: feed})
-        sup = Supervisor(feed, rng=random.Random(seed))
+        # The ceiling is measured flat out: a reader that sheds would count dropped frames.
+        sup = Supervisor(feed, rng=random.Random(seed), lag_settings={"shed_after_s": math.inf})
         ticker = asyncio.create_task(_tick(engine))
         pushed: asyncio.Task[dict[str, Any]] = asyncio.create_task(_read_json(proc, timeout))
         sup.start()

@@ -45,11 +45,14 @@ def machine() -> dict[str, Any]:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
+    from adapters import book
+
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = []
     return {
+        "book": book.describe(),
         "nproc": nproc,
         # 1, 5 and 15 minute load averages at the start: the machine may be shared.
         "load_avg": load,
@@ -131,7 +134,8 @@ def table(results: dict[str, Any]) -> str:
         f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
         f"started {results.get('started', '?')}, load average "
-        f"{' / '.join(str(x) for x in m.get('load_avg', [])) or '?'} (1 / 5 / 15 min)",
+        f"{' / '.join(str(x) for x in m.get('load_avg', [])) or '?'} (1 / 5 / 15 min); "
+        f"book: {m.get('book', '?')}",
         "",
     ]
     ing = results.get("ingest")
@@ -139,16 +143,18 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             "1. Ingest, one core: decode → sequence → book → checksum → counters; engine 4 Hz"
         )
+        lines.append(f"   book: {ing.get('book', '?')}")
         lines.append(
             f"   {'case':<16}{'levels':>7}{'frames/s':>11}{'µs/frame':>10}{'parse/s':>11}"
-            f"{'cks':>8}  {'exact':<6}{'target':>10}  "
+            f"{'cks':>8}  {'exact':<6}{'target':>10}  {'':7}{'pure book/s':>12}{'×pure':>7}"
         )
         for c in ing.get("cases", []):
             lines.append(
                 f"   {c['case']:<16}{c['levels_per_frame']:>7.1f}{_n(c['frames_per_s']):>11}"
                 f"{_n(c['us_per_frame'], 2):>10}{_n(c['parse_only_per_s']):>11}"
                 f"{_n(c['checksums_verified']):>8}  {'yes' if c['exact'] else 'NO':<6}"
-                f"{_n(c['target']):>10}  {_flag(c['met'])}"
+                f"{_n(c['target']):>10}  {_flag(c['met']):<7}"
+                f"{_n(c.get('pure_frames_per_s')):>12}{_n(c.get('vs_pure'), 2):>7}"
             )
         lines.append("")
     _section_error(lines, ing)
@@ -175,8 +181,15 @@ def table(results: dict[str, Any]) -> str:
         )
         if r.get("available"):
             lines.append(
-                f"   engine ingesting {_n(r['engine_frames_per_s'])} frames/s; "
-                f"{r['presses']} presses"
+                f"   venue offering {_n(r['engine_frames_per_s'])} frames/s"
+                + (
+                    f" = {r['overload']:g}× the {_n(r['sustainable_frames_per_s'])} frames/s "
+                    "the engine sustains (end to end, this run)"
+                    if r.get("sustainable_frames_per_s")
+                    else ""
+                )
+                + f"; {r['presses']} presses"
+                + (f"; load average {r['load_average'][0]}" if r.get("load_average") else "")
             )
             for key, label in (
                 ("key_to_journal_ms", "key → journal fsync"),
@@ -186,6 +199,26 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(
                     f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
                     f"max {_n(s['max'], 1):>7} ms"
+                )
+            a = r.get("command_to_ack_ms")
+            if a and a.get("n"):
+                lines.append(
+                    f"   {'command → ack (protocol)':<22} p50 {_n(a['p50'], 1):>7} ms  "
+                    f"p99 {_n(a['p99'], 1):>7} ms  max {_n(a['max'], 1):>7} ms"
+                )
+            b = r.get("books")
+            if b:
+                lines.append(
+                    f"   overload: {b['marked_lagging']} of {b['books']} books marked lagging "
+                    f"({b['lagging_episodes']} episodes, {b['alerts_fired']} book-lagging alerts), "
+                    f"{b['resynced']} resyncs; exact after the case: {b['exact']}"
+                    + (
+                        f"; presses began {r['shedding_before_presses_s']} s into the load, "
+                        "once it was shedding"
+                        if r.get("shedding_before_presses_s") is not None
+                        else "; no shedding seen before the presses"
+                    )
+                    + (f" ({'; '.join(b['problems'])})" if b["problems"] else "")
                 )
             lag = r.get("event_loop_lag_ms") or {}
             lines.append(

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from adapters.lag import PRIORITY
 from tui.control import effects as fx
 from tui.control import routes as rt
 from tui.control.commands import (
@@ -163,9 +164,10 @@ class Controller:
     async def execute(self, cmd: Command) -> Outcome:
         """Journal, apply (or refuse), journal the outcome, tell the sinks."""
         cmd = cmd.stamped()
-        async with self._lock:
-            entry, outcome = await self._execute_locked(cmd)
-        self._after(entry, outcome)
+        with PRIORITY.hold():  # venue readers wait: commands never queue behind frames
+            async with self._lock:
+                entry, outcome = await self._execute_locked(cmd)
+            self._after(entry, outcome)
         return outcome
 
     def _after(self, entry: dict[str, Any] | None, outcome: Outcome) -> None:

@@ -137,7 +137,20 @@ def instrument_conditions(
 ) -> Iterable[Condition]:
     v, inst = ih.venue, ih.canonical
     label = symbol_label(v, inst, ih.symbol)
-    if not ih.synced:
+    if ih.lagging:
+        # Frames for this book are being shed (the engine is over capacity): not
+        # current until its connection catches up and the book is resynced.
+        yield Condition(
+            "book-lagging",
+            v,
+            inst,
+            "warning",
+            f"{label}: book lagging, frames shed for {ih.unsynced_s:.1f}s (engine over capacity)",
+            ih.unsynced_s,
+            0.0,
+            1.0,
+        )
+    elif not ih.synced:
         if ih.unsynced_s >= d.unsynced_s:
             yield Condition(
                 "unsynced",

@@ -82,6 +82,8 @@ class InstrumentHealth:
         "deviation_z",
         "gaps",
         "kind",
+        "lag_episodes",
+        "lagging",
         "lat_seen",
         "latency_p50_ms",
         "latency_p99_ms",
@@ -109,6 +111,9 @@ class InstrumentHealth:
         self.canonical = canonical
         self.kind = kind
         self.synced = False
+        self.lagging = False
+        """Its connection is shedding frames: the book is not current (never shown as such)."""
+        self.lag_episodes = 0
         self.unsynced_s = 0.0
         self.bid: float | None = None
         self.ask: float | None = None
@@ -140,6 +145,8 @@ class InstrumentHealth:
         """Read the feed's book and counters into this tick's health."""
         book = st.book
         self.synced = st.synced
+        self.lagging = st.lagging
+        self.lag_episodes = st.lag_episodes
         self.unsynced_s = 0.0 if st.synced else (now - st.resync_since_mono) / NS
         self.bid = book.best_bid()
         self.ask = book.best_ask()

@@ -65,6 +65,8 @@ class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
     """Where the spread alert starts (baseline × the warn ratio, at least the floor)."""
     spread_limit_bps: float | None = None
     """The absolute limit (critical whatever the baseline), if the class has one."""
+    lagging: bool = False
+    """Frames for this book are being shed (overload): not current, resynced afterwards."""
 
 
 class ConsensusRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,6 +175,7 @@ def build(engine: Engine) -> EngineState:
                 instrument=ih.canonical,
                 kind=ih.kind,
                 synced=ih.synced,
+                lagging=ih.lagging,
                 halted=facts.is_halted(name, ih.canonical),
                 bid=ih.bid,
                 ask=ih.ask,

@@ -64,7 +64,9 @@ def _flags(model: ConsoleModel, row: InstrumentRow, wide: bool) -> Content:
         parts.append(marks.state(v.state, stale) if wide else marks.state_short(v.state, stale))
     if row.halted:
         parts.append(Content.styled("HALT", marks.BAD_STYLE))
-    if not row.synced:
+    if row.lagging:
+        parts.append(Content.styled("LAGGING", marks.WARN_STYLE))
+    elif not row.synced:
         parts.append(Content.styled("resync", marks.WARN_STYLE))
     if row.bid is not None and row.ask is not None and row.bid >= row.ask:
         parts.append(Content.styled("✖ own book crossed", marks.BAD_STYLE))

@@ -45,6 +45,8 @@ def _cell(row: InstrumentRow | None, width: int, isolated: bool) -> Content:
         style += " reverse" if row.worst == "critical" else ""
     if row.halted:
         return Content.styled("HALT", marks.BAD_STYLE)
+    if row.lagging:
+        return Content.styled("LAGGING" if width >= 7 else "lag", marks.WARN_STYLE)
     if not row.synced:
         return Content.styled("resync" if width >= 6 else "sync?", marks.WARN_STYLE)
     tail = 1 if isolated else len(mark)
