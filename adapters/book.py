@@ -1,179 +1,114 @@
-"""An exact local L2 book.
+"""The L2 book: the one place that chooses the native or the pure-Python sides.
 
-Each side is a dict ``price -> qty`` plus a sorted list of keys. The key list is
-ordered so that the *best* level is at the end (bids by price, asks by negated
-price): nearly all activity happens at the top of the book, so inserts and
-deletes there move only a few pointers instead of the whole list.
-
-No object is allocated per level on the hot path: ``apply`` walks the decoded
-``(price, qty)`` tuples as they came from msgspec.
+The native side (``adapters/_book.c``, built by ``pip install`` when a C compiler
+is present) applies a whole message's levels in one call over a contiguous
+array; the pure-Python :mod:`adapters.book_py` is the reference it is tested
+against and the fallback when the extension is absent. ``VENUEWATCH_PURE_BOOK=1``
+forces the reference (to compare, or to rule the extension out during an
+incident). :func:`describe` says which is in use and why; the bench and
+``venuewatch venues`` print it.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Iterable
+import os
+from collections.abc import Callable
+from typing import ClassVar, Final, cast
 
-from adapters.model import Level
+from adapters import book_py
+from adapters.book_py import Book, BookSide, fragment
+
+__all__ = [
+    "Book",
+    "BookSide",
+    "PureBook",
+    "describe",
+    "fragment",
+    "implementation",
+    "native_available",
+    "native_book_type",
+    "new_book",
+    "use",
+]
+
+PURE_ENV: Final = "VENUEWATCH_PURE_BOOK"
+
+PureBook = book_py.Book
 
 
-class BookSide:
-    """One side of a book. ``sign`` is +1 for bids and -1 for asks.
+def _load_native() -> tuple[type[Book] | None, str]:
+    try:
+        from adapters import _book
+    except ImportError as exc:
+        return None, f"pure Python (native extension not built: {exc})"
 
-    ``version`` counts the changes to the side, so a venue that derives
-    something from it on every update (a checksum's text) can reuse what it
-    derived while the side has not changed: one update often touches only one
-    side.
-    """
+    class NativeBook(_book.Book):
+        """Native sides, and the reads the feed makes per frame (crossed, best) in C too."""
 
-    __slots__ = ("keys", "qty", "sign", "version")
+        __slots__ = ()
+        NATIVE: ClassVar[bool] = True
 
-    def __init__(self, sign: int) -> None:
-        self.sign = sign
-        self.qty: dict[float, float] = {}
-        self.keys: list[float] = []
-        self.version = 0
+    NativeBook.__qualname__ = "NativeBook"
+    return cast("type[Book]", NativeBook), "native (adapters._book, C)"
 
-    def clear(self) -> None:
-        self.qty.clear()
-        self.keys.clear()
-        self.version += 1
 
-    def load(self, levels: Iterable[Level]) -> None:
-        qty = self.qty
-        qty.clear()
-        for price, size in levels:
-            if size:
-                qty[price] = size
-            else:
-                qty.pop(price, None)
-        s = self.sign
-        self.keys = sorted(p * s for p in qty)
-        self.version += 1
+_native, _native_why = _load_native()
 
-    def apply(self, levels: Iterable[Level]) -> None:
-        """Set absolute quantities; 0 removes (removing an unknown level is normal)."""
-        if not levels:
-            return  # an update of the other side only: this one is unchanged
-        self.version += 1
-        qty = self.qty
-        keys = self.keys
-        # The two signs are two loops so the per-level path has no multiply
-        # (keys are prices for bids, negated prices for asks).
-        if self.sign > 0:
-            for price, size in levels:
-                if size:
-                    if price not in qty:
-                        insort(keys, price)
-                    qty[price] = size
-                elif price in qty:
-                    del qty[price]
-                    del keys[bisect_left(keys, price)]
+
+def native_available() -> bool:
+    """Whether the extension was built and imports (whatever is selected)."""
+    return _native is not None
+
+
+def native_book_type() -> type[Book]:
+    """The native book class; RuntimeError when the extension is not built."""
+    if _native is None:
+        raise RuntimeError(
+            f"the native book is not built ({_native_why}): "
+            "run `pip install -e .` on a machine with a C compiler"
+        )
+    return _native
+
+
+_selected: Callable[[], Book] = PureBook
+_why = ""
+
+
+def use(which: str | None = None) -> str:
+    """Select the book for books made from now on: "native", "pure", or None for the
+    default (native when built, unless VENUEWATCH_PURE_BOOK is set). Returns
+    :func:`describe`. Asking for "native" when it is not built raises RuntimeError."""
+    global _selected, _why
+    if which is None:
+        forced = os.environ.get(PURE_ENV, "").strip()
+        if forced not in ("", "0"):
+            _selected, _why = PureBook, f"pure Python ({PURE_ENV}={forced})"
+        elif _native is None:
+            _selected, _why = PureBook, _native_why
         else:
-            for price, size in levels:
-                if size:
-                    if price not in qty:
-                        insort(keys, -price)
-                    qty[price] = size
-                elif price in qty:
-                    del qty[price]
-                    del keys[bisect_left(keys, -price)]
-
-    def best(self) -> float | None:
-        keys = self.keys
-        return keys[-1] * self.sign if keys else None
-
-    def top(self, n: int) -> list[Level]:
-        """The best ``n`` levels, best first."""
-        qty = self.qty
-        s = self.sign
-        return [(k * s, qty[k * s]) for k in reversed(self.keys[-n:])] if n > 0 else []
-
-    def top_prices(self, n: int) -> list[float]:
-        """The best ``n`` prices, best first."""
-        if self.sign > 0:
-            return self.keys[: -n - 1 : -1] if n > 0 else []
-        return [-k for k in reversed(self.keys[-n:])] if n > 0 else []
-
-    def truncate(self, depth: int) -> int:
-        """Keep the best ``depth`` levels; return how many were dropped."""
-        keys = self.keys
-        extra = len(keys) - depth
-        if extra <= 0:
-            return 0
-        qty = self.qty
-        s = self.sign
-        for k in keys[:extra]:
-            del qty[k * s]
-        del keys[:extra]
-        self.version += 1
-        return extra
-
-    def __len__(self) -> int:
-        return len(self.keys)
+            _selected, _why = _native, _native_why
+    elif which == "native":
+        _selected, _why = native_book_type(), _native_why
+    elif which == "pure":
+        _selected, _why = PureBook, "pure Python (selected)"
+    else:
+        raise ValueError(f"unknown book implementation {which!r} (native or pure)")
+    return _why
 
 
-class Book:
-    """The L2 book of one instrument on one venue."""
+def new_book() -> Book:
+    """A new empty book of the selected implementation."""
+    return _selected()
 
-    __slots__ = ("asks", "bids")
 
-    def __init__(self) -> None:
-        self.bids = BookSide(1)
-        self.asks = BookSide(-1)
+def implementation() -> str:
+    """ "native" or "pure": what :func:`new_book` makes."""
+    return "native" if _selected is not PureBook else "pure"
 
-    def clear(self) -> None:
-        self.bids.clear()
-        self.asks.clear()
 
-    def load(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
-        self.bids.load(bids)
-        self.asks.load(asks)
+def describe() -> str:
+    """The selected implementation and why, for version info, the bench and logs."""
+    return _why
 
-    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
-        self.bids.apply(bids)
-        self.asks.apply(asks)
 
-    def truncate(self, depth: int) -> None:
-        self.bids.truncate(depth)
-        self.asks.truncate(depth)
-
-    @property
-    def empty(self) -> bool:
-        return not self.bids.keys and not self.asks.keys
-
-    def best_bid(self) -> float | None:
-        return self.bids.best()
-
-    def best_ask(self) -> float | None:
-        return self.asks.best()
-
-    def crossed(self) -> bool:
-        """Best bid at or above best ask: locked or crossed."""
-        b = self.bids.keys
-        a = self.asks.keys
-        return bool(b and a and b[-1] >= -a[-1])
-
-    def mid(self) -> float | None:
-        b = self.bids.keys
-        a = self.asks.keys
-        if not b or not a:
-            return None
-        return (b[-1] - a[-1]) / 2.0
-
-    def spread_bps(self) -> float | None:
-        """Top-of-book spread in basis points of the mid."""
-        b = self.bids.keys
-        a = self.asks.keys
-        if not b or not a:
-            return None
-        bid = b[-1]
-        ask = -a[-1]
-        mid = (bid + ask) / 2.0
-        if mid <= 0:
-            return None
-        return (ask - bid) / mid * 1e4
-
-    def levels(self) -> tuple[dict[float, float], dict[float, float]]:
-        """A copy of both sides, for comparisons and reports."""
-        return dict(self.bids.qty), dict(self.asks.qty)
+use()

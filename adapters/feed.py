@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from adapters.book import Book
+from adapters.book import new_book
 from adapters.model import (
     NO_SEQ,
     BookDelta,
@@ -95,7 +95,7 @@ class InstrumentState:
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.conn = ""
-        self.book = Book()
+        self.book = new_book()
         self.last_seq = -1
         self.fresh = False
         self.synced = False

@@ -24,14 +24,13 @@ from collections.abc import Callable
 from typing import Final, Protocol
 
 import msgspec
-import websockets
-from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
 from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
+from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
 from adapters.venue import ProtocolError, Session
 
 log = logging.getLogger("venuewatch.supervisor")
@@ -78,6 +77,7 @@ class Supervisor:
         backoff_cap_s: float = 30.0,
         rng: random.Random | None = None,
         resync_timeout_s: float = RESYNC_TIMEOUT_S,
+        transport: str | None = None,
         lag_settings: dict[str, float] | None = None,
     ) -> None:
         self.feed = feed
@@ -94,7 +94,10 @@ class Supervisor:
         self.delays: list[float] = []
         """Every reconnect delay drawn, in order (for reports and tests)."""
         self.reconnects = 0
-        self.connected: dict[str, ClientConnection] = {}
+        self.transport = choose(transport)
+        """The websocket client carrying this venue's frames (see :mod:`adapters.transport`)."""
+        self._options = Options(max_size=MAX_FRAME_BYTES)
+        self.connected: dict[str, Connection] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
         self._stopping = False
@@ -149,18 +152,9 @@ class Supervisor:
         venue = self.venue
         self._status(conn, "connecting", reason=url)
         try:
-            ws = await connect(
-                url,
-                open_timeout=10,
-                ping_interval=20,
-                ping_timeout=20,
-                close_timeout=2,
-                max_size=MAX_FRAME_BYTES,
-                max_queue=1024,
-                user_agent_header="venuewatch",
-            )
-        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
-            reason = f"connect failed: {type(exc).__name__}: {exc}"
+            ws = await connect(url, self._options, self.transport)
+        except ConnectFailed as exc:
+            reason = f"connect failed: {exc}"
             self._status(conn, "disconnected", reason=reason)
             return reason
         self.connected[conn] = ws
@@ -184,8 +178,8 @@ class Supervisor:
                 helpers.append(asyncio.create_task(self._keepalive(ws)))
             await self._act(ws)
             reason = await self._read(conn, ws, session, clock)
-        except websockets.exceptions.ConnectionClosed as exc:
-            reason = _close_reason(exc)
+        except Closed as exc:
+            reason = str(exc)
         except (OSError, TimeoutError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         finally:
@@ -202,9 +196,7 @@ class Supervisor:
             feed.end_connection(conn, reason, now_ns, now_mono)
         return reason
 
-    async def _read(
-        self, conn: str, ws: ClientConnection, session: Session, clock: _LastFrame
-    ) -> str:
+    async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
         """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules."""
         feed = self.feed
         on_frame = feed.on_frame
@@ -219,7 +211,7 @@ class Supervisor:
         slice_start = 0
         try:
             while True:
-                frame = await recv(decode=False)
+                frame = await recv()
                 recv_ns = time_ns()
                 recv_mono = clock.mono = mono_ns()
                 if not slice_start:
@@ -250,7 +242,7 @@ class Supervisor:
         finally:
             self.governors.pop(conn, None)
 
-    async def _govern(self, conn: str, ws: ClientConnection, gov: LagGovernor, waiting: int) -> str:
+    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor, waiting: int) -> str:
         """Start or stop shedding on ``conn`` as the governor says."""
         now = time.monotonic_ns()
         lag_s = gov.lag_s(now)
@@ -264,7 +256,7 @@ class Supervisor:
             return await self._act(ws)
         return ""
 
-    async def _act(self, ws: ClientConnection) -> str:
+    async def _act(self, ws: Connection) -> str:
         """Carry out the feed's queued actions; a non-empty result ends the connection."""
         feed = self.feed
         while feed.outbox:
@@ -333,7 +325,7 @@ class Supervisor:
         # The watchdog's resync timeout turns a snapshot that never comes into a
         # reconnect, which retries with backoff.
 
-    async def _keepalive(self, ws: ClientConnection) -> None:
+    async def _keepalive(self, ws: Connection) -> None:
         frame = self.venue.keepalive_frame()
         if frame is None:
             return
@@ -342,7 +334,7 @@ class Supervisor:
             await asyncio.sleep(interval)
             await ws.send(frame)
 
-    async def _watchdog(self, conn: str, ws: ClientConnection, clock: _LastFrame) -> None:
+    async def _watchdog(self, conn: str, ws: Connection, clock: _LastFrame) -> None:
         feed = self.feed
         silence_ns = int(self.venue.silence_timeout_s * 1e9)
         resync_ns = int(self.resync_timeout_s * 1e9)
@@ -388,28 +380,21 @@ class _LastFrame:
         self.mono = mono
 
 
-def _pending(ws: ClientConnection) -> Callable[[], int]:
-    """How many received frames wait in the client's queue (what "behind" means).
+def _pending(ws: Connection) -> Callable[[], int]:
+    """How many received messages wait in the client's queue (what "behind" means).
 
-    The ``websockets`` client keeps them in its assembler's queue (bounded by
-    ``max_queue``, then TCP backpressure). A client that does not say reads as
-    never behind: it is never shed, only time-sliced.
+    Both clients keep them in a queue bounded by ``max_queue`` (then TCP
+    backpressure): ``websockets`` in its assembler, ``picows`` in our listener's
+    deque. A client that does not say reads as never behind: it is never shed,
+    only time-sliced.
     """
-    frames = getattr(getattr(ws, "recv_messages", None), "frames", None)
-    if frames is None or not hasattr(frames, "__len__"):
+    queue = getattr(getattr(getattr(ws, "ws", None), "recv_messages", None), "frames", None)
+    if queue is None:
+        queue = getattr(getattr(ws, "listener", None), "messages", None)
+    if queue is None or not hasattr(queue, "__len__"):
         return _zero
-    return frames.__len__  # type: ignore[no-any-return]
+    return queue.__len__  # type: ignore[no-any-return]
 
 
 def _zero() -> int:
     return 0
-
-
-def _close_reason(exc: websockets.exceptions.ConnectionClosed) -> str:
-    rcvd = exc.rcvd
-    sent = exc.sent
-    if rcvd is not None:
-        return f"closed by venue: {rcvd.code} {rcvd.reason}".rstrip()
-    if sent is not None:
-        return f"closed: {sent.code} {sent.reason}".rstrip()
-    return "connection lost (no close frame)"

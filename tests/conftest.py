@@ -68,3 +68,20 @@ def _isolated_home(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("VENUEWATCH_CONFIG", raising=False)
     yield
+
+
+@pytest.fixture(params=["native", "pure"])
+def book_impl(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test once with the native book and once with the pure-Python reference.
+
+    The native one must be built (``pip install -e .`` with a C compiler): a
+    missing extension fails here rather than quietly testing the fallback twice.
+    """
+    from adapters import book
+
+    which: str = request.param
+    book.use(which)
+    try:
+        yield which
+    finally:
+        book.use()

@@ -29,6 +29,7 @@ class Rig:
         spec: dict[str, list[InstrumentSpec]] | None = None,
         backoff_base_s: float = 0.05,
         backoff_cap_s: float = 0.4,
+        transport: str | None = None,
         **settings: Any,
     ) -> None:
         names = list(venues) if venues is not None else list(DEFAULT_VENUES)
@@ -36,6 +37,8 @@ class Rig:
         self.sim = Simulator(spec, seed=seed)
         self.settings = settings
         self.backoff = (backoff_base_s, backoff_cap_s)
+        self.transport = transport
+        """The websocket client the supervisors use (None: the default, see adapters.transport)."""
         self.feeds: dict[str, Feed] = {}
         self.sups: dict[str, Supervisor] = {}
         self.events: list[Event] = []
@@ -53,6 +56,7 @@ class Rig:
                 backoff_base_s=self.backoff[0],
                 backoff_cap_s=self.backoff[1],
                 rng=random.Random(11),
+                transport=self.transport,
             )
             self.feeds[name] = feed
             self.sups[name] = sup

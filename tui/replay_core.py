@@ -118,6 +118,11 @@ class ReplayCore:
         """Called after each evaluation with its capture time (evidence sampling)."""
         controller.journal_listeners.append(self._on_entry)
 
+    def detach(self) -> None:
+        """Stop hearing the controller's journal (a successor core takes over)."""
+        if self._on_entry in self.controller.journal_listeners:
+            self.controller.journal_listeners.remove(self._on_entry)
+
     def _on_entry(self, entry: dict[str, Any]) -> None:
         if entry.get("kind") == "breaker":
             self.trips.append(

@@ -160,6 +160,9 @@ class Service:
         journal = self.integrations.timed(JournalAdapter(self.journal))
         self.controller = Controller(self.engine, journal, sinks, wall=self.wall_ns)
         self.policy = Policy(self.engine, self.controller)
+        from tui import why_service  # the report's evidence code: loaded only to serve
+
+        why_service.install(self)
         recovered = None if self.fresh else recovery.rebuild(self.controller, prior)
         if not prior and not self.fresh:
             recovered = {}  # a new journal: nothing to recover, nothing to say
@@ -193,13 +196,7 @@ class Service:
         self.engine.listeners.append(self._on_transitions)
         await self.server.start()
         await self.integrations.start(self, prior)
-        await self.controller.record(
-            "system",
-            event="engine started",
-            console=self.server.url,
-            venues=sorted(self.feeds),
-            journal=str(self.journal_path),
-        )
+        await self._journal_started()
         await self._journal_recovery(recovered, set_aside)
         self._start_sources()
         if self.venue_controls is not None:
@@ -223,6 +220,15 @@ class Service:
             len(self.feeds),
             self.server.url,
             self.journal_path,
+        )
+
+    async def _journal_started(self) -> None:
+        await self.controller.record(
+            "system",
+            event="engine started",
+            console=self.server.url,
+            venues=sorted(self.feeds),
+            journal=str(self.journal_path),
         )
 
     async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from adapters.book import Book
+from adapters.book import Book, implementation
 from adapters.instruments import Canonical, split_delimited
 from adapters.model import (
     BookDelta,
@@ -114,7 +114,7 @@ class KrakenSession(Session):
             bids = [(lv.price, lv.qty) for lv in b.bids]
             asks = [(lv.price, lv.qty) for lv in b.asks]
             prec = venue.precision.get(b.symbol)
-            if prec is not None:
+            if prec is not None and venue.track_text:
                 venue.text.track(b.symbol, prec, bids, asks, snapshot)
             exch = self.clock.ns(b.timestamp) if b.timestamp else 0
             if snapshot:
@@ -209,6 +209,9 @@ class Kraken(Venue):
         super().__init__(settings)
         self.precision: dict[str, tuple[int, int]] = {}
         self.text = ChecksumText()
+        # The native book builds the text itself from its top levels (in C, once per
+        # change of a side); the per-level texts are only for the pure-Python book.
+        self.track_text = implementation() == "pure"
 
     def subscribe_frames(self, symbols: Sequence[str]) -> list[str]:
         instrument = {"method": "subscribe", "params": {"channel": "instrument"}}
@@ -232,6 +235,8 @@ class Kraken(Venue):
         prec = self.precision.get(symbol)
         if prec is None:
             return None
+        if book.NATIVE:
+            return book.checksum_crc32(CHECKSUM_DEPTH, *prec)
         return zlib.crc32(self.text.book(book.bids, book.asks, symbol, prec, self.depth))
 
     def canonical(self, symbol: str) -> Canonical:

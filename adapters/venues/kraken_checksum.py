@@ -1,4 +1,8 @@
-"""Kraken's checksum text, kept current as levels arrive.
+"""Kraken's checksum text, kept current as levels arrive (the pure-Python book's path).
+
+With the native book the text is built by the side itself
+(``BookSide.checksum_text``, in C, reused while the side is unchanged); this
+module serves the pure-Python reference book.
 
 The checksum covers the top 10 levels of each side, each level's price and
 quantity formatted with the pair's precision, point and leading zeros
@@ -17,29 +21,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from adapters.book import BookSide
+from adapters.book import BookSide, fragment
 from adapters.model import Level
+
+__all__ = ["CHECKSUM_DEPTH", "ChecksumText", "fragment"]
 
 CHECKSUM_DEPTH: Final = 10
 _SCALE: Final = tuple(10**p for p in range(19))
 _EXACT: Final = float(2**43)
-"""Below this many units the product's rounding error is under 2**-9 of a unit."""
-
-
-def fragment(value: float, places: int) -> str:
-    """``value`` with ``places`` decimals, point and leading zeros removed.
-
-    That is the integer number of ``10**-places`` units: for a decimal sent with
-    at most ``places`` digits, ``value * 10**places`` lands within an ulp of that
-    integer, so rounding it gives the same digits as formatting, three times
-    faster. Past 2**43 units (88,000 at 8 decimals), or with an odd precision,
-    the text is formatted.
-    """
-    if 0 <= places < 19:
-        units = value * _SCALE[places]
-        if 0 < units < _EXACT:
-            return str(round(units))
-    return f"{value:.{places}f}".replace(".", "").lstrip("0")
 
 
 class ChecksumText:
@@ -70,8 +59,9 @@ class ChecksumText:
                     if pt is None:
                         pt = prices[price] = fragment(price, pp)
                     units = qty * scale
+                    r = round(units) if 0 < units < _EXACT else 0
                     texts[price] = pt + (
-                        str(round(units)) if 0 < units < _EXACT else fragment(qty, qp)
+                        str(r) if r and -0.25 < units - r < 0.25 else fragment(qty, qp)
                     )
                 else:
                     texts.pop(price, None)
@@ -96,6 +86,7 @@ class ChecksumText:
                 pass
         # Missing or overgrown: rebuild from what the book holds.
         pp, qp = prec
-        qty = side.qty
-        texts = self._texts[key] = {p: fragment(p, pp) + fragment(q, qp) for p, q in qty.items()}
+        texts = self._texts[key] = {
+            p: fragment(p, pp) + fragment(q, qp) for p, q in side.levels().items()
+        }
         return "".join([texts[p] for p in prices])

@@ -342,11 +342,10 @@ class Okx(Venue):
 
 
 def _top_text(side: BookSide, text: SideText) -> list[str] | None:
-    qty = side.qty
     out = []
-    for price in side.top_prices(CHECKSUM_DEPTH):
+    for price, qty in side.top(CHECKSUM_DEPTH):
         hit = text.get(price)
-        if hit is None or hit[0] != qty[price]:
+        if hit is None or hit[0] != qty:
             return None
         out.append(hit[1])
     return out

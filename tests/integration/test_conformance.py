@@ -2,7 +2,8 @@
 
 The same suite runs for each venue: exact books after thousands of updates,
 and every fault the simulator can inject detected, counted and recovered from
-(the book exact again afterwards).
+(the book exact again afterwards). The exactness and checksum cases run with
+the native book and with the pure-Python reference (``book_impl``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,39 @@ import pytest
 from adapters.simulator.catalogue import DEFAULT_VENUES
 from adapters.simulator.faults import MALFORMED_KINDS
 from adapters.simulator.server import Simulator
+from adapters.transport import NAMES
 
 from rig import Rig
 
 VENUES = sorted(DEFAULT_VENUES)
+TRANSPORTS = list(NAMES)
 CHECKSUM_VENUES = [v for v in VENUES if Simulator({v: DEFAULT_VENUES[v]}).venues[v].has_checksum]
 
 
-async def test_books_exact_after_thousands_of_updates(venue: str) -> None:
-    async with Rig([venue]) as rig:
+# The transport is venue-independent and this is the slowest test: every venue
+# over the default client with the native book, two (one REST-snapshot, one
+# checksum venue) over the other client.
+@pytest.mark.parametrize("book_impl", ["native"], indirect=True)
+@pytest.mark.parametrize(
+    ("venue", "transport"),
+    [(v, NAMES[0]) for v in VENUES] + [(v, NAMES[1]) for v in ("binance", "kraken")],
+)
+async def test_books_exact_after_thousands_of_updates(
+    venue: str, transport: str, book_impl: str
+) -> None:
+    await _exact_after_thousands(venue, transport)
+
+
+# The reference book's own code that differs per venue is the checksum text: it is
+# run through the long case on the checksum venues (every venue above runs native).
+@pytest.mark.parametrize("book_impl", ["pure"], indirect=True)
+@pytest.mark.parametrize("venue", CHECKSUM_VENUES)
+async def test_reference_book_exact_after_thousands_of_updates(venue: str, book_impl: str) -> None:
+    await _exact_after_thousands(venue, NAMES[0])
+
+
+async def _exact_after_thousands(venue: str, transport: str) -> None:
+    async with Rig([venue], transport=transport) as rig:
         await rig.wait_for(rig.synced, what="initial sync")
         await rig.sim.step(2500)
         await rig.settle()
@@ -30,8 +55,8 @@ async def test_books_exact_after_thousands_of_updates(venue: str) -> None:
             assert not st.book.crossed()
 
 
-async def test_sequence_gap_is_detected_and_resynced(venue: str) -> None:
-    async with Rig([venue]) as rig:
+async def test_sequence_gap_is_detected_and_resynced(venue: str, transport: str) -> None:
+    async with Rig([venue], transport=transport) as rig:
         await rig.settle()
         st = rig.st(venue)
         rig.sim.inject(venue, "gap", symbol=st.symbol)
@@ -45,8 +70,16 @@ async def test_sequence_gap_is_detected_and_resynced(venue: str) -> None:
 
 
 @pytest.mark.parametrize("venue", CHECKSUM_VENUES)
-async def test_corrupted_checksum_is_detected_and_resynced(venue: str) -> None:
-    async with Rig([venue]) as rig:
+# Both books over the default client, and the native book over the other client.
+@pytest.mark.parametrize(
+    ("book_impl", "transport"),
+    [("native", NAMES[0]), ("pure", NAMES[0]), ("native", NAMES[1])],
+    indirect=["book_impl"],
+)
+async def test_corrupted_checksum_is_detected_and_resynced(
+    venue: str, book_impl: str, transport: str
+) -> None:
+    async with Rig([venue], transport=transport) as rig:
         await rig.settle()
         st = rig.st(venue)
         ok_before = st.checksum_ok
@@ -93,8 +126,8 @@ async def test_malformed_frames_never_stop_the_stream(venue: str, kind: str) -> 
         assert st.updates >= 40
 
 
-async def test_disconnect_reconnects_and_resyncs(venue: str) -> None:
-    async with Rig([venue]) as rig:
+async def test_disconnect_reconnects_and_resyncs(venue: str, transport: str) -> None:
+    async with Rig([venue], transport=transport) as rig:
         await rig.settle()
         feed = rig.feeds[venue]
         rig.sim.inject(venue, "disconnect", mode="abort")
@@ -107,8 +140,8 @@ async def test_disconnect_reconnects_and_resyncs(venue: str) -> None:
         assert rig.sups[venue].reconnects >= 1
 
 
-async def test_silent_feed_is_dropped_and_reconnected(venue: str) -> None:
-    async with Rig([venue], silence_timeout_s=0.5) as rig:
+async def test_silent_feed_is_dropped_and_reconnected(venue: str, transport: str) -> None:
+    async with Rig([venue], silence_timeout_s=0.5, transport=transport) as rig:
         await rig.settle()
         feed = rig.feeds[venue]
         rig.sim.inject(venue, "stall", duration_s=30)
@@ -126,3 +159,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         m.name == "parametrize" and "venue" in m.args[0] for m in metafunc.definition.iter_markers()
     ):
         metafunc.parametrize("venue", VENUES)
+    if "transport" in metafunc.fixturenames and not any(
+        m.name == "parametrize" and "transport" in m.args[0]
+        for m in metafunc.definition.iter_markers()
+    ):
+        # The key tests run over both websocket clients the supervisor can use.
+        metafunc.parametrize("transport", TRANSPORTS)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.transport import NAMES
+
 from rig import Rig
 
 
-async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries() -> None:
-    async with Rig(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8) as rig:
+@pytest.mark.parametrize("transport", NAMES)
+async def test_a_venue_that_refuses_connections_gets_growing_jittered_retries(
+    transport: str,
+) -> None:
+    async with Rig(["binance"], backoff_base_s=0.05, backoff_cap_s=0.8, transport=transport) as rig:
         await rig.settle()
         sup = rig.sups["binance"]
         feed = rig.feeds["binance"]

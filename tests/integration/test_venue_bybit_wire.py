@@ -28,7 +28,7 @@ async def test_linear_instance_is_named_for_its_section_and_keeps_fifty_levels()
         sim_book = rig.sim.book("bybit-linear", "BTCUSDT")
         assert len(sim_book.bids) > 50 and len(sim_book.asks) > 50
         for state in feed.instruments.values():
-            assert len(state.book.bids.qty) == 50 and len(state.book.asks.qty) == 50
+            assert len(state.book.bids) == 50 and len(state.book.asks) == 50
             assert state.updates >= 300 and state.gaps == 0 and state.resyncs == 0
         assert InstrumentMap().resolve("bybit-linear", "BTCUSDT", venue.canonical("BTCUSDT")) == (
             "BTC-USD-PERP",

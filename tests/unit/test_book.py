@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.book import Book
+from adapters.book import new_book
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 prices = st.integers(min_value=1, max_value=400).map(lambda t: t / 4)
 qtys = st.one_of(st.just(0.0), st.integers(min_value=1, max_value=10_000).map(lambda q: q / 100))
@@ -35,7 +39,7 @@ def _model_apply(side: dict[float, float], lv: Levels) -> None:
 
 @given(ops)
 def test_book_matches_a_dict_model(operations: list[Op]) -> None:
-    book = Book()
+    book = new_book()
     bids: dict[float, float] = {}
     asks: dict[float, float] = {}
     for op, b, a, depth in operations:
@@ -57,11 +61,11 @@ def test_book_matches_a_dict_model(operations: list[Op]) -> None:
         assert book.best_ask() == (min(asks) if asks else None)
         assert book.bids.top(5) == sorted(bids.items(), reverse=True)[:5]
         assert book.asks.top(5) == sorted(asks.items())[:5]
-        assert len(book.bids.keys) == len(bids) and len(book.asks.keys) == len(asks)
+        assert len(book.bids) == len(bids) and len(book.asks) == len(asks)
 
 
 def test_spread_mid_and_crossed() -> None:
-    book = Book()
+    book = new_book()
     assert book.spread_bps() is None and book.mid() is None and not book.crossed()
     book.load([(99.0, 1.0), (98.0, 2.0)], [(101.0, 1.0)])
     assert book.mid() == 100.0
@@ -75,7 +79,7 @@ def test_spread_mid_and_crossed() -> None:
 
 
 def test_removing_an_unknown_level_is_harmless() -> None:
-    book = Book()
+    book = new_book()
     book.load([(10.0, 1.0)], [(11.0, 1.0)])
     book.apply([(9.0, 0.0)], [(12.0, 0.0)])
     assert book.levels() == ({10.0: 1.0}, {11.0: 1.0})

@@ -16,11 +16,15 @@ import zlib
 from typing import Any
 
 import msgspec
+import pytest
 
 from adapters.feed import Feed
 from adapters.model import BookDelta, Event, FeedStatus, ParseError
 from adapters.venue import APPLY, SKIP, VenueSettings
 from adapters.venues.okx import Okx, OkxSession
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 DOC_BIDS = [["3366.1", "7", "0", "3"], ["3366", "6", "3", "4"]]
 DOC_ASKS = [["3366.8", "9", "10", "3"], ["3368", "8", "3", "4"]]

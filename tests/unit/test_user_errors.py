@@ -103,6 +103,7 @@ def test_no_subcommand_catches_a_user_error_only_to_print_it() -> None:
         ("venues.py", "AdapterError"),  # one line per adapter in the listing
     }
     assert {"ConfigError", "BusError", "TokenError", "AttachError"} <= names
+    assert cli_main.__file__ is not None
     cli = Path(cli_main.__file__).parent
     offenders = []
     for path in sorted(cli.glob("*.py")):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from adapters.feed import Action, Feed
 from adapters.model import BookDelta, FeedStatus, ParseError
 from adapters.venue import VenueSettings
 from adapters.venues.binance import BinanceSpot
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 # Verbatim from Binance's "Diff. Depth Stream" documentation (payload), wrapped
 # the way the combined-stream endpoint wraps every event.

@@ -41,6 +41,9 @@ DOC_SNAPSHOT = (
     '"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}'
 )
 
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
+
 
 def combined(data: str, stream: str = "btcusdt@depth@100ms") -> bytes:
     return f'{{"stream":"{stream}","data":{data}}}'.encode()

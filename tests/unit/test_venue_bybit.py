@@ -24,6 +24,9 @@ from adapters.simulator.venues.bybit import View
 from adapters.venue import APPLY, GAP, VenueSettings
 from adapters.venues.bybit import Bybit
 
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
+
 # Verbatim from https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
 # ("Response Example", Snapshot tab), with the page's "..." elisions removed.
 DOC_SNAPSHOT = """{
@@ -185,7 +188,7 @@ def test_the_venue_keeps_the_depth_so_nothing_is_truncated_locally() -> None:
     s = venue.new_session("c1")
     bids = [[f"{16000 + i}.00", "1"] for i in range(60)]
     feed.on_frame(s, frame("snapshot", 10, bids, [["17000.00", "1"]]), 1, 1)
-    assert len(feed.instruments["BTCUSDT"].book.bids.qty) == 60
+    assert len(feed.instruments["BTCUSDT"].book.bids) == 60
 
 
 # -- control frames ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import random
 import time
 
 import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,9 @@ from adapters.simulator.faults import Junk
 from adapters.simulator.venues.coinbase import trim
 from adapters.venue import VenueSettings
 from adapters.venues.coinbase import Coinbase, CoinbaseSession
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 # Verbatim from Coinbase's "Advanced Trade WebSocket Channels" page, Level2 Channel
 # (https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/websocket/websocket-channels).
@@ -196,7 +200,7 @@ def test_every_message_on_the_connection_takes_a_number() -> None:
     ):
         feed.on_frame(s, frame, i, i)
     assert not gaps(events)
-    assert feed.instruments["BTC-USD"].book.bids.qty == {100.0: 2.0}
+    assert feed.instruments["BTC-USD"].book.bids.levels() == {100.0: 2.0}
     (sub,) = [e for e in events if isinstance(e, FeedStatus) and e.status == "subscribed"]
     assert "level2: BTC-USD, ETH-USD" in sub.reason
 
@@ -228,7 +232,7 @@ def test_a_jump_resyncs_every_book_on_the_connection_by_resubscribing() -> None:
     # The fresh snapshot puts the book back; numbering goes on from the jump.
     feed.on_frame(s, ack(4, "ETH-USD"), 4, 4)
     feed.on_frame(s, l2(5, "snapshot", "BTC-USD", ("bid", "99", "1")), 5, 5)
-    assert btc.synced and btc.book.bids.qty == {99.0: 1.0}
+    assert btc.synced and btc.book.bids.levels() == {99.0: 1.0}
     assert len(gaps(events)) == 1
 
 
@@ -267,7 +271,7 @@ def test_an_unreadable_book_frame_takes_no_number() -> None:
         assert len(out) == 1 and isinstance(out[0], ParseError), kind
     feed.on_frame(s, real, 3, 3)
     assert not gaps(events)
-    assert feed.instruments["BTC-USD"].book.bids.qty == {100.0: 3.0}
+    assert feed.instruments["BTC-USD"].book.bids.levels() == {100.0: 3.0}
 
 
 def test_venue_errors_are_reported() -> None:

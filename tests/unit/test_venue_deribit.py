@@ -37,6 +37,9 @@ DOC_SET_HEARTBEAT_OK = '{\n  "jsonrpc": "2.0",\n  "id": 1569,\n  "result": "ok"\
 DOC_TEST_RESULT = (
     '{\n  "jsonrpc": "2.0",\n  "id": 8212,\n  "result": {\n    "version": "1.2.26"\n  }\n}'
 )
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 # Verbatim from "private/subscribe" (the same method as public/subscribe): the response.
 DOC_SUBSCRIBE_RESULT = """{
   "jsonrpc": "2.0",

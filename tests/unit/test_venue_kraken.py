@@ -6,12 +6,16 @@ import random
 import zlib
 
 import msgspec
+import pytest
 
 from adapters.feed import Action, Feed
 from adapters.model import BookSnapshot, FeedStatus, Heartbeat
 from adapters.venue import VenueSettings
 from adapters.venues.kraken import Kraken
 from adapters.venues.kraken_checksum import fragment
+
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
 
 # Kraken's "Book checksum (WebSocket v2)" guide: this snapshot checksums to 3310070434
 # with BTC/USD's precisions (price 1, qty 8), which come from the instrument channel.
@@ -114,7 +118,7 @@ def test_the_same_price_twice_in_one_message_applies_in_order() -> None:
     s = venue.new_session("c1")
     feed.on_frame(s, DOC_SNAPSHOT, 2, 2)
     feed.on_frame(s, update([("45283.5", "0"), ("45283.5", "0.70000000")], [], 1), 3, 3)
-    assert feed.instruments["BTC/USD"].book.bids.qty[45283.5] == 0.7
+    assert feed.instruments["BTC/USD"].book.bids.get(45283.5) == 0.7
 
 
 def test_each_side_is_truncated_to_the_subscribed_depth() -> None:
@@ -124,7 +128,7 @@ def test_each_side_is_truncated_to_the_subscribed_depth() -> None:
     feed.on_frame(s, update([("45284.0", "1.0")], [("45284.5", "1.0")], 1), 3, 3)
     book = feed.instruments["BTC/USD"].book
     assert len(book.bids) == 10 and len(book.asks) == 10
-    assert 45276.6 not in book.bids.qty and 45299.5 not in book.asks.qty
+    assert 45276.6 not in book.bids and 45299.5 not in book.asks
 
 
 def test_control_frames() -> None:
@@ -189,3 +193,19 @@ def test_precision_learned_after_the_snapshot_still_verifies() -> None:
     good = _expected_after(v2, f2)
     feed.on_frame(s, update([("45283.5", "0.20000000")], [], good), 3, 3)
     assert st.checksum_skipped == 1 and st.checksum_ok == 1 and st.checksum_failures == 0
+
+
+def test_the_native_book_builds_the_checksum_text_itself(book_impl: str) -> None:
+    venue, feed, _ = make()
+    s = venue.new_session("c1")
+    feed.on_frame(s, INSTRUMENTS, 1, 1)
+    feed.on_frame(s, DOC_SNAPSHOT, 2, 2)
+    st = feed.instruments["BTC/USD"]
+    assert st.book.NATIVE == (book_impl == "native")
+    # Only the pure-Python book needs the per-level texts the session tracks.
+    assert bool(venue.text._texts) == (book_impl == "pure")
+    assert st.checksum_ok == 1 and venue.checksum(st.book, "BTC/USD") == 3310070434
+    asks = st.book.asks.checksum_text(10, 1, 8)
+    assert asks.startswith(b"452852100000") and zlib.crc32(
+        st.book.bids.checksum_text(10, 1, 8), zlib.crc32(asks)
+    ) == 3310070434

@@ -32,6 +32,9 @@ from adapters.model import (
 from adapters.venue import APPLY, GAP, RESET, SKIP, VenueSettings
 from adapters.venues.okx import Okx, OkxSession, signed32
 
+pytestmark = pytest.mark.usefixtures("book_impl")
+"""Every test here runs with the native book and with the pure-Python reference."""
+
 # -- documented messages (verbatim) -------------------------------------------------------
 
 DOC_SUBSCRIBE = """{

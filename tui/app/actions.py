@@ -304,11 +304,21 @@ ACTIONS: Final[tuple[Action, ...]] = (
         "replay-seek",
         "j",
         "replay('replay-seek')",
-        "Replay: seek to a time",
+        "Replay: seek to a time (earlier or later)",
         "Replay",
-        help="forward only",
+        help="earlier or later",
         show=True,
         footer="seek",
+    ),
+    Action(
+        "replay-seek-entry",
+        "J",
+        "replay('replay-seek-entry')",
+        "Replay: seek to a journal entry",
+        "Replay",
+        help="an alert, a trip, a command: the moment it was written",
+        show=True,
+        footer="seek entry",
     ),
     # -- the console itself --
     Action(

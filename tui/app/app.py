@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,7 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Footer
 
 from tui.app import actions, keys, themes
-from tui.app.detail import DetailScreen
+from tui.app.detail import DetailScreen, open_alert_details
 from tui.app.layout_file import Layout
 from tui.app.layout_view import NARROW, LayoutActions, StatusBar, registry, status
 from tui.app.palette import ConsoleCommands, next_speed
@@ -572,7 +572,12 @@ class ConsoleApp(LayoutActions, App[int]):
             self.notify("this pane has no details view", severity="warning", timeout=3)
             return
         rows = fn(self.source.model, self.selection)
-        self.push_screen(DetailScreen(f"{panel.TITLE} — in full", rows))
+        title = f"{panel.TITLE} — in full"
+        if panel.PANEL_ID == "alerts" and open_alert_details(
+            self, title, rows, self.source.model, self.selection
+        ):
+            return  # with the readings from the capture, fetched from the engine
+        self.push_screen(DetailScreen(title, rows))
 
     def action_page(self, step: int) -> None:
         """Page what the focused pane hides (named in its border) into view."""
@@ -589,6 +594,8 @@ class ConsoleApp(LayoutActions, App[int]):
         """A replay control: the same commands from the keys and the palette."""
         if action == "replay-seek":
             self._ask_seek()
+        elif action == "replay-seek-entry":
+            self._ask_seek_entry()
         elif action == "replay-speed":
             self._replay(action, speed=speed or next_speed(self.source.engine))
         else:
@@ -619,6 +626,15 @@ class ConsoleApp(LayoutActions, App[int]):
         self.push_screen(
             TextScreen("Seek to (UTC, ISO 8601)", placeholder="2026-11-28T07:01:50Z"), done
         )
+
+    def _ask_seek_entry(self) -> None:
+        from tui.app.replay_seek import SeekEntryScreen
+
+        def done(entry: dict[str, Any] | None) -> None:
+            if entry:
+                self._replay("replay-seek", to=str(entry["ts"]), entry=str(entry["seq"]))
+
+        self.push_screen(SeekEntryScreen(self.source.model), done)
 
     async def action_switch_layout(self, name: str) -> None:
         await self.switch_layout(name)

@@ -219,7 +219,9 @@ def _connection(src: Source, narrow: bool) -> str:
     user = src.user or src.model.user
     if src.state == "attached" and src.engine.startswith("replay"):
         # A replay runs on capture time: the header shows the capture's clock, not ours.
-        return replay_header(src.model.ts_ns, src.engine.removeprefix("replay").strip())
+        # The engine's latest name (pace, paused, seeking) comes with its state updates.
+        name = src.model.engine if src.model.engine.startswith("replay") else src.engine
+        return replay_header(src.model.ts_ns, name.removeprefix("replay").strip())
     if src.state == "attached":
         return "ATTACHED" if narrow else f"ATTACHED {src.engine or 'engine'} as {user}"
     if src.state == "static":
@@ -238,7 +240,7 @@ def _connection(src: Source, narrow: bool) -> str:
 
 
 def replay_header(ts_ns: int, speed: str) -> str:
-    """``REPLAY 07:01:48.883 ×10``: capture time (UTC) and pace."""
+    """``REPLAY 07:01:48.883 ×10, paused``: capture time (UTC), pace and what it does."""
     if not ts_ns:
         return f"REPLAY --:--:--.--- {speed}".rstrip()
     clock = time.strftime("%H:%M:%S", time.gmtime(ts_ns // 1_000_000_000))

@@ -73,7 +73,9 @@ SPEEDS = ("1", "10", "100", "max")
 
 def next_speed(engine: str) -> str:
     """The speed after the one the engine name says (``replay ×10`` → ``100``), wrapping."""
-    now = engine.rsplit(" ", 1)[-1].lstrip("×")
+    # "replay ×10" or "replay ×10, paused": the pace is the word after "replay".
+    words = engine.replace(",", " ").split()
+    now = words[1].lstrip("×") if len(words) > 1 else ""
     return SPEEDS[(SPEEDS.index(now) + 1) % len(SPEEDS)] if now in SPEEDS else SPEEDS[0]
 
 

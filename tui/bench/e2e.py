@@ -115,6 +115,7 @@ async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) ->
             "pusher_cpu_s": round(report["cpu_s"], 3),
             "pusher_seconds": round(report["seconds"], 3),
             "engine_ticks": engine.ticks,
+            "transport": sup.transport,
             "exact": not problems,
             "problems": problems,
             "target": TARGET,
@@ -171,7 +172,8 @@ def run(mode: Mode, cases: list[str] | None = None, seed: int = 7) -> dict[str, 
         "method": (
             "venue in a separate process (python -m tui.bench.pusher) pre-generates the frames "
             "and writes them to loopback as fast as the socket drains; this process runs "
-            "Supervisor (websockets client) + Feed + Engine ticking at 4 Hz; rate and CPU "
+            "Supervisor (its default transport: picows where installed, else websockets) + "
+            "Feed + Engine ticking at 4 Hz; rate and CPU "
             "(getrusage, this process) over the window from sync to the last frame"
         ),
         "cases": results,

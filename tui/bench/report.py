@@ -40,13 +40,22 @@ def machine() -> dict[str, Any]:
     except AttributeError:
         nproc = os.cpu_count() or 0
     libs: dict[str, str | None] = {}
-    for lib in ("msgspec", "websockets", "textual"):
+    for lib in ("msgspec", "websockets", "picows", "textual", "cryptofeed"):
         try:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
+    from adapters import book
+
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
     return {
+        "book": book.describe(),
         "nproc": nproc,
+        # 1, 5 and 15 minute load averages at the start: the machine may be shared.
+        "load_avg": load,
         "cpu_model": cpu or "unknown",
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
@@ -79,6 +88,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "<=",
             )
         )
+    from tui.bench.peer_report import targets as peer_targets
+
+    out += peer_targets(results)
     m = results.get("memory", {})
     if "flat" in m:
         out.append(
@@ -121,6 +133,9 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"venuewatch bench{_mode_flag(results)} — "
         f"{m['nproc']} cores, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
+        f"started {results.get('started', '?')}, load average "
+        f"{' / '.join(str(x) for x in m.get('load_avg', [])) or '?'} (1 / 5 / 15 min); "
+        f"book: {m.get('book', '?')}",
         "",
     ]
     ing = results.get("ingest")
@@ -128,16 +143,18 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             "1. Ingest, one core: decode → sequence → book → checksum → counters; engine 4 Hz"
         )
+        lines.append(f"   book: {ing.get('book', '?')}")
         lines.append(
             f"   {'case':<16}{'levels':>7}{'frames/s':>11}{'µs/frame':>10}{'parse/s':>11}"
-            f"{'cks':>8}  {'exact':<6}{'target':>10}  "
+            f"{'cks':>8}  {'exact':<6}{'target':>10}  {'':7}{'pure book/s':>12}{'×pure':>7}"
         )
         for c in ing.get("cases", []):
             lines.append(
                 f"   {c['case']:<16}{c['levels_per_frame']:>7.1f}{_n(c['frames_per_s']):>11}"
                 f"{_n(c['us_per_frame'], 2):>10}{_n(c['parse_only_per_s']):>11}"
                 f"{_n(c['checksums_verified']):>8}  {'yes' if c['exact'] else 'NO':<6}"
-                f"{_n(c['target']):>10}  {_flag(c['met'])}"
+                f"{_n(c['target']):>10}  {_flag(c['met']):<7}"
+                f"{_n(c.get('pure_frames_per_s')):>12}{_n(c.get('vs_pure'), 2):>7}"
             )
         lines.append("")
     _section_error(lines, ing)
@@ -227,6 +244,10 @@ def table(results: dict[str, Any]) -> str:
         )
         lines.append("")
     _section_error(lines, mem)
+    if results.get("peer"):
+        from tui.bench.peer_report import table as peer_table
+
+        lines += [peer_table(results), ""]
     ts = results.get("targets", [])
     if ts:
         met = sum(1 for t in ts if t["met"])

@@ -9,6 +9,11 @@ Parts (``--only`` picks some): ``ingest`` (frames/s per venue format on one
 core), ``e2e`` (loopback websockets, venue in another process), ``responsiveness``
 (key → journal and key → screen with the console in a pty, engine loaded),
 ``memory`` (RSS over a simulated hour, 6 venues × 20 instruments).
+
+``--peer`` runs ``peer`` alone (or with the ``--only`` parts): ours against
+cryptofeed's own handlers on identical frames, interleaved round by round,
+with the typed-decode floor and the bare-client ceilings in the same run. It
+needs the ``peer`` extra; without it the command says so in one line.
 """
 
 from __future__ import annotations
@@ -59,6 +64,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     p.add_argument(
+        "--peer",
+        action="store_true",
+        help="ours vs cryptofeed on identical frames, with the floor and the ceilings "
+        "(needs: pip install -e '.[peer]')",
+    )
+    p.add_argument(
         "--nats",
         action="store_true",
         help="also: frames/s from 1, 2, 4 collectors through a local nats-server -js",
@@ -69,6 +80,15 @@ def run(args: argparse.Namespace) -> int:
     from tui.bench import report
 
     parts = [p for p in PARTS if p in (args.only or PARTS)]
+    if getattr(args, "peer", False):
+        from tui.bench.peer_cryptofeed import PeerMissing, version
+        from tui.errors import UserError
+
+        try:
+            version()
+        except PeerMissing as exc:
+            raise UserError(str(exc)) from None
+        parts = [p for p in parts if args.only] + ["peer"]
     if getattr(args, "nats", False):
         parts = [p for p in parts if args.only] + ["nats"]
     args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
@@ -140,6 +160,12 @@ def _memory(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _peer(args: argparse.Namespace) -> dict[str, Any]:
+    from tui.bench import peer
+
+    return peer.run(args.mode, args.seed, args.case)
+
+
 def _nats(args: argparse.Namespace) -> dict[str, Any]:
     from tui.bench import bus
 
@@ -147,6 +173,7 @@ def _nats(args: argparse.Namespace) -> dict[str, Any]:
 
 
 _PARTS = {
+    "peer": _peer,
     "nats": _nats,
     "ingest": _ingest,
     "e2e": _e2e,

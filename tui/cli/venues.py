@@ -23,4 +23,9 @@ def run(args: argparse.Namespace) -> int:
         except registry.AdapterError as exc:
             print(f"{name:16} FAIL {exc}")
             code = 1
+    if args.check:
+        from adapters import book
+
+        # Which order book the adapters run on (native C or the pure-Python reference).
+        print(f"{'order book':16} {book.describe()}")
     return code

@@ -99,6 +99,8 @@ class ConsoleModel:
         quiet = self.clock() - (self.frame_mono or 0.0)
         if quiet >= self.stale_after_s:
             return Staleness(age, f"no frame from the engine for {quiet:.0f}s")
+        if self.engine.startswith("replay") and self.engine.endswith("paused"):
+            return None  # a paused replay's clock stands still on purpose; frames still come
         return Staleness(age, "the engine's clock has stopped (replay ended or engine stalled)")
 
     def apply(self, frame: p.Down) -> None:
@@ -134,6 +136,8 @@ class ConsoleModel:
         elif isinstance(frame, p.Update):
             self._heard(frame.ts_ns)
             self.ts_ns = frame.ts_ns
+            if frame.engine is not None:
+                self.engine = frame.engine
             for v in frame.venues:
                 self.venues[v.name] = v
             for i in frame.instruments:

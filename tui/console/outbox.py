@@ -141,4 +141,5 @@ def merge(old: p.Update, new: p.Update) -> p.Update:
         routes=_merge_rows(old.routes, new.routes, lambda r: r.name),
         breakers=_merge_rows(old.breakers, new.breakers, lambda r: r.name),
         alerts=new.alerts if new.alerts is not None else old.alerts,
+        engine=new.engine if new.engine is not None else old.engine,
     )

@@ -67,6 +67,8 @@ class Update(msgspec.Struct, tag=True, kw_only=True):
     routes: list[RouteRow] = []
     breakers: list[BreakerRow] = []
     alerts: list[Alert] | None = None
+    engine: str | None = None
+    """The engine's name when it changed (a replay's pace and pause: ``replay ×10, paused``)."""
     """The whole active list when it changed, else None."""
 
 

@@ -94,6 +94,10 @@ class ConsoleServer:
         self._commands_ready = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
         self._auth = AuthThrottle()
+        self.muted = False
+        """While set, journal entries, alert changes and feed notes are not sent (a
+        replay rebuilding its past flat out); :meth:`rewelcome` then sends the result."""
+        self._published_name = engine_name
         controller.journal_listeners.append(self._on_journal)
         self.engine.listeners.append(self._on_transitions)
 
@@ -134,7 +138,7 @@ class ConsoleServer:
     # -- broadcast -----------------------------------------------------------------------
 
     def _broadcast(self, frame: p.Down) -> None:
-        if not self.clients:
+        if not self.clients or self.muted:
             return
         data = p.encode(frame)
         for c in list(self.clients):
@@ -179,8 +183,11 @@ class ConsoleServer:
         self._last = state
         if last is None or not self.clients:
             return
+        name = self.engine_name if self.engine_name != self._published_name else None
+        self._published_name = self.engine_name
         update = p.Update(
             ts_ns=state.ts_ns,
+            engine=name,
             venues=_changed(last.venues, state.venues),
             instruments=_changed(last.instruments, state.instruments),
             consensus=_changed(last.consensus, state.consensus),
@@ -190,6 +197,30 @@ class ConsoleServer:
         )
         for c in list(self.clients):
             c.push_state(update)
+
+    def _welcome(self, user: str, state: EngineState) -> p.Welcome:
+        return p.Welcome(
+            engine=self.engine_name,
+            user=user,
+            version=p.PROTOCOL_VERSION,
+            state=state,
+            journal=list(self.journal_tail),
+            resolved=list(self.engine.alerts.history)[-100:],
+            feed_notes=[feed_note(ev) for ev in self.engine.feed_events],
+            history=self.history(),
+            publish_hz=self.publish_hz,
+        )
+
+    def rewelcome(self) -> None:
+        """Everything anew to every console: the engine's past was rebuilt (a replay
+        sought backwards), so what they hold is from another timeline."""
+        self.muted = False
+        state = build(self.engine)
+        self._last = state
+        self._published_name = self.engine_name
+        for c in list(self.clients):
+            c.state = None  # older rows queued for it must not land after the welcome
+            c.push_event(p.encode(self._welcome(c.user, state)))
 
     # -- one console -------------------------------------------------------------------------
 
@@ -231,18 +262,7 @@ class ConsoleServer:
         # A person's token names them; the shared token takes the console's word.
         user = person or clean(hello.user or "console", limit=64)
         client = Outbox(ws, user, self.limits)
-        state = build(self.engine)
-        welcome = p.Welcome(
-            engine=self.engine_name,
-            user=user,
-            version=p.PROTOCOL_VERSION,
-            state=state,
-            journal=list(self.journal_tail),
-            resolved=list(self.engine.alerts.history)[-100:],
-            feed_notes=[feed_note(ev) for ev in self.engine.feed_events],
-            history=self.history(),
-            publish_hz=self.publish_hz,
-        )
+        welcome = self._welcome(user, build(self.engine))
         try:
             await asyncio.wait_for(ws.send(p.encode(welcome)), SEND_STALL_S)
         except (TimeoutError, ConnectionClosed):

@@ -81,6 +81,8 @@ class Outcome(msgspec.Struct, kw_only=True):
     seq: int = 0
     outcome_seq: int = 0
     actor: str = ""
+    data: dict[str, Any] | None = None
+    """What a read-only request answers with (``why``: the readings behind an alert)."""
 
 
 def new_id() -> str:

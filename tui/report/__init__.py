@@ -59,7 +59,7 @@ def build(
         for e in entries
         if (lo is None or journal_ns(e["ts"]) >= lo) and (hi is None or journal_ns(e["ts"]) <= hi)
     ]
-    timeline = rows(shown, include_checkpoints)
+    timeline = rows(shown, include_checkpoints, context=entries)
     alerts = [a for a in inc.alerts if a.fired_ns <= end and (a.resolved_ns or end) >= start]
     actions = [a for a in inc.actions if start <= journal_ns(a.ts) <= end]
     rep: dict[str, Any] = {

@@ -18,6 +18,7 @@ from adapters import capture
 from adapters.instruments import InstrumentMap
 from adapters.replay import Replayer
 from tui.capture_config import replay_config
+from tui.config import Config
 from tui.control.controller import Controller
 from tui.engine.engine import Engine
 from tui.replay_core import CaptureClock, ReplayCore, first_ts, iso, run_sync
@@ -68,6 +69,7 @@ class _Target:
         self.next_sample = self.fired - WINDOW_S * NS
         self.consensus: dict[str, Any] | None = None
         self.frames: deque[dict[str, Any]] = deque(maxlen=FRAMES)
+        self.frames_after: list[dict[str, Any]] = []
 
 
 def _instrument_reading(engine: Engine, venue: str, canonical: str) -> dict[str, Any]:
@@ -91,8 +93,17 @@ def _consensus(engine: Engine, canonical: str) -> dict[str, Any] | None:
     }
 
 
-async def _gather(path: str, config: str | None, targets: list[_Target]) -> str:
-    cfg, source = replay_config(path, config)
+async def _gather(
+    path: str,
+    config: str | None,
+    targets: list[_Target],
+    cfg: Config | None = None,
+    recording: bool = False,
+) -> str:
+    if cfg is None:
+        cfg, source = replay_config(path, config)
+    else:
+        source = "the engine's"
     clock = CaptureClock()
     holder: list[Engine] = []
     rep = Replayer(emit=lambda ev: holder[0].on_event(ev) if holder else None)
@@ -121,29 +132,47 @@ async def _gather(path: str, config: str | None, targets: list[_Target]) -> str:
                 tg.consensus = _consensus(engine, tg.instrument)
 
     core.on_tick.append(sample)
-    for _, line in capture.read(path):
-        if line.ts > end:
-            break
-        for tg in targets:
-            if line.event is None and line.venue == tg.venue and line.ts <= tg.fired:
+    try:
+        for _, line in capture.read(path):
+            if line.ts > end:
+                break
+            for tg in targets:
+                if line.event is not None or line.venue != tg.venue:
+                    continue
                 raw = line.raw if line.raw is not None else f"(binary, base64) {line.raw_b64}"
-                tg.frames.append({"t": iso(line.ts), "conn": line.conn, "raw": raw})
-        await core.line(line)
+                frame = {"t": iso(line.ts), "conn": line.conn, "raw": raw}
+                if line.ts <= tg.fired:
+                    tg.frames.append(frame)
+                elif len(tg.frames_after) < FRAMES:
+                    tg.frames_after.append(frame)
+            await core.line(line)
+    except capture.CaptureError:
+        # A capture still being recorded ends mid-block: what is on disk is the evidence.
+        if not recording:
+            raise
     await core.finish()
     return source
 
 
 def gather(
-    capture_path: str | Path, alerts: list[dict[str, Any]], config: str | None = None
+    capture_path: str | Path,
+    alerts: list[dict[str, Any]],
+    config: str | None = None,
+    cfg: Config | None = None,
+    recording: bool = False,
 ) -> dict[str, Any]:
-    """Per alert (``key@fired``): metric series, consensus at firing, last frames.
+    """Per alert (``key@fired``): metric series, consensus at firing, the venue's frames
+    before it fired (``frames``) and after (``frames_after``).
 
-    Raises CaptureError or ConfigError (the caller names the flag).
+    ``cfg``: the settings to judge with (a running engine's own), instead of ``config``
+    or the capture's. ``recording``: the capture is still being written, so its torn
+    end is where it stops, not an error. Raises CaptureError or ConfigError (the
+    caller names the flag).
     """
     targets = [_Target(a) for a in alerts if a.get("fired")]
     if not targets:
         return {"config": None, "alerts": {}}
-    source = run_sync(_gather(str(capture_path), config, targets))
+    source = run_sync(_gather(str(capture_path), config, targets, cfg, recording))
     return {
         "capture": str(capture_path),
         "config": source,
@@ -154,6 +183,7 @@ def gather(
                 "series": t.series,
                 "consensus": t.consensus,
                 "frames": list(t.frames),
+                "frames_after": t.frames_after,
             }
             for t in targets
         },

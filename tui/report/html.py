@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from tui import evidence_text as words
 from tui.report.md import _CONTROL
 from tui.report.times import duration, journal_ns
 
@@ -257,24 +258,20 @@ def why_html(alerts: list[dict[str, Any]]) -> list[str]:
     for a in shown:
         why = a["why"]
         out.append(f"<h3>{_e(a['key'])} at {_e(a['fired'])}</h3><p>{_e(a['summary'])}</p>")
-        c = why.get("consensus")
-        if c:
-            out.append(
-                f"<p>Consensus of {_e(c['instrument'])} at firing: {_e(c['price'])} "
-                f"(references: {_e(', '.join(c['references']) or 'none')}; "
-                f"mids: {_e(c['mids'])})</p>"
-            )
+        if why.get("consensus"):
+            out.append(f"<p>Consensus of {_e(words.consensus_text(why['consensus']))}</p>")
         first = why["metrics"][0]
         out.append(f"<p>{_e(first)}, offsets from the firing:</p>")
         out.append(sparkline([r.get(first) for r in why["series"]]))
-        cols = list(why["metrics"]) + (["mid"] if a["instrument"] else [])
+        cols = words.series_columns(why, a["instrument"])
         out.append(
             _table(
                 ["offset s", *cols],
                 [[r["offset_s"], *(r.get(c) for c in cols)] for r in why["series"]],
             )
         )
-        if why["frames"]:
-            frames = "\n".join(_e(f"{f['t']} {f['raw']}") for f in why["frames"])
-            out.append(f"<pre>{frames}</pre>")
+        for frames, when in ((why["frames"], "before"), (why.get("frames_after"), "after")):
+            if frames:
+                text = "\n".join(_e(f"{f['t']} {f['raw']}") for f in frames)
+                out.append(f"<p>Frames {when} it fired:</p><pre>{text}</pre>")
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tui import evidence_text as words
 from tui.report.times import duration
 
 FENCE = "`" * 3
@@ -251,27 +252,16 @@ def why_section(alerts: list[dict[str, Any]]) -> list[str]:
     for a in shown:
         why = a["why"]
         out += [f"### {clean(a['key'])} at {_t(a['fired'])}", "", clean(a["summary"]), ""]
-        c = why.get("consensus")
-        if c:
-            mids = ", ".join(f"{v} {m}" for v, m in c["mids"].items())
-            out += [
-                f"Consensus of {clean(c['instrument'])} at firing: {c['price']} "
-                f"(references: {', '.join(c['references']) or 'none'}; mids: {clean(mids)})",
-                "",
-            ]
-        cols = list(why["metrics"]) + (["mid"] if a["instrument"] else [])
-        rows = [r for r in why["series"] if -10 <= r["offset_s"] <= 5]
-        out += _table(
-            ["offset", *cols],
-            [[f"{r['offset_s']:+.2f}", *(_num(r.get(c)) for c in cols)] for r in rows],
-        )
-        if why["frames"]:
-            out += [
-                f"Last {len(why['frames'])} frames from {clean(a['venue'])} before it fired:",
-                "",
-            ]
+        if why.get("consensus"):
+            out += [f"Consensus of {words.consensus_text(why['consensus'])}", ""]
+        cols = words.series_columns(why, a["instrument"])
+        out += _table(["offset", *cols], words.series_rows(why, cols, -10, 5))
+        for frames, when in ((why["frames"], "before"), (why.get("frames_after"), "after")):
+            if not frames:
+                continue
+            out += [f"{len(frames)} frames from {clean(a['venue'])} {when} it fired:", ""]
             out += [FENCE]
-            out += [f"{_t(f['t'])} {_code(f['raw'])}" for f in why["frames"]]
+            out += [f"{_t(f['t'])} {_code(f['raw'])}" for f in frames]
             out += [FENCE, ""]
     return out
 
@@ -279,9 +269,3 @@ def why_section(alerts: list[dict[str, Any]]) -> list[str]:
 def _code(text: str) -> str:
     """Frame text inside a fenced block: no escapes, and it cannot close the fence."""
     return _CONTROL.sub(" ", text).replace(FENCE, "' ' '")
-
-
-def _num(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "-" if v is None else str(v)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-_HEADER = ("seq", "ts", "kind", "prev", "hash", "event")
+from tui.journal_words import commands_by_id, system_detail, venue_halt
 
 
-def describe(e: dict[str, Any]) -> tuple[str, str, str, bool]:
-    """(who, what, detail, important) for one journal entry."""
+def describe(
+    e: dict[str, Any], commands: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, str, str, bool]:
+    """(who, what, detail, important) for one journal entry (``commands``: by id,
+    for the entries that refer to a command)."""
     kind = e["kind"]
     if kind == "command":
         # Notes included: what a responder wrote down is part of the record.
@@ -53,17 +56,25 @@ def describe(e: dict[str, Any]) -> tuple[str, str, str, bool]:
     if kind in ("ack", "silence"):
         target = e.get("key") or e.get("alert") or f"{e.get('venue', '')} {e.get('rule', '')}"
         return (str(e.get("actor", "")), f"{kind} {target}".strip(), str(e.get("reason", "")), True)
-    rest = {k: v for k, v in e.items() if k not in _HEADER}
-    detail = ", ".join(f"{k}={v}" for k, v in rest.items())
-    return ("engine", str(e.get("event", kind)), detail, False)
+    if kind == "venue-halt":
+        who, what, detail = venue_halt(e, commands or {})
+        return (who, what, detail, e.get("state") == "FAILED")
+    return ("engine", str(e.get("event", kind)), system_detail(e), False)
 
 
-def rows(entries: list[dict[str, Any]], include_checkpoints: bool) -> list[dict[str, Any]]:
+def rows(
+    entries: list[dict[str, Any]],
+    include_checkpoints: bool,
+    context: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """``context``: the whole journal, where the commands that later entries name are
+    found (``entries`` may be a time window of it)."""
+    commands = commands_by_id(context if context is not None else entries)
     out = []
     for e in entries:
         if e["kind"] == "system" and e.get("event") == "checkpoint" and not include_checkpoints:
             continue
-        who, what, detail, important = describe(e)
+        who, what, detail, important = describe(e, commands)
         out.append(
             {
                 "seq": e["seq"],

@@ -20,6 +20,7 @@ from tui.app.panel import Selection
 from tui.app.panels import marks
 from tui.app.panels.table import Col, Line, TablePanel, fit, header, int_param, line
 from tui.console.model import ConsoleModel
+from tui.journal_words import system_detail, venue_halt
 
 
 def columns(width: int) -> list[Col]:
@@ -95,11 +96,13 @@ def describe(e: dict[str, Any], commands: dict[str, dict[str, Any]]) -> tuple[st
             return ("", who, _what(f"delivered{about}", "", e.get("detail")))
         return (PROBLEM, who, _what(f"FAILED{about}", marks.BAD_STYLE, e.get("detail")))
     if kind == "system":
-        rest = {
-            k: v for k, v in e.items() if k not in ("seq", "ts", "kind", "prev", "hash", "event")
-        }
-        detail = ", ".join(f"{k}={v}" for k, v in rest.items())
+        detail = system_detail(e)
         return ("", "engine", _what(str(e.get("event", "system")), marks.DIM, detail))
+    if kind == "venue-halt":
+        who, head, detail = venue_halt(e, commands)
+        failed = e.get("state") == "FAILED"
+        style = marks.BAD_STYLE if failed else marks.DIM
+        return (PROBLEM if failed else "", _who(who), _what(head, style, detail))
     return ("", "", _what(str(kind), ""))
 
 

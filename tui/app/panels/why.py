@@ -8,11 +8,17 @@ the instrument's current readings beside their thresholds, the reference price
 for the instrument and who is in it, the acknowledgement or silence, and the
 spread history the console already receives, as a sparkline.
 
-Only what the console's model holds is shown: the engine's full metric series
-and the captured venue frames are in ``venuewatch report`` (issue 14).
+Then, when the engine runs on a capture (recording or replaying), what it
+answers to ``why`` (:func:`evidence`): the rule's metrics second by second
+around the firing, the consensus at that moment and the venue's frames before
+and after, worded by :mod:`tui.evidence_text` as the report words them.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from textual.content import Content
 
@@ -22,6 +28,8 @@ from tui.console import controls_view as cv
 from tui.console.model import ConsoleModel
 from tui.engine.alerts import Alert
 from tui.engine.view import InstrumentRow
+from tui.evidence_text import consensus_text, frame_text, series_columns, series_rows
+from tui.text import clean
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 SPARK_POINTS = 60
@@ -184,4 +192,54 @@ def _readings(model: ConsoleModel, a: Alert, book: InstrumentRow | None) -> list
                 f" min {min(pts):.2f} · max {max(pts):.2f} · latest {pts[-1]:.2f} bps",
             )
         )
+    return out
+
+
+def iso_us(ns: int) -> str:
+    """A time as the engine's ``why`` takes it (ISO 8601 UTC, to the microsecond)."""
+    dt = datetime.fromtimestamp(ns // 1_000_000_000, UTC)
+    return f"{dt:%Y-%m-%dT%H:%M:%S}.{ns // 1000 % 1_000_000:06d}Z"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    return [
+        "  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]
+    ]
+
+
+def evidence(data: dict[str, Any]) -> list[Content]:
+    """The engine's answer to ``why``: series, consensus and frames, every venue string
+    sanitized (the engine did; done again here, as for everything that reaches a screen)."""
+    venue = clean(data.get("venue") or "-")
+    where = clean(Path(str(data.get("capture", ""))).name)
+    still = ", still being recorded" if data.get("recording") else ""
+    out = [
+        Content.styled(f"Readings from the capture {where}{still}", "bold"),
+        Content(f"  consensus {consensus_text(data.get('consensus'))}"),
+    ]
+    cols = series_columns(data, str(data.get("instrument") or ""))
+    rows = series_rows(data, cols)
+    window = data.get("window_s")
+    out.append(
+        Content.styled(
+            f"  {len(rows)} readings, one a second, {window} s either side of the firing "
+            "(offset in seconds):",
+            marks.DIM,
+        )
+    )
+    out += [Content(clean(line)) for line in _table(["offset", *cols], rows)] if rows else []
+    for key, when in (("frames", "before"), ("frames_after", "after")):
+        frames = data.get(key) or []
+        label = f"  {len(frames)} frames from {venue} {when} it fired"
+        out.append(Content.styled(label + (":" if frames else ""), marks.DIM))
+        for f in frames:
+            stamp = marks.utc_ms(marks.iso_to_ns(str(f.get("t", ""))))
+            out.append(
+                Content.assemble(
+                    (f"  {stamp} ", "bold"),
+                    (f"{clean(f.get('conn', ''))} ", marks.DIM),
+                    frame_text(f, limit=None),
+                )
+            )
     return out

@@ -1,0 +1,62 @@
+"""The portable transport: the ``websockets`` client behind ``transport.Connection``."""
+
+from __future__ import annotations
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as ws_connect
+
+from adapters.transport import Closed, ConnectFailed, Options
+
+
+class WebsocketsConnection:
+    __slots__ = ("ws",)
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    @property
+    def close_reason(self) -> str:
+        return self.ws.close_reason or ""
+
+    async def recv(self) -> bytes:
+        try:
+            return await self.ws.recv(decode=False)
+        except websockets.exceptions.ConnectionClosed as exc:
+            raise Closed(close_reason(exc)) from None
+
+    async def send(self, frame: str) -> None:
+        try:
+            await self.ws.send(frame)
+        except websockets.exceptions.ConnectionClosed as exc:
+            raise Closed(close_reason(exc)) from None
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.ws.close(code, reason)
+
+
+async def connect(url: str, options: Options) -> WebsocketsConnection:
+    try:
+        ws = await ws_connect(
+            url,
+            open_timeout=options.open_timeout,
+            ping_interval=options.ping_interval,
+            ping_timeout=options.ping_timeout,
+            close_timeout=options.close_timeout,
+            max_size=options.max_size,
+            max_queue=options.max_queue,
+            user_agent_header=options.user_agent,
+        )
+    except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+        raise ConnectFailed(f"{type(exc).__name__}: {exc}") from None
+    return WebsocketsConnection(ws)
+
+
+def close_reason(exc: websockets.exceptions.ConnectionClosed) -> str:
+    rcvd = exc.rcvd
+    sent = exc.sent
+    if rcvd is not None:
+        return f"closed by venue: {rcvd.code} {rcvd.reason}".rstrip()
+    if sent is not None:
+        return f"closed: {sent.code} {sent.reason}".rstrip()
+    return "connection lost (no close frame)"
