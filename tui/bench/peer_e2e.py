@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import statistics
 import subprocess
@@ -128,7 +129,9 @@ async def _ours(p: _Pusher, transport: str, seed: int, timeout: float) -> dict[s
     venue = adapter_for(p.settings, p.ready["venue"])
     feed = Feed(venue)
     engine = Engine(EngineSettings(), {venue.name: feed})
-    sup = Supervisor(feed, rng=random.Random(seed), transport=transport)
+    # Flat out on purpose: a reader that shed (adapters.lag) would count dropped frames.
+    no_shedding = {"shed_after_s": math.inf}
+    sup = Supervisor(feed, rng=random.Random(seed), transport=transport, lag_settings=no_shedding)
     ticker = asyncio.create_task(_tick(engine))
     pushed = asyncio.create_task(p.pushed(timeout))
     started = time.perf_counter()
