@@ -20,7 +20,6 @@ import random
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from typing import Final, Protocol
 
 import msgspec
@@ -205,7 +204,7 @@ class Supervisor:
         time_ns = time.time_ns
         mono_ns = time.monotonic_ns
         recv = ws.recv
-        pending = _pending(ws)
+        pending = ws.pending
         gov = self.governors[conn] = LagGovernor(**self.lag_settings)
         slice_ns = int(SLICE_S * 1e9)
         slice_start = 0
@@ -349,7 +348,7 @@ class Supervisor:
             gov = self.governors.get(conn)
             if gov is not None:
                 # The reader only judges while frames flow; once they stop, this does.
-                reason = await self._govern(conn, ws, gov, _pending(ws)())
+                reason = await self._govern(conn, ws, gov, ws.pending())
                 if reason:
                     await ws.close(1000, reason[:120])
                     return
@@ -378,23 +377,3 @@ class _LastFrame:
 
     def __init__(self, mono: int) -> None:
         self.mono = mono
-
-
-def _pending(ws: Connection) -> Callable[[], int]:
-    """How many received messages wait in the client's queue (what "behind" means).
-
-    Both clients keep them in a queue bounded by ``max_queue`` (then TCP
-    backpressure): ``websockets`` in its assembler, ``picows`` in our listener's
-    deque. A client that does not say reads as never behind: it is never shed,
-    only time-sliced.
-    """
-    queue = getattr(getattr(getattr(ws, "ws", None), "recv_messages", None), "frames", None)
-    if queue is None:
-        queue = getattr(getattr(ws, "listener", None), "messages", None)
-    if queue is None or not hasattr(queue, "__len__"):
-        return _zero
-    return queue.__len__  # type: ignore[no-any-return]
-
-
-def _zero() -> int:
-    return 0

@@ -55,6 +55,11 @@ class Connection(Protocol):
         """The next whole message (text or binary) as bytes; raises :class:`Closed`."""
         ...
 
+    def pending(self) -> int:
+        """How many received messages wait to be read (what "behind" means to the
+        supervisor's lag governor, :mod:`adapters.lag`)."""
+        ...
+
     async def send(self, frame: str) -> None:
         """Send one text frame; raises :class:`Closed` if the connection is gone."""
         ...

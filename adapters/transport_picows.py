@@ -118,6 +118,9 @@ class PicowsConnection:
             listener.resume_if_drained()
         return frame
 
+    def pending(self) -> int:
+        return len(self.listener.messages)
+
     async def send(self, frame: str) -> None:
         if self.listener.closed is not None or self.transport.is_close_frame_sent:
             raise Closed(self.listener.closed or _reason(self.transport))

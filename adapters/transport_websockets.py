@@ -25,6 +25,13 @@ class WebsocketsConnection:
         except websockets.exceptions.ConnectionClosed as exc:
             raise Closed(close_reason(exc)) from None
 
+    def pending(self) -> int:
+        # The client keeps received frames in its assembler's queue (bounded by
+        # max_queue, then TCP backpressure); a version that does not expose it
+        # reads as never behind: never shed, only time-sliced.
+        frames = getattr(getattr(self.ws, "recv_messages", None), "frames", None)
+        return len(frames) if frames is not None and hasattr(frames, "__len__") else 0
+
     async def send(self, frame: str) -> None:
         try:
             await self.ws.send(frame)

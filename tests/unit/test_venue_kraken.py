@@ -201,11 +201,12 @@ def test_the_native_book_builds_the_checksum_text_itself(book_impl: str) -> None
     feed.on_frame(s, INSTRUMENTS, 1, 1)
     feed.on_frame(s, DOC_SNAPSHOT, 2, 2)
     st = feed.instruments["BTC/USD"]
-    assert st.book.NATIVE == (book_impl == "native")
+    assert (book_impl == "native") == st.book.NATIVE
     # Only the pure-Python book needs the per-level texts the session tracks.
     assert bool(venue.text._texts) == (book_impl == "pure")
     assert st.checksum_ok == 1 and venue.checksum(st.book, "BTC/USD") == 3310070434
     asks = st.book.asks.checksum_text(10, 1, 8)
-    assert asks.startswith(b"452852100000") and zlib.crc32(
-        st.book.bids.checksum_text(10, 1, 8), zlib.crc32(asks)
-    ) == 3310070434
+    assert (
+        asks.startswith(b"452852100000")
+        and zlib.crc32(st.book.bids.checksum_text(10, 1, 8), zlib.crc32(asks)) == 3310070434
+    )
