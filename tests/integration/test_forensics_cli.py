@@ -92,7 +92,7 @@ def test_report_formats_and_time_flags(tmp_path: Path) -> None:
 
 
 def test_headless_replay_until_a_time(tmp_path: Path) -> None:
-    from replay_rig import write_capture
+    from support.replay_capture import write_capture
 
     cap = write_capture(tmp_path / "okx.ndjson.gz")
     # Before the venue went quiet long enough: no alert yet, nothing isolated.

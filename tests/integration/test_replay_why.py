@@ -137,7 +137,7 @@ async def test_a_recording_engine_answers_why_from_its_own_capture(tmp_path: Pat
     """Live, with ``record``: the capture still being written is where the frames come from."""
     from tui.app.panels.why import iso_us
 
-    from engine_rig import EngineRig
+    from support.engine_rig import EngineRig
 
     live = tmp_path / "live.ndjson.gz"
     async with EngineRig(tmp_path, ["kraken"], extra={"record": str(live)}) as rig:
