@@ -248,14 +248,19 @@ static PyObject *Side_truncate(Side *s, PyObject *arg) {
     Py_ssize_t depth = PyLong_AsSsize_t(arg);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    Py_ssize_t extra = s->n - depth;
-    if (extra <= 0)
+    if (depth >= s->n)
         return PyLong_FromLong(0);
     Py_ssize_t keep = depth > 0 ? depth : 0;
     memmove(s->lv, s->lv + (s->n - keep), (size_t)keep * sizeof(Level));
+    PyObject *n = PyLong_FromSsize_t(s->n);
     s->n = keep;
     s->version++;
-    return PyLong_FromSsize_t(extra);
+    if (n == NULL)
+        return NULL;
+    /* len - depth, as the reference answers even for a negative depth (no overflow) */
+    PyObject *extra = PyNumber_Subtract(n, arg);
+    Py_DECREF(n);
+    return extra;
 }
 
 static PyObject *Side_best(Side *s, PyObject *Py_UNUSED(ignored)) {

@@ -78,6 +78,8 @@ class BookSide:
             else:
                 qty.pop(price, None)
         s = self.sign
+        if any(p != p for p in qty):
+            raise ValueError("a level's price is NaN")  # as the native book refuses it
         self.keys = sorted(p * s for p in qty)
         self.version += 1
 
@@ -94,6 +96,8 @@ class BookSide:
             for price, size in levels:
                 if size:
                     if price not in qty:
+                        if price != price:
+                            raise ValueError("a level's price is NaN")  # as the native book
                         insort(keys, price)
                     qty[price] = size
                 elif price in qty:
@@ -103,6 +107,8 @@ class BookSide:
             for price, size in levels:
                 if size:
                     if price not in qty:
+                        if price != price:
+                            raise ValueError("a level's price is NaN")  # as the native book
                         insort(keys, -price)
                     qty[price] = size
                 elif price in qty:

@@ -283,8 +283,12 @@ class Feed:
                     )
                 )
             book = st.book
-            book.bids.apply(d.bids)
-            book.asks.apply(d.asks)
+            try:
+                book.bids.apply(d.bids)
+                book.asks.apply(d.asks)
+            except ValueError as exc:  # a NaN price: no ladder can order it
+                self._refused(st, d.recv_ns, d.recv_mono, exc)
+                return
             if self.truncate:
                 book.bids.truncate(self.truncate)
                 book.asks.truncate(self.truncate)
@@ -328,8 +332,21 @@ class Feed:
             return
         st.buffer.append(d)
 
+    def _refused(self, st: InstrumentState, recv_ns: int, recv_mono: int, exc: Exception) -> None:
+        """Levels the book refused: a parse error, and the book rebuilt from scratch
+        (part of the message may already be in it)."""
+        self.parse_errors += 1
+        st.parse_errors += 1
+        reason = f"levels refused by the book: {exc}"
+        self.emit(ParseError(self.name, st.conn, recv_ns, recv_mono, reason, "", st.symbol))
+        self.resync(st.symbol, reason, recv_ns, recv_mono)
+
     def _snapshot(self, st: InstrumentState, snap: BookSnapshot) -> None:
-        st.book.load(snap.bids, snap.asks)
+        try:
+            st.book.load(snap.bids, snap.asks)
+        except ValueError as exc:
+            self._refused(st, snap.recv_ns, snap.recv_mono, exc)
+            return
         if self.truncate:
             st.book.truncate(self.truncate)
         st.last_seq = snap.seq

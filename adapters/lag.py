@@ -5,7 +5,7 @@ Why this shape (and not an ingest thread or process)
 Everything in the engine shares one asyncio loop, and ``await ws.recv()`` on
 data already buffered returns without yielding. Under overload the reader
 therefore never gave the loop back, and a responder's command (console →
-controller → journal fsync → ack → screen) queued behind frames. Two things
+controller → journal fsync → ack → screen) queued behind frames. Three things
 fix that here, on the same loop, with no shared-state hazards:
 
 * **Time slices.** The supervisor's reader yields to the loop after
@@ -28,8 +28,8 @@ fix that here, on the same loop, with no shared-state hazards:
   resubscribe), which makes them exact again.
 
 Each connection's reader has its own slice, so with several saturated
-connections one loop turn is up to a slice per connection; the priority gate
-below bounds what a command waits regardless.
+connections one loop turn is up to a slice per connection (the gate keeps them
+all off the loop while a command is being carried out).
 
 A separate ingest thread would still share the GIL and the feeds' books with
 the engine's tick (a data race on every book read), and a separate ingest
@@ -38,7 +38,7 @@ cooperative slice and a cheap discard. Frames wait in the websocket client's
 bounded queue (``max_queue``) and then in the kernel: the venue sees
 backpressure, never an unbounded buffer in our process.
 
-This module is pure state (no I/O, no clock of its own), so the rules are
+The governor is pure state (no I/O, no clock of its own), so its rules are
 tested with Hypothesis by feeding it times and queue lengths.
 """
 

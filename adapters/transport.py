@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Final, Protocol
+from typing import Final
 
+from adapters.connection import Closed, ConnectFailed, Connection, Options
 from adapters.registry import AdapterError
 
 NAMES: Final = ("picows", "websockets")
@@ -33,73 +34,6 @@ ENV: Final = "VENUEWATCH_TRANSPORT"
 
 class TransportChoiceError(AdapterError):
     """An unknown or uninstalled transport was asked for (the CLI prints it as one line)."""
-
-
-class ConnectFailed(Exception):
-    """Connecting failed (refused, timed out, handshake rejected); the text says how."""
-
-
-class Closed(Exception):
-    """The connection ended; the text is why, as the supervisor reports it."""
-
-
-class Connection(Protocol):
-    """One open websocket to a venue."""
-
-    @property
-    def close_reason(self) -> str:
-        """The reason in the close frame, once there was one ("" otherwise)."""
-        ...
-
-    async def recv(self) -> bytes:
-        """The next whole message (text or binary) as bytes; raises :class:`Closed`."""
-        ...
-
-    def pending(self) -> int:
-        """How many received messages wait to be read (what "behind" means to the
-        supervisor's lag governor, :mod:`adapters.lag`)."""
-        ...
-
-    async def send(self, frame: str) -> None:
-        """Send one text frame; raises :class:`Closed` if the connection is gone."""
-        ...
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close with a close frame and wait (briefly) for the peer's answer."""
-        ...
-
-
-class Options:
-    """What the supervisor asks of every connection, in the library's own terms later."""
-
-    __slots__ = (
-        "close_timeout",
-        "max_queue",
-        "max_size",
-        "open_timeout",
-        "ping_interval",
-        "ping_timeout",
-        "user_agent",
-    )
-
-    def __init__(
-        self,
-        open_timeout: float = 10.0,
-        ping_interval: float = 20.0,
-        ping_timeout: float = 20.0,
-        close_timeout: float = 2.0,
-        max_size: int = 64 * 1024 * 1024,
-        max_queue: int = 1024,
-        user_agent: str = "venuewatch",
-    ) -> None:
-        self.open_timeout = open_timeout
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.close_timeout = close_timeout
-        self.max_size = max_size
-        self.max_queue = max_queue
-        """Messages received but not yet taken before reading from the socket pauses."""
-        self.user_agent = user_agent
 
 
 def available(name: str) -> bool:
@@ -134,3 +68,17 @@ async def connect(url: str, options: Options, transport: str) -> Connection:
     from adapters import transport_websockets
 
     return await transport_websockets.connect(url, options)
+
+
+__all__ = [
+    "ENV",
+    "NAMES",
+    "Closed",
+    "ConnectFailed",
+    "Connection",
+    "Options",
+    "TransportChoiceError",
+    "available",
+    "choose",
+    "connect",
+]

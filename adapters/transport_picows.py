@@ -23,7 +23,7 @@ from typing import Any
 import picows
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
-from adapters.transport import Closed, ConnectFailed, Options
+from adapters.connection import Closed, ConnectFailed, Options
 
 
 class _Listener(WSListener):

@@ -6,7 +6,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
-from adapters.transport import Closed, ConnectFailed, Options
+from adapters.connection import Closed, ConnectFailed, Options
 
 
 class WebsocketsConnection:

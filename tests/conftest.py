@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The rigs as fixtures (sim, engine, receiver, alertmanager, natsd, private_sim).
+pytest_plugins = ["support.fixtures"]
+
 if TYPE_CHECKING:
     from _socket import _Address  # typeshed's name for what connect() accepts
 
@@ -68,6 +71,15 @@ def _isolated_home(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("VENUEWATCH_CONFIG", raising=False)
     yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole-program runs (marked ``slow``) first, the rest in file order.
+
+    xdist hands tests out in collection order: a long test that starts last keeps
+    one worker busy after the others ran out of work, so the longest go first.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(params=["native", "pure"])

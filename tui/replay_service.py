@@ -198,11 +198,18 @@ class ReplayService(Service):
         if server is not None:
             server.engine_name = self._name()
 
+    def _unmute(self) -> None:
+        """A rebuilt past, arrived (or interrupted by pause/resume): consoles get all of it."""
+        server = getattr(self, "server", None)
+        if server is not None and server.muted:
+            server.rewelcome()
+
     def pause(self) -> None:
         self._running.clear()
         self._anchor = None
         self.paused_event.set()
         self._renamed()
+        self._unmute()
 
     def resume(self) -> None:
         self._stop_at, self._stop_on_alert = None, False
@@ -210,6 +217,7 @@ class ReplayService(Service):
         self.paused_event.clear()
         self._running.set()
         self._renamed()
+        self._unmute()  # resumed mid-rebuild: play on, paced, from where the rebuild got
 
     @property
     def paused(self) -> bool:
@@ -316,8 +324,6 @@ class ReplayService(Service):
                 self.clock.ns = max(self.clock.ns, self._stop_at)
                 self._stop_at = None
                 self.pause()
-                if self.server.muted:  # a rebuilt past, arrived: consoles get all of it
-                    self.server.rewelcome()
             if not self._running.is_set():
                 await self._running.wait()
                 continue
@@ -346,8 +352,7 @@ class ReplayService(Service):
             except _Rewind:
                 continue
             await self.core.finish()
-            if self.server.muted:  # sought past the end: show the consoles where it ended
-                self.server.rewelcome()
+            self._unmute()  # sought past the end: show the consoles where it ended
             self.done.set()
             fields: dict[str, Any] = {
                 "event": "replay finished",
@@ -389,8 +394,7 @@ class ReplayService(Service):
     async def _rebuild(self) -> None:
         """A fresh pipeline from the capture's first line, and a fresh journal."""
         target, self._rewind_to = self._rewind_to, None
-        assert target is not None
-        self._stop_at = target
+        assert target is not None  # (seek set _stop_at to it; a later control may differ)
         self.rewinds += 1
         kept = self.journal_path.with_name(
             f"{self.journal_path.stem}.rewound-{self.rewinds}{self.journal_path.suffix}"

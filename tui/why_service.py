@@ -37,6 +37,8 @@ class Service(Protocol):
     config: Config
     recorder: Writer | None
 
+    def wall_ns(self) -> int: ...
+
 
 log = logging.getLogger("venuewatch.why")
 
@@ -96,9 +98,8 @@ async def answer(service: Service, cmd: Command) -> Outcome:
         service.recorder.flush()  # the frames just before the alert, on disk now
     alert = _alert(service, key, fired)
     try:
-        got = await asyncio.to_thread(
-            evidence.gather, path, [alert], None, service.config, recording
-        )
+        now = service.wall_ns() if recording else None
+        got = await asyncio.to_thread(evidence.gather, path, [alert], None, service.config, now)
     except (CaptureError, ConfigError, OSError) as exc:
         return out(False, f"{path}: {exc}")
     why = got["alerts"].get(f"{key}@{alert['fired']}")

@@ -14,11 +14,11 @@ from tui.app.app import ConsoleApp
 from tui.app.screens import ConfirmScreen, HelpScreen
 from tui.app.source import StaticSource
 
-import console_fixture
+from support import console_model
 
 
 def app_for() -> ConsoleApp:
-    return ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    return ConsoleApp(StaticSource(console_model.build()), layout="default")
 
 
 def help_text(screen: HelpScreen) -> str:

@@ -15,8 +15,7 @@ import httpx
 from tui.control import journal
 from tui.integrations.alertmanager import AlertmanagerSink
 
-from alertmanager_fixture import alertmanager  # noqa: F401  (fixture)
-from engine_rig import EngineRig
+from support.engine_rig import EngineRig
 
 
 async def _am_alerts(client: httpx.AsyncClient, base: str) -> list[dict[str, Any]]:
@@ -31,7 +30,7 @@ def _t(ts: str) -> datetime:
 
 async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
     tmp_path: Path,
-    alertmanager: str,  # noqa: F811
+    alertmanager: str,
 ) -> None:
     extra = {"sinks": [{"kind": "alertmanager", "url": alertmanager, "resend_s": 1.0}]}
     async with EngineRig(tmp_path, ["binance", "kraken"], extra=extra) as rig:

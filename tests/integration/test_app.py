@@ -26,8 +26,9 @@ from tui.app.source import LiveSource, StaticSource
 from tui.config import config_dir
 from tui.control import journal
 
-import console_fixture
-from engine_rig import TOKEN, EngineRig
+from support import console_model
+from support.engine_rig import TOKEN, EngineRig
+from support.fixtures import StartEngine
 
 VENUES = ["binance", "kraken", "coinbase"]
 ENGINE: dict[str, Any] = {
@@ -81,7 +82,10 @@ async def console(
             await rig.healthy()
         source = LiveSource(rig.service.server.url, TOKEN, "alice")
         app = ConsoleApp(source, settings=settings, layout="default")
-        async with app.run_test(size=(120, 40)) as pilot:
+        # The smallest terminal the console supports: every key re-renders the whole
+        # screen before Pilot sees the app idle, and these tests are about keys, not
+        # the picture (the snapshot tests check that at each size).
+        async with app.run_test(size=(80, 24)) as pilot:
             await until(
                 app,
                 lambda: source.state == "attached" and app.selection.venue,
@@ -343,40 +347,38 @@ async def test_a_dropped_connection_is_shown_and_the_console_reattaches(tmp_path
         await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation after reattach")
 
 
-async def test_engine_process_exit_is_shown_loudly_and_offers_to_quit(tmp_path: Path) -> None:
+async def test_engine_process_exit_is_shown_loudly_and_offers_to_quit(engine: StartEngine) -> None:
     exit_code: list[int] = []
-    async with EngineRig(tmp_path, ["binance"], engine={}) as rig:
-        source = LiveSource(rig.service.server.url, TOKEN, "alice")
-        app = ConsoleApp(
-            source, layout="compact", engine_poll=lambda: exit_code[0] if exit_code else None
-        )
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(app, lambda: source.state == "attached", "attached")
-            exit_code.append(3)
-            await until(app, lambda: isinstance(app.screen, ConfirmScreen), "the offer to quit")
-            assert app.screen.question == "The engine stopped"  # type: ignore[attr-defined]
-            assert source.state == "lost"
-            assert "LOST: the engine process exited (code 3)" in str(
-                app.query_one("#st-conn").render()
-            )
-            assert "-lost" in app.query_one("#status").classes
-            await pilot.press("y")
-            await pilot.pause()
-            assert app.return_code == 1
+    rig = await engine(["binance"], engine={})
+    source = LiveSource(rig.service.server.url, TOKEN, "alice")
+    app = ConsoleApp(
+        source, layout="compact", engine_poll=lambda: exit_code[0] if exit_code else None
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(app, lambda: source.state == "attached", "attached")
+        exit_code.append(3)
+        await until(app, lambda: isinstance(app.screen, ConfirmScreen), "the offer to quit")
+        assert app.screen.question == "The engine stopped"  # type: ignore[attr-defined]
+        assert source.state == "lost"
+        assert "LOST: the engine process exited (code 3)" in str(app.query_one("#st-conn").render())
+        assert "-lost" in app.query_one("#status").classes
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.return_code == 1
 
 
-async def test_a_wrong_token_ends_the_console_with_the_reason(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, ["binance"], engine={}) as rig:
-        app = ConsoleApp(LiveSource(rig.service.server.url, "wrong", "alice"))
-        async with app.run_test(size=(80, 24)):
-            await asyncio.wait_for(app.source.first_attach(), 10)
-            await until(app, lambda: app.return_code is not None, "exit")
-        assert app.return_code == 2
-        assert "unauthorized" in app.source.detail
+async def test_a_wrong_token_ends_the_console_with_the_reason(engine: StartEngine) -> None:
+    rig = await engine(["binance"], engine={})
+    app = ConsoleApp(LiveSource(rig.service.server.url, "wrong", "alice"))
+    async with app.run_test(size=(80, 24)):
+        await asyncio.wait_for(app.source.first_attach(), 10)
+        await until(app, lambda: app.return_code is not None, "exit")
+    assert app.return_code == 2
+    assert "unauthorized" in app.source.detail
 
 
 async def test_static_snapshot_sends_nothing_and_says_so() -> None:
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="compact")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         assert app.selection.venue == app.selection.venues[0]
@@ -391,11 +393,11 @@ async def test_static_snapshot_sends_nothing_and_says_so() -> None:
 
 
 async def test_compact_layout_is_picked_on_small_terminals_unless_chosen() -> None:
-    app = ConsoleApp(StaticSource(console_fixture.build()))
+    app = ConsoleApp(StaticSource(console_model.build()))
     async with app.run_test(size=(80, 24)):
         await app.rendered()
         assert app.layout_spec is not None and app.layout_spec.name == "compact"
-    app = ConsoleApp(StaticSource(console_fixture.build()))
+    app = ConsoleApp(StaticSource(console_model.build()))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
         assert app.layout_spec is not None and app.layout_spec.name == "default"
@@ -410,7 +412,7 @@ async def test_compact_layout_is_picked_on_small_terminals_unless_chosen() -> No
         await pilot.resize_terminal(130, 40)
         await app.rendered()
         assert app.layout_spec.name == "incident" and "-wide" in app.screen.classes
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="incident")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="incident")
     async with app.run_test(size=(80, 24)):
         await app.rendered()
         assert app.layout_spec is not None and app.layout_spec.name == "incident"

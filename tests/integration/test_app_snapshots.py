@@ -22,7 +22,7 @@ from tui.app.panels.spreads import SpreadsPanel
 from tui.app.panels.table import TablePanel
 from tui.app.source import StaticSource
 
-import console_fixture
+from support import console_model
 
 SIZES = [(120, 40), (80, 24)]
 
@@ -70,7 +70,7 @@ def nothing_hidden_silently(app: ConsoleApp) -> None:
 
 
 def console(layout: str, theme: str | None = None) -> ConsoleApp:
-    return ConsoleApp(StaticSource(console_fixture.build()), layout=layout, theme=theme)
+    return ConsoleApp(StaticSource(console_model.build()), layout=layout, theme=theme)
 
 
 Snap = Callable[..., bool]
@@ -90,7 +90,7 @@ def test_mid_incident_at_200x50(snap_compare: Snap, layout: str) -> None:
 
 def test_stale_data_is_never_green(snap_compare: Snap) -> None:
     """The engine lost 25 s ago: every venue ? STALE, every pane says how old."""
-    model = console_fixture.build()
+    model = console_model.build()
     source = StaticSource(model)
     model.stale_after_s = 2.0
     model.link_down = "connection to the engine lost"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,12 @@ from tui.bus.natsd import NatsServer
 from tui.bus.source import NatsSource
 from tui.console.client import ConsoleClient
 
-from bus_rig import CollectorProcess, exact, nats_server, start_engine, wait_until, write_config
+from support.bus import Changes, CollectorProcess, exact, start_engine, write_config
 
 pytestmark = pytest.mark.slow
 
 A = ["binance", "kraken"]
 B = ["okx", "coinbase"]
-
-
-@pytest.fixture
-def natsd(tmp_path: Path) -> Iterator[NatsServer]:
-    server = nats_server(tmp_path)
-    yield server
-    server.stop()
 
 
 async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_resynced(
@@ -42,6 +34,7 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
         await c1.start()
         await c2.start()
         service = await start_engine(natsd.url, tmp_path)
+        changes = Changes().engine(service)
         feeds = service.feeds
         events: list[Event] = []
         source = service.source
@@ -51,6 +44,7 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
 
         def spy(ev: Event) -> None:
             events.append(ev)
+            changes.poke()
             original(ev)
 
         source.bind(spy)
@@ -59,20 +53,23 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
 
         sim.start_running(20)
         # The new engine asked every collector to resync: wait for that rebuild.
-        await wait_until(
+        await changes.until(
             lambda: set(A + B) <= set(feeds) and all(feeds[v].connects >= 2 for v in A + B),
             15,
             "all four venues, resynced for this engine",
         )
         await sim.stop_running()
-        await wait_until(lambda: exact(sim, feeds, A + B), 15, "exact books through NATS")
+        await changes.until(lambda: exact(sim, feeds, A + B), 15, "exact books through NATS")
 
         # A console attached over the console protocol sees both collectors'
         # venues and its command acts on the engine, journalled, as on one machine.
         console = ConsoleClient(service.server.url, "test-token", user="ops")
         await console.connect()
+        changes.client(console)
         reader = asyncio.get_running_loop().create_task(console.run())
-        await wait_until(lambda: set(A + B) <= set(console.model.venues), 10, "venues on console")
+        await changes.until(
+            lambda: set(A + B) <= set(console.model.venues), 10, "venues on console"
+        )
         outcome = await console.command("isolate", reason="drill", venue="okx")
         assert outcome.ok and outcome.seq > 0
         assert "okx" in service.engine.facts.isolated
@@ -82,7 +79,7 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
         # A collector dies (kill -9): its books must not stay "synced".
         await c1.kill()
         sim.start_running(20)
-        await wait_until(
+        await changes.until(
             lambda: all(not st.synced for v in A for st in feeds[v].instruments.values()),
             10,
             "the killed collector's books discarded",
@@ -92,7 +89,7 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
         assert all("tokyo" in g.reason for g in gaps)
         # The other collector's books are untouched.
         assert all(st.synced for v in B for st in feeds[v].instruments.values())
-        await wait_until(
+        await changes.until(
             lambda: (
                 {a.venue for a in service.engine.alerts.firing() if a.rule == "disconnected"}
                 >= set(A)
@@ -103,13 +100,13 @@ async def test_books_exact_through_nats_and_a_killed_collector_is_a_gap_then_res
 
         # It comes back: a new run, books rebuilt from fresh snapshots.
         await c1.start()
-        await wait_until(
+        await changes.until(
             lambda: all(st.synced for v in A for st in feeds[v].instruments.values()),
             15,
             "books resynced after the collector's restart",
         )
         await sim.stop_running()
-        await wait_until(lambda: exact(sim, feeds, A + B), 15, "exact books after the restart")
+        await changes.until(lambda: exact(sim, feeds, A + B), 15, "exact books after the restart")
         mirror = service.source.mirror  # type: ignore[union-attr]
         assert mirror.collectors["tokyo"].gaps >= 1
         assert mirror.collectors["london"].gaps == 0
@@ -131,13 +128,15 @@ async def test_a_restarted_engine_resumes_its_durable_consumer_and_resyncs_expli
     try:
         await c1.start()
         service = await start_engine(natsd.url, tmp_path, durable="desk-1")
+        changes = Changes().engine(service)
         sim.start_running(20)
-        await wait_until(lambda: all_synced(sim, service), 15, "first engine synced")
+        await changes.until(lambda: all_synced(sim, service), 15, "first engine synced")
         await service.stop()
         seen = service.source.mirror.collectors["tokyo"].last_seq  # type: ignore[union-attr]
 
         # Frames keep arriving while no engine runs; a new engine, same durable.
         service = await start_engine(natsd.url, tmp_path, durable="desk-1")
+        changes = Changes().engine(service)
         source = service.source
         assert source is not None
         await asyncio.wait_for(source.caught_up.wait(), 15)  # type: ignore[attr-defined]
@@ -149,7 +148,7 @@ async def test_a_restarted_engine_resumes_its_durable_consumer_and_resyncs_expli
         assert tokyo.gaps == 0
         assert source.resync_requests >= 1  # type: ignore[attr-defined]
         await sim.stop_running()
-        await wait_until(lambda: exact(sim, service.feeds, A), 15, "books rebuilt after restart")
+        await changes.until(lambda: exact(sim, service.feeds, A), 15, "books rebuilt after restart")
     finally:
         if service is not None:
             await service.stop()

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -27,18 +26,11 @@ from tui.bus.ha import active_console
 from tui.bus.natsd import NatsServer
 from tui.config import from_dict
 
-from bus_rig import REPO, HAEngine, nats_server, wait_until
+from support.bus import REPO, Changes, HAEngine
 
 pytestmark = pytest.mark.slow
 VENUES = ["kraken", "bybit"]
 TOKEN = "follow-test-token"
-
-
-@pytest.fixture
-def natsd(tmp_path: Path) -> Iterator[NatsServer]:
-    server = nats_server(tmp_path)
-    yield server
-    server.stop()
 
 
 async def ctl_status(nats_url: str) -> dict[str, object]:
@@ -81,6 +73,8 @@ async def test_a_nats_console_follows_the_takeover_to_the_standby_with_the_same_
     )
     notices: list[str] = []
     src.on_notice = notices.append
+    changes = Changes()
+    src.on_change = changes.poke  # every frame from whichever engine it follows
     runner: asyncio.Task[None] | None = None
     try:
         assert (await a.start())["event"] == "standby"
@@ -91,15 +85,15 @@ async def test_a_nats_console_follows_the_takeover_to_the_standby_with_the_same_
         runner = asyncio.get_running_loop().create_task(src.run())
         assert await asyncio.wait_for(src.first_attach(), 20) == ""
         assert (src.engine, src.at) == ("a", ready_a["console"])
-        await wait_until(lambda: set(VENUES) <= set(src.model.venues), 15, "venues on engine a")
+        await changes.until(lambda: set(VENUES) <= set(src.model.venues), 15, "venues on engine a")
         assert (await src.command("isolate", reason="drill", venue="kraken")).ok
-        await wait_until(lambda: isolated(src, "kraken"), 10, "the isolation on engine a")
+        await changes.until(lambda: isolated(src, "kraken"), 10, "the isolation on engine a")
         assert notices == []
 
         await a.kill()
         ready_b = await b.line(10)
         assert ready_b["role"] == "active" and ready_b["engine"] == "b"
-        await wait_until(
+        await changes.until(
             lambda: src.state == "attached" and src.engine == "b", 20, "the console on engine b"
         )
         assert src.at == ready_b["console"] != ready_a["console"]
@@ -107,7 +101,7 @@ async def test_a_nats_console_follows_the_takeover_to_the_standby_with_the_same_
         # takeover the new engine journalled, in the console's timeline.
         assert len(notices) == 1 and "engine takeover" in notices[0] and "b at" in notices[0]
         assert src.takeovers == notices
-        await wait_until(
+        await changes.until(
             lambda: any(
                 e.get("event") == "takeover" and e.get("engine") == "b" and e.get("previous") == "a"
                 for e in src.model.journal
@@ -116,7 +110,7 @@ async def test_a_nats_console_follows_the_takeover_to_the_standby_with_the_same_
             "the takeover in the console's timeline",
         )
         # The same isolation, received from engine b's own state.
-        await wait_until(lambda: isolated(src, "kraken"), 10, "the isolation on engine b")
+        await changes.until(lambda: isolated(src, "kraken"), 10, "the isolation on engine b")
         assert (await src.command("note", text="on b now")).ok
 
         status = await ctl_status(natsd.url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -19,18 +18,11 @@ from tui.config import from_dict
 from tui.console.client import ConsoleClient
 from tui.control import journal
 
-from bus_rig import HAEngine, nats_server, wait_until
+from support.bus import Changes, HAEngine
 
 pytestmark = pytest.mark.slow
 VENUES = ["kraken", "bybit"]
 TOKEN = "ha-test-token"
-
-
-@pytest.fixture
-def natsd(tmp_path: Path) -> Iterator[NatsServer]:
-    server = nats_server(tmp_path)
-    yield server
-    server.stop()
 
 
 async def attach(url: str) -> tuple[ConsoleClient, asyncio.Task[None]]:
@@ -51,6 +43,7 @@ async def test_killing_the_active_engine_hands_over_in_5s_with_the_same_control_
     a = HAEngine(natsd.url, "a", tmp_path / "a.jsonl", TOKEN)
     b = HAEngine(natsd.url, "b", tmp_path / "b.jsonl", TOKEN)
     clients: list[tuple[ConsoleClient, asyncio.Task[None]]] = []
+    changes = Changes()
     try:
         assert (await a.start())["event"] == "standby"
         ready_a = await a.line(15)
@@ -59,8 +52,9 @@ async def test_killing_the_active_engine_hands_over_in_5s_with_the_same_control_
         assert await active_console(natsd.url) == ready_a["console"]
 
         ca, ta = await attach(ready_a["console"])
+        changes.client(ca)
         clients.append((ca, ta))
-        await wait_until(lambda: set(VENUES) <= set(ca.model.venues), 15, "venues on engine a")
+        await changes.until(lambda: set(VENUES) <= set(ca.model.venues), 15, "venues on engine a")
         bybit_inst = next(r.instrument for k, r in ca.model.instruments.items() if k[0] == "bybit")
         acked = [
             await ca.command("isolate", reason="drill", venue="kraken"),
@@ -79,13 +73,14 @@ async def test_killing_the_active_engine_hands_over_in_5s_with_the_same_control_
         assert await active_console(natsd.url) == ready_b["console"]
 
         cb, tb = await attach(ready_b["console"])
+        changes.client(cb)
         clients.append((cb, tb))
-        await wait_until(
+        await changes.until(
             lambda: "kraken" in cb.model.venues and cb.model.venues["kraken"].state == "ISOLATED",
             10,
             "the isolation survives the takeover",
         )
-        await wait_until(
+        await changes.until(
             lambda: any(r.halted for k, r in cb.model.instruments.items() if k[0] == "bybit"),
             10,
             "the halt survives the takeover",

@@ -16,20 +16,16 @@ from tui.control import journal
 from tui.control.journal import AsyncJournal
 from tui.service import JournalAdapter
 
-from bus_rig import nats_server
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def js(tmp_path: Path) -> AsyncIterator[Any]:
-    server: NatsServer = nats_server(tmp_path)
-    nc = await connect(server.url, "test")
+async def js(natsd: NatsServer) -> AsyncIterator[Any]:
+    nc = await connect(natsd.url, "test")
     ctx = nc.jetstream()
     await ensure_ha(ctx)
     yield ctx
     await nc.close()
-    server.stop()
 
 
 async def writer(js: Any, path: Path, published: int) -> tuple[ReplicatingJournal, AsyncJournal]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -18,17 +17,10 @@ from tui.bus.natsd import NatsServer
 from tui.cli.replay import headless
 from tui.config import from_dict
 
-from bus_rig import nats_server, wait_until
+from support.bus import Changes
 
 pytestmark = pytest.mark.slow
 VENUES = ["kraken", "bybit"]
-
-
-@pytest.fixture
-def natsd(tmp_path: Path) -> Iterator[NatsServer]:
-    server = nats_server(tmp_path)
-    yield server
-    server.stop()
 
 
 async def test_a_range_exported_from_jetstream_replays_to_the_venues_books(
@@ -43,7 +35,8 @@ async def test_a_range_exported_from_jetstream_replays_to_the_venues_books(
     try:
         sim.start_running(30)
         feeds = collector.feeds
-        await wait_until(
+        changes = Changes().feeds(feeds)
+        await changes.until(
             lambda: all(
                 st.synced and st.updates > 20
                 for f in feeds.values()
@@ -53,7 +46,7 @@ async def test_a_range_exported_from_jetstream_replays_to_the_venues_books(
             "collector books synced and moving",
         )
         await sim.stop_running()
-        await wait_until(lambda: not collector.queue, 5, "publish queue drained")
+        await changes.until(lambda: not collector.queue, 5, "publish queue drained")
         await collector._nc.flush()
         end = time.time_ns()
     finally:

@@ -15,7 +15,8 @@ from adapters.simulator.faults import MALFORMED_KINDS
 from adapters.simulator.server import Simulator
 from adapters.transport import NAMES
 
-from rig import Rig
+from support.fixtures import StartSim
+from support.rig import Rig
 
 VENUES = sorted(DEFAULT_VENUES)
 TRANSPORTS = list(NAMES)
@@ -55,18 +56,20 @@ async def _exact_after_thousands(venue: str, transport: str) -> None:
             assert not st.book.crossed()
 
 
-async def test_sequence_gap_is_detected_and_resynced(venue: str, transport: str) -> None:
-    async with Rig([venue], transport=transport) as rig:
-        await rig.settle()
-        st = rig.st(venue)
-        rig.sim.inject(venue, "gap", symbol=st.symbol)
-        await rig.sim.step(30)
-        await rig.wait_for(lambda: st.resyncs >= 1, what="resync after gap")
-        await rig.sim.step(30)
-        await rig.settle()
-        assert st.gaps + st.checksum_failures >= 1
-        assert rig.statuses(venue, "resync_started")
-        assert rig.statuses(venue, "resync_finished")
+async def test_sequence_gap_is_detected_and_resynced(
+    venue: str, transport: str, sim: StartSim
+) -> None:
+    rig = await sim([venue], transport=transport)
+    await rig.settle()
+    st = rig.st(venue)
+    rig.sim.inject(venue, "gap", symbol=st.symbol)
+    await rig.sim.step(30)
+    await rig.wait_for(lambda: st.resyncs >= 1, what="resync after gap")
+    await rig.sim.step(30)
+    await rig.settle()
+    assert st.gaps + st.checksum_failures >= 1
+    assert rig.statuses(venue, "resync_started")
+    assert rig.statuses(venue, "resync_finished")
 
 
 @pytest.mark.parametrize("venue", CHECKSUM_VENUES)
@@ -77,81 +80,83 @@ async def test_sequence_gap_is_detected_and_resynced(venue: str, transport: str)
     indirect=["book_impl"],
 )
 async def test_corrupted_checksum_is_detected_and_resynced(
-    venue: str, book_impl: str, transport: str
+    venue: str, book_impl: str, transport: str, sim: StartSim
 ) -> None:
-    async with Rig([venue], transport=transport) as rig:
-        await rig.settle()
-        st = rig.st(venue)
-        ok_before = st.checksum_ok
-        rig.sim.inject(venue, "bad_checksum", symbol=st.symbol)
-        await rig.sim.step(10)
-        await rig.wait_for(lambda: st.checksum_failures >= 1, what="checksum failure")
-        await rig.sim.step(10)
-        await rig.settle()
-        assert st.checksum_failures == 1
-        assert st.resyncs == 1
-        assert st.checksum_ok > ok_before
-        (ev,) = rig.statuses(venue, "checksum_mismatch")
-        assert "checksum mismatch" in ev.reason
+    rig = await sim([venue], transport=transport)
+    await rig.settle()
+    st = rig.st(venue)
+    ok_before = st.checksum_ok
+    rig.sim.inject(venue, "bad_checksum", symbol=st.symbol)
+    await rig.sim.step(10)
+    await rig.wait_for(lambda: st.checksum_failures >= 1, what="checksum failure")
+    await rig.sim.step(10)
+    await rig.settle()
+    assert st.checksum_failures == 1
+    assert st.resyncs == 1
+    assert st.checksum_ok > ok_before
+    (ev,) = rig.statuses(venue, "checksum_mismatch")
+    assert "checksum mismatch" in ev.reason
 
 
-async def test_crossed_book_is_detected_and_resynced(venue: str) -> None:
-    async with Rig([venue]) as rig:
-        await rig.settle()
-        st = rig.st(venue)
-        rig.sim.inject(venue, "crossed", symbol=st.symbol)
-        await rig.sim.step(5)
-        await rig.wait_for(lambda: st.crossed >= 1, what="crossed book detected")
-        await rig.sim.step(10)
-        await rig.settle()
-        assert st.crossed == 1
-        assert st.resyncs >= 1
-        assert not st.book.crossed()
+async def test_crossed_book_is_detected_and_resynced(venue: str, sim: StartSim) -> None:
+    rig = await sim([venue])
+    await rig.settle()
+    st = rig.st(venue)
+    rig.sim.inject(venue, "crossed", symbol=st.symbol)
+    await rig.sim.step(5)
+    await rig.wait_for(lambda: st.crossed >= 1, what="crossed book detected")
+    await rig.sim.step(10)
+    await rig.settle()
+    assert st.crossed == 1
+    assert st.resyncs >= 1
+    assert not st.book.crossed()
 
 
 @pytest.mark.parametrize("kind", MALFORMED_KINDS)
-async def test_malformed_frames_never_stop_the_stream(venue: str, kind: str) -> None:
-    async with Rig([venue]) as rig:
-        await rig.settle()
-        feed = rig.feeds[venue]
-        st = rig.st(venue)
-        rig.sim.inject(venue, "malformed", symbol=st.symbol, kind=kind, count=3)
-        await rig.sim.step(50)
-        await rig.settle()
-        # An empty text frame is not an error of the venue's protocol, but it
-        # still must not disturb the book.
-        if kind != "empty":
-            assert feed.parse_errors >= 3
-        assert st.resyncs == 0
-        assert st.updates >= 40
+async def test_malformed_frames_never_stop_the_stream(venue: str, kind: str, sim: StartSim) -> None:
+    rig = await sim([venue])
+    await rig.settle()
+    feed = rig.feeds[venue]
+    st = rig.st(venue)
+    rig.sim.inject(venue, "malformed", symbol=st.symbol, kind=kind, count=3)
+    await rig.sim.step(50)
+    await rig.settle()
+    # An empty text frame is not an error of the venue's protocol, but it
+    # still must not disturb the book.
+    if kind != "empty":
+        assert feed.parse_errors >= 3
+    assert st.resyncs == 0
+    assert st.updates >= 40
 
 
-async def test_disconnect_reconnects_and_resyncs(venue: str, transport: str) -> None:
-    async with Rig([venue], transport=transport) as rig:
-        await rig.settle()
-        feed = rig.feeds[venue]
-        rig.sim.inject(venue, "disconnect", mode="abort")
-        await rig.wait_for(lambda: feed.disconnects >= 1, what="disconnect noticed")
-        await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="reconnect")
-        await rig.sim.step(200)
-        await rig.settle()
-        (ev, *_) = rig.statuses(venue, "disconnected")
-        assert ev.reason
-        assert rig.sups[venue].reconnects >= 1
+async def test_disconnect_reconnects_and_resyncs(venue: str, transport: str, sim: StartSim) -> None:
+    rig = await sim([venue], transport=transport)
+    await rig.settle()
+    feed = rig.feeds[venue]
+    rig.sim.inject(venue, "disconnect", mode="abort")
+    await rig.wait_for(lambda: feed.disconnects >= 1, what="disconnect noticed")
+    await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="reconnect")
+    await rig.sim.step(200)
+    await rig.settle()
+    (ev, *_) = rig.statuses(venue, "disconnected")
+    assert ev.reason
+    assert rig.sups[venue].reconnects >= 1
 
 
-async def test_silent_feed_is_dropped_and_reconnected(venue: str, transport: str) -> None:
-    async with Rig([venue], silence_timeout_s=0.5, transport=transport) as rig:
-        await rig.settle()
-        feed = rig.feeds[venue]
-        rig.sim.inject(venue, "stall", duration_s=30)
-        await rig.wait_for(lambda: bool(rig.statuses(venue, "silent")), what="silence noticed")
-        rig.sim.clear(venue, "stall")
-        await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="reconnect")
-        await rig.sim.step(100)
-        await rig.settle()
-        (ev, *_) = rig.statuses(venue, "silent")
-        assert "no frame for" in ev.reason
+async def test_silent_feed_is_dropped_and_reconnected(
+    venue: str, transport: str, sim: StartSim
+) -> None:
+    rig = await sim([venue], silence_timeout_s=0.5, transport=transport)
+    await rig.settle()
+    feed = rig.feeds[venue]
+    rig.sim.inject(venue, "stall", duration_s=30)
+    await rig.wait_for(lambda: bool(rig.statuses(venue, "silent")), what="silence noticed")
+    rig.sim.clear(venue, "stall")
+    await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="reconnect")
+    await rig.sim.step(100)
+    await rig.settle()
+    (ev, *_) = rig.statuses(venue, "silent")
+    assert "no frame for" in ev.reason
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -3,24 +3,23 @@ turns into a notice, never a ConnectionClosed that ends the console."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tui.app.source import LiveSource, NotSent
 from tui.console.client import AttachError
 
-from engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN
+from support.fixtures import StartEngine
 
 
-async def test_a_send_on_a_dropped_connection_is_an_attach_error(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, ["binance"]) as rig:
-        alice = await rig.console("alice")
-        assert alice.ws is not None
-        await alice.ws.close()
-        with pytest.raises(AttachError, match="lost while sending"):
-            await alice.command("note", text="into the void")
-        source = LiveSource(rig.service.server.url, TOKEN, "bob")
-        source._client, source.state = alice, "attached"
-        with pytest.raises(NotSent):
-            await source.command("note", text="still no exit")
+async def test_a_send_on_a_dropped_connection_is_an_attach_error(engine: StartEngine) -> None:
+    rig = await engine(["binance"])
+    alice = await rig.console("alice")
+    assert alice.ws is not None
+    await alice.ws.close()
+    with pytest.raises(AttachError, match="lost while sending"):
+        await alice.command("note", text="into the void")
+    source = LiveSource(rig.service.server.url, TOKEN, "bob")
+    source._client, source.state = alice, "attached"
+    with pytest.raises(NotSent):
+        await source.command("note", text="still no exit")

@@ -20,7 +20,8 @@ import pytest
 from tui.console.client import AttachError, ConsoleClient
 from tui.control import journal
 
-from engine_rig import EngineRig
+from support.engine_rig import EngineRig
+from support.fixtures import StartEngine
 
 
 class RecordingSink:
@@ -91,20 +92,20 @@ async def test_a_full_disk_refuses_commands_raises_the_alarm_and_heals(
     assert entries.entries[-1].fields["event"] == "engine stopped"
 
 
-async def test_the_anchor_goes_to_the_sinks_at_its_interval(tmp_path: Path) -> None:
+async def test_the_anchor_goes_to_the_sinks_at_its_interval(engine: StartEngine) -> None:
     sink = RecordingSink()
     extra = {"journal": {"anchor_to_sinks_s": 1.0}}
-    async with EngineRig(tmp_path, ["binance"], extra=extra) as rig:
-        rig.service.controller.sinks.append(sink)
-        alice = await rig.console("alice")
-        assert (await alice.command("note", text="anchor me")).ok
-        sent = await rig.wait_for(
-            lambda: [e for e in sink.got if e.get("event") == "journal-anchor"],
-            what="the anchor sent to the sinks",
-        )
-        on_disk = journal.read(rig.journal_path).entries
-        by_seq = {e.seq: e.hash for e in on_disk}
-        assert by_seq[sent[-1]["anchor_seq"]] == sent[-1]["anchor_hash"]
+    rig = await engine(["binance"], extra=extra)
+    rig.service.controller.sinks.append(sink)
+    alice = await rig.console("alice")
+    assert (await alice.command("note", text="anchor me")).ok
+    sent = await rig.wait_for(
+        lambda: [e for e in sink.got if e.get("event") == "journal-anchor"],
+        what="the anchor sent to the sinks",
+    )
+    on_disk = journal.read(rig.journal_path).entries
+    by_seq = {e.seq: e.hash for e in on_disk}
+    assert by_seq[sent[-1]["anchor_seq"]] == sent[-1]["anchor_hash"]
 
 
 def test_sigterm_with_the_disk_full_exits_cleanly(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tui.engine import detectors
 
-from engine_rig import EngineRig
+from support.engine_rig import EngineRig
 
 
 async def test_an_always_wide_option_spread_does_not_alert(tmp_path: Path) -> None:

@@ -89,3 +89,24 @@ def test_report_formats_and_time_flags(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     page = out.read_text()
     assert "<svg" in page and "isolate okx" in page and "<script" not in page
+
+
+def test_headless_replay_until_a_time(tmp_path: Path) -> None:
+    from support.replay_capture import write_capture
+
+    cap = write_capture(tmp_path / "okx.ndjson.gz")
+    # Before the venue went quiet long enough: no alert yet, nothing isolated.
+    r = run("replay", str(cap), "--headless", "--until", "2025-11-28T07:01:55Z")
+    assert r.returncode == 0, r.stderr
+    early = json.loads(r.stdout)
+    assert early["until"] == "2025-11-28T07:01:55.000000Z"
+    assert early["alerts"] == [] and early["isolated"] == []
+    # After the breaker tripped: okx isolated, the trip reported.
+    r = run("replay", str(cap), "--headless", "--until", "2025-11-28T07:02:05")
+    late = json.loads(r.stdout)
+    assert late["isolated"] == ["okx"] and late["trips"] and late["alerts"]
+    r = run("replay", str(cap), "--headless", "--until", "after lunch")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        "venuewatch: --until: 'after lunch' is not an ISO 8601 time (e.g. 2026-11-28T07:00:00Z)"
+    )

@@ -11,7 +11,7 @@ from tui.app.app import ConsoleApp
 from tui.app.source import LiveSource
 from tui.report import html, md
 
-from engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN, EngineRig
 
 NOTE = "pwn\x1b[2J\x1b]0;t\x07\u202eevil"
 SHOWN = "pwn\\x1b[2J\\x1b]0;t\\x07\\u202eevil"

@@ -26,7 +26,7 @@ from tui.control.commands import Command
 from tui.engine import view
 from tui.report import html, md
 
-from engine_rig import EngineRig
+from support.engine_rig import EngineRig
 
 VENUES = ["binance-futures", "kraken", "okx"]
 

@@ -14,13 +14,13 @@ from tui.app.layout_view import MissingPanel, Pane
 from tui.app.panel import Panel
 from tui.app.source import StaticSource
 
-import console_fixture
+from support import console_model
 
 
 async def test_app_falls_back_to_default_on_a_bad_layout_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.toml"
     bad.write_text('root = "m"\n[node.m]\npanel = "charts"\n', encoding="utf-8")
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout=str(bad))
+    app = ConsoleApp(StaticSource(console_model.build()), layout=str(bad))
     async with app.run_test(size=(120, 40)):
         await app.rendered()
         assert app.layout_spec is not None and app.layout_spec.name == "default"
@@ -34,7 +34,7 @@ async def test_app_falls_back_to_default_on_a_bad_layout_file(tmp_path: Path) ->
 async def test_broken_user_file_shadowing_a_shipped_layout_falls_back_to_shipped() -> None:
     lf.user_dir().mkdir(parents=True)
     (lf.user_dir() / "default.toml").write_text("root = [\n", encoding="utf-8")
-    app = ConsoleApp(StaticSource(console_fixture.build()))
+    app = ConsoleApp(StaticSource(console_model.build()))
     async with app.run_test(size=(120, 40)):
         await app.rendered()
         assert app.layout_spec == lf.parse(lf.shipped_text("default"), "x", "default")
@@ -43,7 +43,7 @@ async def test_broken_user_file_shadowing_a_shipped_layout_falls_back_to_shipped
 
 
 async def test_resize_swap_and_write_round_trip_through_the_app() -> None:
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="incident")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="incident")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
         pane = app.focused_pane()
@@ -77,7 +77,7 @@ async def test_a_panel_that_fails_to_import_shows_its_error_in_its_own_pane(
     for name in [n for n in sys.modules if n.startswith("tui.app.panels")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "tui.app.panels.spreads", None)
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
     async with app.run_test(size=(120, 40)):
         await app.rendered()
         broken = app.query_one("#pane-spreads", Pane).panel

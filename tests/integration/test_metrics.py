@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tui.engine.state import VENUE_STATES
 from tui.integrations.metrics import METRICS
 
-from engine_rig import EngineRig
+from support.fixtures import StartEngine
 
 ENGINE = {
     "routes": {"btc-usd-ref": {"instrument": "BTC-USD", "venues": ["binance", "kraken"]}},
@@ -46,44 +46,44 @@ def sample(fam: object, **labels: str) -> float:
     raise AssertionError(f"no sample with {labels} in {fam.name}")  # type: ignore[attr-defined]
 
 
-async def test_scrape_has_every_documented_metric_with_its_type(tmp_path: Path) -> None:
+async def test_scrape_has_every_documented_metric_with_its_type(engine: StartEngine) -> None:
     extra = {"metrics": {"port": 0}}
-    async with EngineRig(tmp_path, ["binance", "kraken"], engine=ENGINE, extra=extra) as rig:
-        await rig.healthy()
-        alice = await rig.console("alice")
-        out = await alice.command("isolate", venue="kraken", reason="drill")
-        assert out.ok
-        url = rig.service.integrations.urls()["metrics"]
-        assert url.startswith("http://127.0.0.1:")
-        async with httpx.AsyncClient() as client:
-            resp = await client.get(url)
-        assert resp.status_code == 200
-        assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
-        fams = families(resp.text)
-        documented = {"venuewatch_" + n for n in METRICS}
-        assert documented <= set(fams), documented - set(fams)
-        for name, (kind, _, _) in METRICS.items():
-            assert fams["venuewatch_" + name].type == kind, name  # type: ignore[attr-defined]
-        # The figures are the engine's, not placeholders.
-        state = fams["venuewatch_venue_state"]
-        assert sample(state, venue="kraken", state="ISOLATED") == 1.0
-        assert sample(state, venue="kraken", state="LIVE") == 0.0
-        # Exactly one state per venue (binance's may vary on a loaded machine).
-        assert sum(sample(state, venue="binance", state=s) for s in VENUE_STATES) == 1.0
-        route = fams["venuewatch_route_active"]
-        assert sample(route, route="btc-usd-ref", venue="kraken") == 0.0
-        assert sample(fams["venuewatch_breaker_armed"], breaker="feed-silent") == 1.0
-        assert sample(fams["venuewatch_breaker_tripped"], breaker="feed-silent") == 0.0
-        assert sample(fams["venuewatch_consoles"]) == 1.0
-        seq = sample(fams["venuewatch_journal_head_sequence"])
-        assert seq >= out.outcome_seq
-        fsync = fams["venuewatch_journal_fsync_seconds"]
-        assert sample(fsync, le="+Inf") >= 3  # started, the command, its outcome
-        frames = fams["venuewatch_venue_frames_total"]
-        assert sample(frames, venue="binance") > 0
-        synced = fams["venuewatch_instrument_synced"]
-        assert sample(synced, venue="binance", instrument="BTC-USD", symbol="BTCUSDT") in (0, 1)
-        assert sample(fams["venuewatch_ingest_frames_total"]) >= sample(frames, venue="binance")
+    rig = await engine(["binance", "kraken"], engine=ENGINE, extra=extra)
+    await rig.healthy()
+    alice = await rig.console("alice")
+    out = await alice.command("isolate", venue="kraken", reason="drill")
+    assert out.ok
+    url = rig.service.integrations.urls()["metrics"]
+    assert url.startswith("http://127.0.0.1:")
+    async with httpx.AsyncClient() as client:
+        resp = await client.get(url)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
+    fams = families(resp.text)
+    documented = {"venuewatch_" + n for n in METRICS}
+    assert documented <= set(fams), documented - set(fams)
+    for name, (kind, _, _) in METRICS.items():
+        assert fams["venuewatch_" + name].type == kind, name  # type: ignore[attr-defined]
+    # The figures are the engine's, not placeholders.
+    state = fams["venuewatch_venue_state"]
+    assert sample(state, venue="kraken", state="ISOLATED") == 1.0
+    assert sample(state, venue="kraken", state="LIVE") == 0.0
+    # Exactly one state per venue (binance's may vary on a loaded machine).
+    assert sum(sample(state, venue="binance", state=s) for s in VENUE_STATES) == 1.0
+    route = fams["venuewatch_route_active"]
+    assert sample(route, route="btc-usd-ref", venue="kraken") == 0.0
+    assert sample(fams["venuewatch_breaker_armed"], breaker="feed-silent") == 1.0
+    assert sample(fams["venuewatch_breaker_tripped"], breaker="feed-silent") == 0.0
+    assert sample(fams["venuewatch_consoles"]) == 1.0
+    seq = sample(fams["venuewatch_journal_head_sequence"])
+    assert seq >= out.outcome_seq
+    fsync = fams["venuewatch_journal_fsync_seconds"]
+    assert sample(fsync, le="+Inf") >= 3  # started, the command, its outcome
+    frames = fams["venuewatch_venue_frames_total"]
+    assert sample(frames, venue="binance") > 0
+    synced = fams["venuewatch_instrument_synced"]
+    assert sample(synced, venue="binance", instrument="BTC-USD", symbol="BTCUSDT") in (0, 1)
+    assert sample(fams["venuewatch_ingest_frames_total"]) >= sample(frames, venue="binance")
 
 
 def test_serve_simulate_exposes_metrics_over_http(tmp_path: Path) -> None:

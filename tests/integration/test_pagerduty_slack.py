@@ -23,8 +23,9 @@ from typing import Any
 from tui.control import journal
 from tui.secrets import set_secret
 
-from engine_rig import EngineRig
-from receiver import Receiver
+from support.engine_rig import EngineRig
+from support.fixtures import StartReceiver
+from support.receiver import Receiver
 
 ROUTING_KEY = "R0UTINGKEY0123456789abcdefABCDEF"
 PD_SEVERITIES = {"critical", "error", "warning", "info"}
@@ -166,7 +167,7 @@ async def test_slack_gets_readable_messages_for_a_trip_its_command_and_the_alert
     assert "sEcReTpAtH" not in text and '"sink":"slack:incoming-webhook"' in text
 
 
-async def test_the_journal_going_down_pages_and_posts_directly() -> None:
+async def test_the_journal_going_down_pages_and_posts_directly(receiver: StartReceiver) -> None:
     """The journal cannot hold the news of its own outage: the sinks get it straight."""
     from tui.control.sinks import SinkSettings
     from tui.integrations.pagerduty import PagerDutySink
@@ -176,56 +177,57 @@ async def test_the_journal_going_down_pages_and_posts_directly() -> None:
     down = {"kind": "system", "event": "journal-unwritable", "reason": "ENOSPC", "journal": "j"}
     up = {"kind": "system", "event": "journal-writable", "journal": "j"}
     anchor = {"kind": "system", "event": "journal-anchor", "anchor_seq": 9, "anchor_hash": "ab"}
-    async with Receiver(status=202) as pd, Receiver() as slack:
-        p = PagerDutySink(
-            SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k"),
-            Secret(ROUTING_KEY),
-        )
-        s = SlackSink(SinkSettings(kind="slack", secret="s"), Secret(slack.url + "/hook"))
-        for entry in (anchor, down, up):
-            await p.dispatch(entry)
-            await s.dispatch(entry)
-        trigger, resolve = (r.json() for r in pd.requests)
-        _check_pd_event(trigger)
-        _check_pd_event(resolve)
-        assert trigger["event_action"] == "trigger" and resolve["event_action"] == "resolve"
-        assert (
-            trigger["dedup_key"] == resolve["dedup_key"] == "venuewatch/journal-unwritable|engine|"
-        )
-        assert "ENOSPC" in trigger["payload"]["summary"]
-        titles = [_check_slack(r.json())["title"] for r in slack.requests]
-        assert titles == ["Journal unwritable: commands are refused", "Journal writable again"]
-        await p.aclose()
-        await s.aclose()
+    pd = await receiver(status=202)
+    slack = await receiver()
+    p = PagerDutySink(
+        SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k"),
+        Secret(ROUTING_KEY),
+    )
+    s = SlackSink(SinkSettings(kind="slack", secret="s"), Secret(slack.url + "/hook"))
+    for entry in (anchor, down, up):
+        await p.dispatch(entry)
+        await s.dispatch(entry)
+    trigger, resolve = (r.json() for r in pd.requests)
+    _check_pd_event(trigger)
+    _check_pd_event(resolve)
+    assert trigger["event_action"] == "trigger" and resolve["event_action"] == "resolve"
+    assert trigger["dedup_key"] == resolve["dedup_key"] == "venuewatch/journal-unwritable|engine|"
+    assert "ENOSPC" in trigger["payload"]["summary"]
+    titles = [_check_slack(r.json())["title"] for r in slack.requests]
+    assert titles == ["Journal unwritable: commands are refused", "Journal writable again"]
+    await p.aclose()
+    await s.aclose()
 
 
-async def test_a_page_left_open_by_a_stopped_engine_is_resolved_after_a_restart() -> None:
+async def test_a_page_left_open_by_a_stopped_engine_is_resolved_after_a_restart(
+    receiver: StartReceiver,
+) -> None:
     """Read back from the journal: a page whose alert does not fire again is closed."""
     from tui.control.sinks import SinkSettings
     from tui.integrations.base import Context
     from tui.integrations.pagerduty import PagerDutySink
     from tui.secrets import Secret
 
-    async with Receiver(status=202) as pd:
-        s = SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k", resend_s=1.0)
-        sink = PagerDutySink(s, Secret(ROUTING_KEY))
-        prior = [
-            {"kind": "sink", "sink": sink.name, "about": "trigger stale|kraken|", "ok": True},
-            {"kind": "sink", "sink": sink.name, "about": "trigger spread|okx|BTC-USD", "ok": True},
-            {"kind": "sink", "sink": sink.name, "about": "resolve spread|okx|BTC-USD", "ok": True},
-            {"kind": "sink", "sink": sink.name, "about": "trigger gaps|okx|ETH-USD", "ok": False},
-        ]
-        records: list[dict[str, object]] = []
+    pd = await receiver(status=202)
+    s = SinkSettings(kind="pagerduty", url=pd.url + "/v2/enqueue", secret="k", resend_s=1.0)
+    sink = PagerDutySink(s, Secret(ROUTING_KEY))
+    prior = [
+        {"kind": "sink", "sink": sink.name, "about": "trigger stale|kraken|", "ok": True},
+        {"kind": "sink", "sink": sink.name, "about": "trigger spread|okx|BTC-USD", "ok": True},
+        {"kind": "sink", "sink": sink.name, "about": "resolve spread|okx|BTC-USD", "ok": True},
+        {"kind": "sink", "sink": sink.name, "about": "trigger gaps|okx|ETH-USD", "ok": False},
+    ]
+    records: list[dict[str, object]] = []
 
-        async def record(kind: str, **fields: object) -> dict[str, object]:
-            records.append({"kind": kind, **fields})
-            return records[-1]
+    async def record(kind: str, **fields: object) -> dict[str, object]:
+        records.append({"kind": kind, **fields})
+        return records[-1]
 
-        sink.recover(prior)
-        assert sink.open == {"stale|kraken|": "kraken"}
-        sink.start(Context(record=record, firing=list))
-        await pd.wait_for(lambda: pd.requests, what="the resolve")
-        (ev,) = (r.json() for r in pd.requests)
-        _check_pd_event(ev)
-        assert ev["event_action"] == "resolve" and ev["dedup_key"] == KEY
-        await sink.aclose()
+    sink.recover(prior)
+    assert sink.open == {"stale|kraken|": "kraken"}
+    sink.start(Context(record=record, firing=list))
+    await pd.wait_for(lambda: pd.requests, what="the resolve")
+    (ev,) = (r.json() for r in pd.requests)
+    _check_pd_event(ev)
+    assert ev["event_action"] == "resolve" and ev["dedup_key"] == KEY
+    await sink.aclose()

@@ -1,7 +1,7 @@
 """Paging what a pane hides, and the alert detail view, on a static model.
 
 Every key press here costs milliseconds: the source is a fixed snapshot
-(``console_fixture``), nothing is attached and nothing is sent.
+(``support.console_model``), nothing is attached and nothing is sent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tui.app.panels.timeline import TimelinePanel
 from tui.app.screens import TextScreen
 from tui.app.source import StaticSource
 
-import console_fixture
+from support import console_model
 
 
 def _focus(app: ConsoleApp, panel_type: type) -> object:
@@ -27,7 +27,7 @@ def _focus(app: ConsoleApp, panel_type: type) -> object:
 
 
 async def test_brackets_page_the_matrix_hidden_columns_into_view() -> None:
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         matrix = _focus(app, MatrixPanel)
@@ -70,7 +70,7 @@ def _text(screen: DetailScreen) -> str:
 
 
 async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
-    model = console_fixture.build()
+    model = console_model.build()
     # coinbase acknowledged its spread alert: the detail view says who.
     key = "spread|coinbase|BTC-USD"
     model.journal.append(
@@ -81,7 +81,7 @@ async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
             "action": "ack",
             "args": {"alert": key},
             "actor": "console:alice",
-            "ts": console_fixture.iso(console_fixture.at(5)),
+            "ts": console_model.iso(console_model.at(5)),
         }
     )
     model.journal.append(
@@ -90,7 +90,7 @@ async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
             "kind": "outcome",
             "id": "c-ack",
             "ok": True,
-            "ts": console_fixture.iso(console_fixture.at(5)),
+            "ts": console_model.iso(console_model.at(5)),
         }
     )
     app = ConsoleApp(StaticSource(model), layout="default")
@@ -132,7 +132,7 @@ async def test_enter_on_alerts_explains_the_selected_alert_in_full() -> None:
 
 async def test_replay_keys_exist_only_in_a_replay_and_send_the_palettes_commands() -> None:
     # A snapshot is not a replay: p, P, >, v and j do nothing and are not in the footer.
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
         await pilot.press("p", "P", "greater_than_sign", "v")
@@ -141,7 +141,7 @@ async def test_replay_keys_exist_only_in_a_replay_and_send_the_palettes_commands
         assert not {"p", "P", "greater_than_sign", "v", "j"} & set(app.active_bindings)
     # A replay snapshot: each key sends its command (nothing is attached, so each one
     # comes back NOT SENT, naming the command the key meant).
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
     app.source.engine = "replay ×10"
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
@@ -167,7 +167,7 @@ async def until_notices(app: ConsoleApp, n: int) -> None:
 
 
 async def test_brackets_page_a_panes_hidden_rows_and_the_border_follows() -> None:
-    app = ConsoleApp(StaticSource(console_fixture.build()), layout="default")
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.rendered()
         timeline = _focus(app, TimelinePanel)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -33,8 +32,8 @@ from tui.app.panels.venues import VenuesPanel
 from tui.console import protocol as p
 from tui.console.model import ConsoleModel
 
-import console_fixture as fx
-from engine_rig import EngineRig
+from support import console_model as fx
+from support.fixtures import StartEngine
 
 
 class Host(App[None]):
@@ -530,48 +529,48 @@ async def test_updates_are_cheap(model: ConsoleModel) -> None:
 # -- against a real engine ----------------------------------------------------------------
 
 
-async def test_panels_show_a_real_isolation(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, ["binance", "kraken", "coinbase"]) as rig:
-        # Isolation does not need healthy feeds: only the engine's own model.
-        alice = await rig.console("alice")
-        out = await alice.command("isolate", venue="kraken", reason="checksum storm")
-        assert out.ok
-        model = alice.model
+async def test_panels_show_a_real_isolation(engine: StartEngine) -> None:
+    rig = await engine(["binance", "kraken", "coinbase"])
+    # Isolation does not need healthy feeds: only the engine's own model.
+    alice = await rig.console("alice")
+    out = await alice.command("isolate", venue="kraken", reason="checksum storm")
+    assert out.ok
+    model = alice.model
+    await rig.wait_for(
+        lambda: (
+            model.venues["kraken"].state == "ISOLATED"
+            and any(e.get("kind") == "outcome" for e in model.journal)
+        ),
+        what="the console model to see the isolation",
+    )
+    venues, timeline, spreads = VenuesPanel(), TimelinePanel(), SpreadsPanel()
+
+    class Three(App[None]):
+        def compose(self) -> ComposeResult:
+            yield venues
+            yield timeline
+            yield spreads
+
+    async with Three().run_test(size=(120, 60)) as pilot:
+        sel = Selection(venue="kraken", instrument="BTC-USD", venues=list(model.venues))
+        venues.update_from(model, sel)
+        timeline.update_from(model, sel)
+        await pilot.pause()
+        assert venues.order(model)[0] == "kraken"
+        row = texts(venues)["kraken"]
+        assert "■ ISOLATED" in row and "checksum storm" in row
+        rows = texts(timeline)
+        command = rows[f"j{out.seq}"]
+        assert "» " in command[:2] and "alice" in command and "isolate kraken" in command
+        outcome = rows[f"j{out.outcome_seq}"]
+        assert "✓ done: isolate" in outcome and f"cmd #{out.seq}" in outcome
+        # The engine's spread history (keyed venue|canonical) makes a chart.
         await rig.wait_for(
-            lambda: (
-                model.venues["kraken"].state == "ISOLATED"
-                and any(e.get("kind") == "outcome" for e in model.journal)
-            ),
-            what="the console model to see the isolation",
+            lambda: "kraken|BTC-USD" in model.history, what="spread history for kraken"
         )
-        venues, timeline, spreads = VenuesPanel(), TimelinePanel(), SpreadsPanel()
 
-        class Three(App[None]):
-            def compose(self) -> ComposeResult:
-                yield venues
-                yield timeline
-                yield spreads
+        def charted() -> bool:
+            spreads.update_from(model, sel)
+            return "BTC-USD spread" in spreads.text and "▶kraken" in spreads.text
 
-        async with Three().run_test(size=(120, 60)) as pilot:
-            sel = Selection(venue="kraken", instrument="BTC-USD", venues=list(model.venues))
-            venues.update_from(model, sel)
-            timeline.update_from(model, sel)
-            await pilot.pause()
-            assert venues.order(model)[0] == "kraken"
-            row = texts(venues)["kraken"]
-            assert "■ ISOLATED" in row and "checksum storm" in row
-            rows = texts(timeline)
-            command = rows[f"j{out.seq}"]
-            assert "» " in command[:2] and "alice" in command and "isolate kraken" in command
-            outcome = rows[f"j{out.outcome_seq}"]
-            assert "✓ done: isolate" in outcome and f"cmd #{out.seq}" in outcome
-            # The engine's spread history (keyed venue|canonical) makes a chart.
-            await rig.wait_for(
-                lambda: "kraken|BTC-USD" in model.history, what="spread history for kraken"
-            )
-
-            def charted() -> bool:
-                spreads.update_from(model, sel)
-                return "BTC-USD spread" in spreads.text and "▶kraken" in spreads.text
-
-            await until(pilot, charted, "a chart from the engine's history", timeout=10)
+        await until(pilot, charted, "a chart from the engine's history", timeout=10)

@@ -22,7 +22,7 @@ from tui.cli.replay import headless_run
 from tui.control import journal
 from tui.replay_service import ReplayService
 
-from replay_rig import T0, S, comparable, write_capture
+from support.replay_capture import T0, S, comparable, write_capture
 
 
 async def serve_replay(cap: Path, jpath: Path) -> ReplayService:
@@ -120,11 +120,15 @@ def test_report_says_why_an_alert_fired_from_the_capture(
         "2025-11-28T07:01:52.100000Z",
     ]
     assert '"instId": "BTC-USDT"' in why["frames"][-1]["raw"]
+    # And the frames after it, within the window: the one that ended the silence.
+    assert [f["t"] for f in why["frames_after"]] == ["2025-11-28T07:02:18.000000Z"]
     (inst_alert,) = [a for a in rep["alerts"] if a["key"] == "stale|okx|BTC-USD"]
     c = inst_alert["why"]["consensus"]
     assert c["instrument"] == "BTC-USD" and c["mids"]["okx"] == pytest.approx((3366.1 + 3366.8) / 2)
     md = markdown.render(rep)
     assert "## Why did this fire?" in md and "### stale\\|okx\\| at 2025-11-28 07:01:57.250" in md
+    assert "1 frames from okx after it fired:" in md
+    assert "1 frames from okx after it fired:" in md
     from tui.report import html
 
     page = html.render(rep)

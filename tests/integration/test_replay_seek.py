@@ -21,13 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.capture_config import replay_config
+from tui.cli.replay import headless_run
 from tui.console import protocol as p
 from tui.console.client import ConsoleClient
 from tui.control import journal
 from tui.engine.view import build
 from tui.replay_service import ReplayService
 
-from replay_rig import T0, S, comparable, write_capture
+from support.replay_capture import T0, S, comparable, write_capture
 
 END = T0 + 31 * S
 
@@ -59,6 +60,7 @@ def snapshot(svc: ReplayService) -> dict[str, Any]:
         "core_alerts": list(svc.core.alerts),
         "trips": list(svc.core.trips),
         "history": svc._history_snapshot(),
+        "view_states": dict(eng.states),
     }
 
 
@@ -100,7 +102,9 @@ def test_seeking_back_equals_a_fresh_replay_stopped_there(
     """Forward to ``first`` (or to the capture's end), then back to ``target``."""
     target = max(T0, first - back)
 
-    async def go() -> tuple[dict[str, Any], list[Any], dict[str, Any], list[Any], int]:
+    async def go() -> tuple[
+        dict[str, Any], list[Any], dict[str, Any], list[Any], int, dict[str, Any]
+    ]:
         d = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
         svc = await _start(capture_file, d / "seek.jsonl")
         try:
@@ -118,12 +122,17 @@ def test_seeking_back_equals_a_fresh_replay_stopped_there(
         finally:
             await svc.stop("test")
         want, want_journal = await _fresh_at(capture_file, d / "fresh.jsonl", target)
-        return got, got_journal, want, want_journal, rewinds
+        headless = await headless_run(str(capture_file), None, d / "h.jsonl", target)
+        return got, got_journal, want, want_journal, rewinds, headless
 
-    got, got_journal, want, want_journal, rewinds = asyncio.run(go())
+    got, got_journal, want, want_journal, rewinds, headless = asyncio.run(go())
     assert got == want
     assert got_journal == want_journal
     assert rewinds == 0
+    # replay --headless --until T reports the same moment.
+    assert headless["alerts"] == got["core_alerts"] and headless["trips"] == got["trips"]
+    assert headless["isolated"] == sorted(got["isolated"])
+    assert headless["states"] == got["view_states"]
 
 
 def test_a_rewound_journal_is_kept_and_the_new_one_verifies(
@@ -167,7 +176,7 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
         try:
             out = await client.command("replay-seek", to="2025-11-28T07:02:10Z")
             assert out.ok
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
             svc.paused_event.clear()
             before = [e.get("kind", "") for e in client.model.journal]
             firing = next(
@@ -179,8 +188,8 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
                 "replay-seek", to=str(firing["ts"]), entry=str(firing["seq"])
             )
             assert out.ok and out.detail.startswith(f"seeking back to #{firing['seq']} (")
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
-            await asyncio.wait_for(welcomed.wait(), 10)  # the rebuilt past, all at once
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
+            await asyncio.wait_for(welcomed.wait(), 30)  # the rebuilt past, all at once
             after = [e.get("kind", "") for e in client.model.journal]
             return before, after, client.model.ts_ns, svc.clock.ns, str(firing["ts"])
         finally:
@@ -196,7 +205,7 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
     assert engine_ts == T0 + 9_250_000_999  # just after the entry, its microsecond included
 
 
-async def _until(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
+async def _until(pilot: Any, cond: Any, timeout: float = 30.0) -> None:
     async def loop() -> None:
         while not cond():
             await pilot.pause()
@@ -218,6 +227,7 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
     try:
         await _seek(svc, T0 + 20 * S)  # past the alert and the breaker's trip
         svc.paused_event.clear()
+        svc.scheduler.pause()  # no publishing: Pilot sees the app idle after each key at once
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(140, 40)) as pilot:
@@ -236,7 +246,7 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
             )
             app.screen.query_one(OptionList).highlighted = pick
             await pilot.press("enter")
-            await asyncio.wait_for(svc.paused_event.wait(), 10)
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
             assert svc.rewinds == 1
             # The console now holds the rebuilt past: the alert fired, the trip not yet.
             await _until(
@@ -251,3 +261,33 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
             assert "okx" not in svc.engine.facts.isolated
     finally:
         await svc.stop("test")
+
+
+def test_controls_during_a_rebuild_never_leave_consoles_muted(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    """Step or resume while the past is being rebuilt: the consoles get the state there."""
+
+    async def go() -> list[tuple[bool, int]]:
+        svc = await _start(capture_file, tmp_path / "j.jsonl")
+        out = []
+        try:
+            await _seek(svc, T0 + 20 * S)
+            svc.paused_event.clear()
+            svc.seek(T0 + 2 * S)  # back: a rebuild starts
+            svc.step_to_next_alert()  # and, before it gets there, run to the next alert
+            await asyncio.wait_for(svc.paused_event.wait(), 30)
+            out.append((svc.server.muted, svc.clock.ns))
+            svc.paused_event.clear()
+            svc.seek(T0 + 5 * S)
+            svc.set_speed(0)
+            svc.resume()  # resumed mid-rebuild: plays on, unmuted, to the end
+            await asyncio.wait_for(svc.done.wait(), 30)
+            out.append((svc.server.muted, svc.clock.ns))
+        finally:
+            await svc.stop("test")
+        return out
+
+    (muted1, at1), (muted2, at2) = asyncio.run(go())
+    assert not muted1 and T0 + 9 * S <= at1 <= T0 + 10 * S  # paused where the alert fired
+    assert not muted2 and at2 == T0 + 30 * S

@@ -19,7 +19,7 @@ from tui.console.client import ConsoleClient
 from tui.control import journal
 from tui.replay_service import ReplayService
 
-from replay_rig import T0, S, write_capture
+from support.replay_capture import T0, S, write_capture
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J" + "x" * 600  # retitles, clears, and goes on and on
 
@@ -97,6 +97,7 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
 
     # Paused while the alert fires; the frames after it are still ahead in the capture.
     svc = await _replay_past_the_alert(capture_file, tmp_path / "j.jsonl", T0 + 20 * S)
+    svc.scheduler.pause()  # nothing ticking: Pilot sees the app idle after each key at once
     try:
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
@@ -107,7 +108,7 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
                     while not cond():
                         await pilot.pause()
 
-                await asyncio.wait_for(loop(), 15)
+                await asyncio.wait_for(loop(), 30)
 
             await until(lambda: source.state == "attached" and source.model.alerts)
             app.select(venue="okx", instrument="BTC-USD")
@@ -130,3 +131,32 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
     assert "\\x1b]0;pwned" in text and "\x1b" not in text
     # The readings sit under the alert, before the list of every alert.
     assert text.index("Readings from the capture") < text.index("Every alert")
+
+
+async def test_a_recording_engine_answers_why_from_its_own_capture(tmp_path: Path) -> None:
+    """Live, with ``record``: the capture still being written is where the frames come from."""
+    from tui.app.panels.why import iso_us
+
+    from support.engine_rig import EngineRig
+
+    live = tmp_path / "live.ndjson.gz"
+    async with EngineRig(tmp_path, ["kraken"], extra={"record": str(live)}) as rig:
+        await rig.healthy()
+        rig.sim.inject("kraken", "stall", duration_s=60)
+        a = await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale alert")
+        # Asked a moment after it fired (each engine evaluation wakes this wait).
+        await rig.wait_for(
+            lambda: rig.engine.wall() >= a.fired_ns + 1_500_000_000, what="1.5 s after"
+        )
+        client = await rig.console()
+        out = await client.command("why", key=a.key, fired=iso_us(a.fired_ns))
+        none = await client.command("why", key="stale|nowhere|", fired=iso_us(a.fired_ns))
+    assert out.ok, out.detail
+    data = out.data
+    assert data is not None and none.data is not None
+    assert data["recording"] and data["capture"] == str(live)
+    assert data["frames"] and all(f["t"] <= data["fired"] for f in data["frames"])
+    offsets = [r["offset_s"] for r in data["series"]]
+    assert offsets and min(offsets) < 0 and max(offsets) >= 1.0  # on to the time asked
+    assert all("venue_silent_s" in r for r in data["series"])
+    assert none.ok and none.data["frames"] == []  # a venue the capture never heard

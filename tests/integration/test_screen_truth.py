@@ -13,11 +13,11 @@ from tui.app.screens import HelpScreen
 from tui.app.settings import Settings
 from tui.app.source import StaticSource
 
-import console_fixture
+from support import console_model
 
 
 def app_for(settings: Settings | None = None) -> ConsoleApp:
-    return ConsoleApp(StaticSource(console_fixture.build()), layout="default", settings=settings)
+    return ConsoleApp(StaticSource(console_model.build()), layout="default", settings=settings)
 
 
 async def test_digits_follow_a_fixed_order_not_the_row_order() -> None:

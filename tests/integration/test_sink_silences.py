@@ -10,8 +10,8 @@ from typing import Any
 from tui.control import journal
 from tui.secrets import set_secret
 
-from engine_rig import EngineRig
-from receiver import Receiver
+from support.engine_rig import EngineRig
+from support.receiver import Receiver
 
 
 def _sink_results(tmp: Path) -> list[dict[str, Any]]:

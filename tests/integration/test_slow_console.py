@@ -17,7 +17,7 @@ import pytest
 
 from tui.console.client import ConsoleClient
 
-from raw_ws import never_reader
+from support.raw_ws import never_reader
 
 TOKEN = "slow-console-token-0123456789"
 CONFIG = """

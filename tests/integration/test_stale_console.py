@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tui.app.app import ConsoleApp
@@ -19,7 +18,8 @@ from tui.app.panels.venues import VenuesPanel
 from tui.app.source import LiveSource
 from tui.console.model import STALE_AFTER_S
 
-from engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN
+from support.fixtures import StartEngine
 
 VENUES = ["binance", "coinbase", "kraken"]
 CALM: dict[str, Any] = {"detectors": {"latency_p99_ms": {"warn": 1e9}}}
@@ -51,41 +51,41 @@ def no_live(app: ConsoleApp) -> bool:
     return len(rows) == len(VENUES) and all("LIVE" not in r and "? STALE" in r for r in rows)
 
 
-async def test_killed_engine_no_row_shows_live_within_the_threshold(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, VENUES, engine=CALM) as rig:
-        await rig.healthy()
-        source = LiveSource(rig.service.server.url, TOKEN, "alice", backoff_first_s=5.0)
-        app = ConsoleApp(source, layout="default")
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
-            await rig.service.server.stop()  # the engine is gone: its sockets close
-            for c in list(rig.service.server.clients):
-                await c.ws.close(1001, "engine killed")
-            took = await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)
-            assert took <= STALE_AFTER_S + SLACK_S
-            assert "-stale" in app.query_one(VenuesPanel).classes
-            first = venue_rows(app)
-            # Ages count up while the data is stale.
-            await until(app, lambda: venue_rows(app) != first, "the ages to move", 3.0)
-            await pilot.press("i")
-            await until(app, lambda: app.outcomes, "the outcome of i", 5.0)
-            sev, msg = app.outcomes[-1]
-            assert sev == "error" and "NOT SENT" in msg and "old" in msg
+async def test_killed_engine_no_row_shows_live_within_the_threshold(engine: StartEngine) -> None:
+    rig = await engine(VENUES, engine=CALM)
+    await rig.healthy()
+    source = LiveSource(rig.service.server.url, TOKEN, "alice", backoff_first_s=5.0)
+    app = ConsoleApp(source, layout="default")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
+        await rig.service.server.stop()  # the engine is gone: its sockets close
+        for c in list(rig.service.server.clients):
+            await c.ws.close(1001, "engine killed")
+        took = await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)
+        assert took <= STALE_AFTER_S + SLACK_S
+        assert "-stale" in app.query_one(VenuesPanel).classes
+        first = venue_rows(app)
+        # Ages count up while the data is stale.
+        await until(app, lambda: venue_rows(app) != first, "the ages to move", 3.0)
+        await pilot.press("i")
+        await until(app, lambda: app.outcomes, "the outcome of i", 5.0)
+        sev, msg = app.outcomes[-1]
+        assert sev == "error" and "NOT SENT" in msg and "old" in msg
 
 
-async def test_stalled_publisher_turns_every_row_stale(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, VENUES, engine=CALM) as rig:
-        await rig.healthy()
-        source = LiveSource(rig.service.server.url, TOKEN, "alice")
-        app = ConsoleApp(source, layout="default")
-        async with app.run_test(size=(120, 40)):
-            await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
-            rig.service.scheduler.pause()  # the socket stays open; no frame comes
-            try:
-                await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)
-                conn = str(app.query_one("#st-conn").render())
-                assert conn.startswith("STALE: no frame from the engine")
-                assert source.state == "attached"
-            finally:
-                rig.service.scheduler.resume()
-            await until(app, lambda: not no_live(app), "live again", 10)
+async def test_stalled_publisher_turns_every_row_stale(engine: StartEngine) -> None:
+    rig = await engine(VENUES, engine=CALM)
+    await rig.healthy()
+    source = LiveSource(rig.service.server.url, TOKEN, "alice")
+    app = ConsoleApp(source, layout="default")
+    async with app.run_test(size=(120, 40)):
+        await until(app, lambda: live_rows(app) == 3, "three live rows", 30)
+        rig.service.scheduler.pause()  # the socket stays open; no frame comes
+        try:
+            await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)
+            conn = str(app.query_one("#st-conn").render())
+            assert conn.startswith("STALE: no frame from the engine")
+            assert source.state == "attached"
+        finally:
+            rig.service.scheduler.resume()
+        await until(app, lambda: not no_live(app), "live again", 10)

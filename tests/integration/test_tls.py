@@ -23,7 +23,8 @@ from tui.console.client import AttachError, ConsoleClient
 from tui.console.tls import ClientTLS, TLSError, cert_fingerprint
 from tui.service import Service
 
-from engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN
+from support.fixtures import StartEngine
 
 
 def self_signed(directory: Path, name: str = "engine") -> tuple[Path, Path]:
@@ -58,30 +59,32 @@ def self_signed(directory: Path, name: str = "engine") -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-async def test_console_attaches_over_wss_verifying_the_certificate(tmp_path: Path) -> None:
+async def test_console_attaches_over_wss_verifying_the_certificate(
+    tmp_path: Path, engine: StartEngine
+) -> None:
     cert, key = self_signed(tmp_path)
     other, _ = self_signed(tmp_path, "impostor")
     console = {"publish_hz": 20.0, "tls_cert": str(cert), "tls_key": str(key)}
-    async with EngineRig(tmp_path, ["binance"], extra={"console": console}) as rig:
-        url = rig.service.server.url
-        assert url.startswith("wss://127.0.0.1:")
-        # Trusting the engine's own certificate (a CA file) ...
-        c = ConsoleClient(url, TOKEN, "alice", ClientTLS(cafile=str(cert)))
-        welcome = await c.connect()
-        assert welcome.user == "alice"
-        await c.close()
-        # ... or pinning its fingerprint.
-        c = ConsoleClient(url, TOKEN, "bob", ClientTLS(pin=cert_fingerprint(str(cert))))
-        assert (await c.connect()).user == "bob"
-        await c.close()
-        # A certificate nobody vouched for is refused before the token is sent.
-        with pytest.raises(AttachError, match=r"not trusted.*--cafile CERT or --pin"):
-            await ConsoleClient(url, TOKEN, "eve").connect()
-        with pytest.raises(AttachError, match="not trusted"):
-            await ConsoleClient(url, TOKEN, "eve", ClientTLS(cafile=str(other))).connect()
-        wrong = cert_fingerprint(str(other))
-        with pytest.raises(AttachError, match=f"does not match --pin {wrong}"):
-            await ConsoleClient(url, TOKEN, "eve", ClientTLS(pin=wrong)).connect()
+    rig = await engine(["binance"], extra={"console": console})
+    url = rig.service.server.url
+    assert url.startswith("wss://127.0.0.1:")
+    # Trusting the engine's own certificate (a CA file) ...
+    c = ConsoleClient(url, TOKEN, "alice", ClientTLS(cafile=str(cert)))
+    welcome = await c.connect()
+    assert welcome.user == "alice"
+    await c.close()
+    # ... or pinning its fingerprint.
+    c = ConsoleClient(url, TOKEN, "bob", ClientTLS(pin=cert_fingerprint(str(cert))))
+    assert (await c.connect()).user == "bob"
+    await c.close()
+    # A certificate nobody vouched for is refused before the token is sent.
+    with pytest.raises(AttachError, match=r"not trusted.*--cafile CERT or --pin"):
+        await ConsoleClient(url, TOKEN, "eve").connect()
+    with pytest.raises(AttachError, match="not trusted"):
+        await ConsoleClient(url, TOKEN, "eve", ClientTLS(cafile=str(other))).connect()
+    wrong = cert_fingerprint(str(other))
+    with pytest.raises(AttachError, match=f"does not match --pin {wrong}"):
+        await ConsoleClient(url, TOKEN, "eve", ClientTLS(pin=wrong)).connect()
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from adapters.simulator.server import Simulator
 from adapters.venue import APPLY, GAP, VenueSettings
 from adapters.venues.binance import BinanceSpot
 
-from rig import Rig
+from support.fixtures import StartSim
 
 VENUE = "binance-futures"
 
@@ -45,29 +45,29 @@ async def test_depth_rides_on_public_and_never_on_market() -> None:
             assert msgspec.json.decode(await ws.recv()) == {"result": [], "id": 2}
 
 
-async def test_live_stream_has_id_gaps_that_only_the_pu_rule_bridges() -> None:
-    async with Rig([VENUE]) as rig:
-        feed = rig.feeds[VENUE]
-        seen: list[tuple[int, bool, BookDelta, int]] = []
-        rule = feed.sequence
+async def test_live_stream_has_id_gaps_that_only_the_pu_rule_bridges(sim: StartSim) -> None:
+    rig = await sim([VENUE])
+    feed = rig.feeds[VENUE]
+    seen: list[tuple[int, bool, BookDelta, int]] = []
+    rule = feed.sequence
 
-        def recording(last_seq: int, fresh: bool, delta: BookDelta) -> int:
-            verdict = rule(last_seq, fresh, delta)
-            seen.append((last_seq, fresh, delta, verdict))
-            return verdict
+    def recording(last_seq: int, fresh: bool, delta: BookDelta) -> int:
+        verdict = rule(last_seq, fresh, delta)
+        seen.append((last_seq, fresh, delta, verdict))
+        return verdict
 
-        feed.sequence = recording
-        await rig.wait_for(rig.synced, what="initial sync")
-        await rig.sim.step(300)
-        await rig.settle()
-        spot = BinanceSpot(VenueSettings(symbols=["BTCUSDT"]))
-        chained = [(last, d) for last, fresh, d, v in seen if v == APPLY and not fresh]
-        assert len(chained) >= 400
-        assert all(d.prev_seq == last for last, d in chained)
-        # On this wire, U is rarely the previous u + 1: the spot rule would
-        # declare gaps where there are none.
-        jumps = [d for last, d in chained if d.first_seq != last + 1]
-        assert len(jumps) >= len(chained) // 2
-        assert all(spot.sequence(d.prev_seq, False, d) == GAP for d in jumps)
-        for st_ in feed.instruments.values():
-            assert st_.gaps == st_.resyncs == 0 and st_.updates >= 250
+    feed.sequence = recording
+    await rig.wait_for(rig.synced, what="initial sync")
+    await rig.sim.step(300)
+    await rig.settle()
+    spot = BinanceSpot(VenueSettings(symbols=["BTCUSDT"]))
+    chained = [(last, d) for last, fresh, d, v in seen if v == APPLY and not fresh]
+    assert len(chained) >= 400
+    assert all(d.prev_seq == last for last, d in chained)
+    # On this wire, U is rarely the previous u + 1: the spot rule would
+    # declare gaps where there are none.
+    jumps = [d for last, d in chained if d.first_seq != last + 1]
+    assert len(jumps) >= len(chained) // 2
+    assert all(spot.sequence(d.prev_seq, False, d) == GAP for d in jumps)
+    for st_ in feed.instruments.values():
+        assert st_.gaps == st_.resyncs == 0 and st_.updates >= 250

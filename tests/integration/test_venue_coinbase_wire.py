@@ -8,7 +8,7 @@ from websockets.asyncio.client import connect
 from adapters.simulator.server import Simulator
 from adapters.simulator.venues.coinbase import VENUES
 
-from rig import Rig
+from support.fixtures import StartSim
 
 
 async def test_simulator_numbers_every_message_of_a_connection() -> None:
@@ -61,20 +61,20 @@ async def test_simulator_gap_fault_skips_a_number_without_sending() -> None:
         assert after["channel"] == "l2_data" and after["sequence_num"] == 3
 
 
-async def test_end_to_end_gap_resyncs_all_books_and_heartbeats_flow() -> None:
-    async with Rig(["coinbase"]) as rig:
-        await rig.settle()
-        feed = rig.feeds["coinbase"]
-        await rig.wait_for(lambda: feed.heartbeats >= 1, what="a heartbeat")
-        assert rig.statuses("coinbase", "subscribed")
-        rig.sim.inject("coinbase", "gap", symbol="ETH-USD")
-        await rig.sim.step(5)
-        await rig.wait_for(
-            lambda: all(s.resyncs >= 1 for s in feed.instruments.values()), what="all resynced"
-        )
-        await rig.sim.step(50)
-        await rig.settle()
-        conn_gaps = [e for e in rig.statuses("coinbase", "gap") if not e.symbol]
-        assert len(conn_gaps) == 1
-        assert "message(s) lost" in conn_gaps[0].reason
-        assert all(s.gaps == 1 for s in feed.instruments.values())
+async def test_end_to_end_gap_resyncs_all_books_and_heartbeats_flow(sim: StartSim) -> None:
+    rig = await sim(["coinbase"])
+    await rig.settle()
+    feed = rig.feeds["coinbase"]
+    await rig.wait_for(lambda: feed.heartbeats >= 1, what="a heartbeat")
+    assert rig.statuses("coinbase", "subscribed")
+    rig.sim.inject("coinbase", "gap", symbol="ETH-USD")
+    await rig.sim.step(5)
+    await rig.wait_for(
+        lambda: all(s.resyncs >= 1 for s in feed.instruments.values()), what="all resynced"
+    )
+    await rig.sim.step(50)
+    await rig.settle()
+    conn_gaps = [e for e in rig.statuses("coinbase", "gap") if not e.symbol]
+    assert len(conn_gaps) == 1
+    assert "message(s) lost" in conn_gaps[0].reason
+    assert all(s.gaps == 1 for s in feed.instruments.values())

@@ -16,7 +16,7 @@ from adapters.simulator import Simulator
 from adapters.simulator.catalogue import DEFAULT_VENUES
 from adapters.simulator.venues.deribit import DeribitSim
 
-from rig import Rig
+from support.fixtures import StartSim
 
 TEST_REQUEST = '{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}'
 PERP = "BTC-PERPETUAL"
@@ -109,31 +109,34 @@ async def test_unanswered_test_request_closes_the_connection(
 
 async def test_adapter_answers_test_requests_and_stays_connected(
     monkeypatch: pytest.MonkeyPatch,
+    sim: StartSim,
 ) -> None:
     monkeypatch.setattr(DeribitSim, "min_heartbeat_s", 1)
-    async with Rig(["deribit"], options={"heartbeat_interval": "1"}) as rig:
-        sim_venue = rig.sim.venues["deribit"]
-        assert isinstance(sim_venue, DeribitSim)
-        await rig.wait_for(rig.synced, what="initial sync")
-        await rig.wait_for(lambda: sim_venue.tests_answered >= 3, what="three public/test answers")
-        feed = rig.feeds["deribit"]
-        assert sim_venue.closed_for_heartbeat == 0
-        assert feed.connects == 1 and feed.disconnects == 0 and feed.parse_errors == 0
-        await rig.sim.step(100)
-        await rig.settle()
+    rig = await sim(["deribit"], options={"heartbeat_interval": "1"})
+    sim_venue = rig.sim.venues["deribit"]
+    assert isinstance(sim_venue, DeribitSim)
+    await rig.wait_for(rig.synced, what="initial sync")
+    await rig.wait_for(lambda: sim_venue.tests_answered >= 3, what="three public/test answers")
+    feed = rig.feeds["deribit"]
+    assert sim_venue.closed_for_heartbeat == 0
+    assert feed.connects == 1 and feed.disconnects == 0 and feed.parse_errors == 0
+    await rig.sim.step(100)
+    await rig.settle()
 
 
-async def test_refused_heartbeat_interval_and_unknown_instrument_are_reported() -> None:
+async def test_refused_heartbeat_interval_and_unknown_instrument_are_reported(
+    sim: StartSim,
+) -> None:
     # Deribit refuses intervals below 10 s; the simulator holds to that by default.
     symbols = [PERP, "ETH-PERPETUAL"]
-    async with Rig(["deribit"], symbols=symbols, options={"heartbeat_interval": "5"}) as rig:
+    rig = await sim(["deribit"], symbols=symbols, options={"heartbeat_interval": "5"})
 
-        def errors() -> list[ParseError]:
-            return [e for e in rig.events if isinstance(e, ParseError)]
+    def errors() -> list[ParseError]:
+        return [e for e in rig.events if isinstance(e, ParseError)]
 
-        await rig.wait_for(lambda: len(errors()) >= 2, what="two refusals")
-        hb, refused = sorted(errors(), key=lambda e: e.symbol)
-        assert "-32602" in hb.reason and "public/set_heartbeat" in hb.reason
-        assert refused.symbol == "ETH-PERPETUAL" and "subscription refused" in refused.reason
-        await rig.wait_for(lambda: rig.st("deribit", PERP).synced, what="BTC-PERPETUAL synced")
-        assert [e.symbol for e in rig.statuses("deribit", "subscribed")] == [PERP]
+    await rig.wait_for(lambda: len(errors()) >= 2, what="two refusals")
+    hb, refused = sorted(errors(), key=lambda e: e.symbol)
+    assert "-32602" in hb.reason and "public/set_heartbeat" in hb.reason
+    assert refused.symbol == "ETH-PERPETUAL" and "subscription refused" in refused.reason
+    await rig.wait_for(lambda: rig.st("deribit", PERP).synced, what="BTC-PERPETUAL synced")
+    assert [e.symbol for e in rig.statuses("deribit", "subscribed")] == [PERP]

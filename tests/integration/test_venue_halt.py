@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from killswitch_rig import DEADMAN, VENUES, Pager, Recorder, control, halt_for
 
 from adapters.controls.base import Credentials
 from adapters.simulator.private.common import TestKey as SimKey
 from adapters.simulator.private.server import PrivateSimulator
+
+from support.killswitch import DEADMAN, VENUES, Pager, Recorder, control, halt_for
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ async def test_clock_skew_is_rejected_and_fails_loudly(
 
 @pytest.mark.parametrize("venue", VENUES)
 async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
-    sim: PrivateSimulator, venue: str, tmp_path: Path
+    sim: PrivateSimulator, venue: str
 ) -> None:
     key = sim.keys[venue]
     wrong_secret = {"kraken": "d3Jvbmc=" * 11, "coinbase": SimKey.generate("coinbase").secret}.get(

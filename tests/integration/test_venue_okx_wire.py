@@ -16,7 +16,8 @@ from adapters.model import (
 from adapters.simulator.venues.okx import OkxSim
 from adapters.venues.okx import Okx
 
-from rig import Rig
+from support.fixtures import StartSim
+from support.rig import Rig
 
 
 def _sim(rig: Rig) -> OkxSim:
@@ -48,32 +49,32 @@ async def test_both_checksum_paths_run_and_keepalives_are_skipped() -> None:
                 assert st.checksum_ok == st.checksum_skipped == 0
 
 
-async def test_quiet_book_keepalive_keeps_it_fresh() -> None:
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        _sim(rig).idle_keepalive_s = 0.05
-        st = rig.st("okx", "ETH-USDT")
-        before, frames, updates = st.last_update_mono, st.frames, st.updates
-        await rig.wait_for(
-            lambda: st.last_update_mono > before and st.frames >= frames + 2,
-            what="keep-alive updates on a quiet book",
-        )
-        assert st.updates == updates and st.gaps == 0 and st.synced
-        assert rig.exact("okx")
+async def test_quiet_book_keepalive_keeps_it_fresh(sim: StartSim) -> None:
+    rig = await sim(["okx"])
+    await rig.settle()
+    _sim(rig).idle_keepalive_s = 0.05
+    st = rig.st("okx", "ETH-USDT")
+    before, frames, updates = st.last_update_mono, st.frames, st.updates
+    await rig.wait_for(
+        lambda: st.last_update_mono > before and st.frames >= frames + 2,
+        what="keep-alive updates on a quiet book",
+    )
+    assert st.updates == updates and st.gaps == 0 and st.synced
+    assert rig.exact("okx")
 
 
-async def test_sequence_reset_after_maintenance_is_not_a_gap() -> None:
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        st = rig.st("okx", "BTC-USDT")
-        before = st.last_seq
-        _sim(rig).reset_sequence("BTC-USDT")
-        await rig.sim.step(20)
-        await rig.settle()
-        assert (st.resets, st.gaps, st.resyncs, st.checksum_failures) == (1, 0, 0, 0)
-        assert st.last_seq < before
-        (ev,) = rig.statuses("okx", "reset")
-        assert ev.symbol == "BTC-USDT"
+async def test_sequence_reset_after_maintenance_is_not_a_gap(sim: StartSim) -> None:
+    rig = await sim(["okx"])
+    await rig.settle()
+    st = rig.st("okx", "BTC-USDT")
+    before = st.last_seq
+    _sim(rig).reset_sequence("BTC-USDT")
+    await rig.sim.step(20)
+    await rig.settle()
+    assert (st.resets, st.gaps, st.resyncs, st.checksum_failures) == (1, 0, 0, 0)
+    assert st.last_seq < before
+    (ev,) = rig.statuses("okx", "reset")
+    assert ev.symbol == "BTC-USDT"
 
 
 async def test_gap_is_mended_by_unsubscribe_then_subscribe() -> None:
@@ -90,35 +91,35 @@ async def test_gap_is_mended_by_unsubscribe_then_subscribe() -> None:
         assert sim.ops[-2:] == [("unsubscribe", "ETH-USDT"), ("subscribe", "ETH-USDT")]
 
 
-async def test_ping_is_answered_by_pong(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_ping_is_answered_by_pong(monkeypatch: pytest.MonkeyPatch, sim: StartSim) -> None:
     monkeypatch.setattr(Okx, "keepalive_interval_s", 0.05)
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        feed = rig.feeds["okx"]
-        await rig.wait_for(lambda: _sim(rig).pings >= 3 and feed.heartbeats >= 3, what="ping/pong")
-        assert feed.parse_errors == 0
+    rig = await sim(["okx"])
+    await rig.settle()
+    feed = rig.feeds["okx"]
+    await rig.wait_for(lambda: _sim(rig).pings >= 3 and feed.heartbeats >= 3, what="ping/pong")
+    assert feed.parse_errors == 0
 
 
-async def test_upgrade_notice_reconnects_early() -> None:
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        feed = rig.feeds["okx"]
-        assert _sim(rig).notice_upgrade() == 1
-        await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="early reconnect")
-        await rig.sim.step(20)
-        await rig.settle()
-        (ev, *_) = rig.statuses("okx", "reconnect")
-        assert "64008" in ev.reason
-        assert rig.sups["okx"].reconnects >= 1
+async def test_upgrade_notice_reconnects_early(sim: StartSim) -> None:
+    rig = await sim(["okx"])
+    await rig.settle()
+    feed = rig.feeds["okx"]
+    assert _sim(rig).notice_upgrade() == 1
+    await rig.wait_for(lambda: feed.connects >= 2 and rig.synced(), what="early reconnect")
+    await rig.sim.step(20)
+    await rig.settle()
+    (ev, *_) = rig.statuses("okx", "reconnect")
+    assert "64008" in ev.reason
+    assert rig.sups["okx"].reconnects >= 1
 
 
-async def test_unknown_instrument_is_reported_with_the_venue_code() -> None:
-    async with Rig(["okx"], symbols=["BTC-USDT", "NOPE-USDT"]) as rig:
-        feed = rig.feeds["okx"]
+async def test_unknown_instrument_is_reported_with_the_venue_code(sim: StartSim) -> None:
+    rig = await sim(["okx"], symbols=["BTC-USDT", "NOPE-USDT"])
+    feed = rig.feeds["okx"]
 
-        def refused() -> bool:
-            return any(isinstance(e, ParseError) and "60018" in e.reason for e in rig.events)
+    def refused() -> bool:
+        return any(isinstance(e, ParseError) and "60018" in e.reason for e in rig.events)
 
-        await rig.wait_for(refused, what="subscribe error")
-        await rig.wait_for(lambda: feed.instruments["BTC-USDT"].synced, what="BTC-USDT sync")
-        assert not feed.instruments["NOPE-USDT"].synced
+    await rig.wait_for(refused, what="subscribe error")
+    await rig.wait_for(lambda: feed.instruments["BTC-USDT"].synced, what="BTC-USDT sync")
+    assert not feed.instruments["NOPE-USDT"].synced

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import control_rig as rig
-
 from tui.console import controls_view as cv
 from tui.control import recovery
 from tui.control.commands import Command
 from tui.control.controller import Controller
+
+from support import controls as rig
 
 MIN = 60 * 10**9
 

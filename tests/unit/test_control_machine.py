@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import control_rig as rig
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -27,6 +26,8 @@ from tui.control import recovery
 from tui.control.commands import Command
 from tui.control.controller import Controller
 from tui.control.policy import Policy
+
+from support import controls as rig
 
 BREAKERS = {
     "silent": {"metric": "venue_silent_s", "threshold": 5, "action": "isolate"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import control_rig as rig
 import msgspec
 
 from tui.control import effects as fx
@@ -13,6 +12,8 @@ from tui.control import recovery
 from tui.control.commands import MAX_TEXT, Command
 from tui.control.controller import Controller
 from tui.engine.settings import EngineSettings
+
+from support import controls as rig
 
 BREAKERS = {
     "silent": {"metric": "venue_silent_s", "threshold": 5, "action": "isolate"},

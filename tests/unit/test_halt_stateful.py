@@ -18,8 +18,6 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from killswitch_rig import VENUES as ALL_VENUES
-from killswitch_rig import Pager
 
 from adapters.controls import registry
 from adapters.controls.base import Answer, ControlSettings, Credentials, Request
@@ -29,6 +27,9 @@ from adapters.simulator.private.common import Incoming
 from adapters.simulator.private.common import TestKey as SimKey
 from adapters.simulator.private.server import BACKENDS, SYMBOLS
 from tui.control.halt import VenueHalt
+
+from support.killswitch import VENUES as ALL_VENUES
+from support.killswitch import Pager
 
 VENUES = [v for v in ALL_VENUES if v != "deribit"]  # JSON-RPC over a websocket: integration
 FAULTS = ["5xx", "timeout", "ratelimit", "partial", "ack-open"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 
-import control_rig as rig
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -20,6 +19,8 @@ from tui.control.commands import Command
 from tui.engine.engine import Engine
 from tui.integrations.oms import OmsApi
 from tui.integrations.provenance import Provenance
+
+from support import controls as rig
 
 PEOPLE = st.sampled_from(["console:alice", "console:bob", "breaker:silent"])
 VENUES = st.sampled_from(rig.VENUES)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import control_rig as rig
 import msgspec
 
 from tui.control.commands import Command
@@ -26,6 +25,8 @@ from tui.integrations.base import AlertSink, Context
 from tui.integrations.pagerduty import PagerDutySink
 from tui.integrations.slack import SlackSink
 from tui.secrets import Secret
+
+from support import controls as rig
 
 MIN = 60 * 10**9
 KRAKEN = "stale|kraken|"

@@ -144,3 +144,28 @@ def test_venue_errors_and_junk_become_parse_errors() -> None:
     feed.on_frame(s, b'{"result":null,"id":1}', 3, 3)
     assert feed.parse_errors == 2
     assert not [e for e in events if isinstance(e, FeedStatus) and e.status == "gap"]
+
+
+@pytest.mark.parametrize("where", ["delta", "snapshot"])
+def test_a_nan_price_costs_the_book_a_resync_never_the_feed(where: str) -> None:
+    """Binance's prices are strings: "NaN" decodes to a float that no ladder can
+    order. Both books refuse it; the feed counts a parse error, discards the book
+    and asks for a fresh one, and the connection goes on."""
+    venue, feed, events = make()
+    feed.take_actions()
+    s = venue.new_session("c1")
+    st = feed.instruments["BNBBTC"]
+    good = '{"lastUpdateId":101,"bids":[["1.0","4"]],"asks":[["2.0","3"]]}'
+    bad = '{"lastUpdateId":101,"bids":[["NaN","4"]],"asks":[["2.0","3"]]}'
+    feed.on_snapshot(venue.parse_snapshot("BNBBTC", bad if where == "snapshot" else good, 1, 1))
+    if where == "delta":
+        assert st.synced
+        feed.on_frame(s, event(102, 102, [["NaN", "5"]], []), 2, 2)
+    assert not st.synced and st.book.empty and st.parse_errors == 1
+    errors = [e for e in events if isinstance(e, ParseError)]
+    assert errors and "NaN" in errors[-1].reason and errors[-1].symbol == "BNBBTC"
+    (action,) = feed.take_actions()
+    assert action.kind == Action.SNAPSHOT and "NaN" in action.reason
+    # The next good snapshot rebuilds it.
+    feed.on_snapshot(venue.parse_snapshot("BNBBTC", good, 3, 3))
+    assert st.synced and st.book.levels() == ({1.0: 4.0}, {2.0: 3.0})

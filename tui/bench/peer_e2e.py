@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import statistics
 import subprocess
@@ -128,7 +129,14 @@ async def _ours(p: _Pusher, transport: str, seed: int, timeout: float) -> dict[s
     venue = adapter_for(p.settings, p.ready["venue"])
     feed = Feed(venue)
     engine = Engine(EngineSettings(), {venue.name: feed})
-    sup = Supervisor(feed, rng=random.Random(seed), transport=transport)
+    # A flat-out stream is an overload by design: measure throughput, not shedding
+    # (as tui.bench.e2e does); the overload case measures shedding.
+    sup = Supervisor(
+        feed,
+        rng=random.Random(seed),
+        transport=transport,
+        lag_settings={"shed_after_s": math.inf},
+    )
     ticker = asyncio.create_task(_tick(engine))
     pushed = asyncio.create_task(p.pushed(timeout))
     started = time.perf_counter()

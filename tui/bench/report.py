@@ -160,7 +160,8 @@ def table(results: dict[str, Any]) -> str:
     _section_error(lines, ing)
     e2e = results.get("e2e")
     if e2e:
-        lines.append("2. End to end over loopback websockets (venue in another process)")
+        via = ", ".join(sorted({c.get("transport", "websockets") for c in e2e.get("cases", [])}))
+        lines.append(f"2. End to end over loopback, {via or '-'} client (venue in another process)")
         lines.append(
             f"   {'case':<16}{'frames/s':>11}{'engine CPU s/s':>16}{'pusher CPU s':>14}"
             f"  {'exact':<6}{'target':>10}"

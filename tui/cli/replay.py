@@ -47,6 +47,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="headless: keep the replay's journal here (default: a temporary file)",
     )
     p.add_argument(
+        "--until",
+        metavar="TIME",
+        help="headless: stop at this capture time (ISO 8601, any precision): the report is "
+        "the state then, as a console replay paused there shows it",
+    )
+    p.add_argument(
         "--no-engine",
         action="store_true",
         help="headless: books and counters only, no health or alerts",
@@ -73,8 +79,13 @@ def _books_only(path: str) -> tuple[int, dict[str, Any]]:
     return (0 if error is None else 2), report
 
 
-async def headless_run(path: str, config: str | None, journal: str | Path) -> dict[str, Any]:
-    """The capture through the replay core; the report as a dict."""
+async def headless_run(
+    path: str, config: str | None, journal: str | Path, until: int | None = None
+) -> dict[str, Any]:
+    """The capture through the replay core; the report as a dict.
+
+    ``until`` (capture ns): everything before it is judged, nothing at or after it —
+    where a console replay sought to that time pauses."""
     from adapters import capture
     from adapters.capture import CaptureError
     from adapters.instruments import InstrumentMap
@@ -101,15 +112,27 @@ async def headless_run(path: str, config: str | None, journal: str | Path) -> di
     controller.journal_listeners.append(entries.append)
     await controller.record("system", event="replay started", capture=path, config=source)
     error = None
+    stopped = False
     try:
         for _, line in capture.read(path):
+            if until is not None and line.ts >= until:
+                stopped = True
+                break
             await core.line(line)
     except CaptureError as exc:
         error = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
     if error is None and not rep.lines:
         error = f"{path}: empty capture: no lines to replay"
-    await core.finish()
+    if stopped:
+        assert until is not None
+        if core.due:  # the evaluations due before it, not the one at it
+            await core.advance_to(until - 1)
+        clock.ns = max(clock.ns, until)
+    else:
+        await core.finish()
     fields: dict[str, Any] = {"event": "replay finished", "capture": path, "lines": rep.lines}
+    if stopped:
+        fields["until"] = iso(clock.ns)
     if error:
         fields["error"] = error
     await controller.record("system", **fields)
@@ -129,22 +152,28 @@ async def headless_run(path: str, config: str | None, journal: str | Path) -> di
     report["states"] = dict(engine.states)
     report["isolated"] = sorted(engine.facts.isolated)
     report["journal_entries"] = len(entries)
+    if stopped:
+        report["until"] = iso(clock.ns)
     return report
 
 
 def headless(
-    path: str, config: str | None, engine: bool = True, journal: str | None = None
+    path: str,
+    config: str | None,
+    engine: bool = True,
+    journal: str | None = None,
+    until: int | None = None,
 ) -> tuple[int, dict[str, Any]]:
     from tui.replay_core import run_sync
 
     if not engine:
         return _books_only(path)
     if journal:
-        report = run_sync(headless_run(path, config, journal))
+        report = run_sync(headless_run(path, config, journal, until))
         report["journal"] = journal
     else:
         with tempfile.TemporaryDirectory(prefix="venuewatch-replay-") as tmp:
-            report = run_sync(headless_run(path, config, Path(tmp) / "journal.jsonl"))
+            report = run_sync(headless_run(path, config, Path(tmp) / "journal.jsonl", until))
     return (0 if report["error"] is None else 2), report
 
 
@@ -163,8 +192,13 @@ def run(args: argparse.Namespace) -> int:
         if args.config:
             source += ["--config", args.config]
         return launch_engine_and_console(args, source, "replay", f"replaying {args.capture}")
+    until = None
+    if args.until:
+        from tui.report.times import parse_flag
+
+        until = parse_flag("--until", args.until)  # a TimeFlagError names the flag
     try:
-        code, report = headless(args.capture, args.config, not args.no_engine, args.journal)
+        code, report = headless(args.capture, args.config, not args.no_engine, args.journal, until)
     except OSError as exc:
         print(f"venuewatch: {exc.filename or args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return 2

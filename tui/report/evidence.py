@@ -98,7 +98,7 @@ async def _gather(
     config: str | None,
     targets: list[_Target],
     cfg: Config | None = None,
-    recording: bool = False,
+    recording: int | None = None,
 ) -> str:
     if cfg is None:
         cfg, source = replay_config(path, config)
@@ -148,8 +148,12 @@ async def _gather(
             await core.line(line)
     except capture.CaptureError:
         # A capture still being recorded ends mid-block: what is on disk is the evidence.
-        if not recording:
+        if recording is None:
             raise
+    if recording is not None and core.due:
+        # Still being recorded: the silence up to now is evidence too (a stalled venue
+        # writes no lines, yet its alert fires on the time that passes).
+        await core.advance_to(min(end, recording))
     await core.finish()
     return source
 
@@ -159,14 +163,15 @@ def gather(
     alerts: list[dict[str, Any]],
     config: str | None = None,
     cfg: Config | None = None,
-    recording: bool = False,
+    recording: int | None = None,
 ) -> dict[str, Any]:
     """Per alert (``key@fired``): metric series, consensus at firing, the venue's frames
     before it fired (``frames``) and after (``frames_after``).
 
     ``cfg``: the settings to judge with (a running engine's own), instead of ``config``
-    or the capture's. ``recording``: the capture is still being written, so its torn
-    end is where it stops, not an error. Raises CaptureError or ConfigError (the
+    or the capture's. ``recording``: the capture is still being written and this is
+    the time now (ns): its torn end is where its lines stop, not an error, and the
+    evaluations run on to now. Raises CaptureError or ConfigError (the
     caller names the flag).
     """
     targets = [_Target(a) for a in alerts if a.get("fired")]

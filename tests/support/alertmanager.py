@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def running(tmp_path: Path) -> Iterator[str]:
+    """Start one in ``tmp_path``; yield its URL once it listens; stop it."""
     binary = shutil.which(BINARY)
     if binary is None:
         pytest.fail(f"{BINARY} is not installed (.ci/run installs it with apt-get)")

@@ -1,7 +1,8 @@
 """A real ``nats-server -js``, simulator, collectors (subprocesses) and an engine.
 
-Waiting is on conditions with a deadline: each check runs when the engine's
-feeds report an update or an event, or at the latest every 50 ms.
+Waiting is on conditions with a deadline: each check runs when something the
+test watches (a :class:`Changes`: feeds, console clients, engines) reports a
+change.
 """
 
 from __future__ import annotations
@@ -19,21 +20,54 @@ import msgspec
 
 from adapters.feed import Feed
 from adapters.simulator import Simulator
-from tui.bus.natsd import NatsServer
 from tui.bus.source import NatsSource
 from tui.cli.common import demo_config
 from tui.cli.simulate import venues_toml
+from tui.console.client import ConsoleClient
 from tui.service import Service
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
-async def wait_until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
+# A condition whose change no watched source reports (a subprocess's output
+# reaching a feed that does not exist yet, a queue draining) is re-checked at
+# least this often; everything else wakes the waiter at once.
+RECHECK_S = 0.25
+
+
+class Changes:
+    """Wakes waiters whenever a watched feed, console client or engine changes."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def poke(self, *_: object) -> None:
+        self._event.set()
+
+    def feeds(self, feeds: dict[str, Feed]) -> Changes:
+        for feed in feeds.values():
+            feed.listeners.append(self.poke)
+        return self
+
+    def client(self, client: ConsoleClient) -> Changes:
+        client.listeners.append(self.poke)
+        return self
+
+    def engine(self, service: Service) -> Changes:
+        service.engine.listeners.append(self.poke)
+        return self
+
+    async def until(self, cond: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not cond():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            self._event.clear()
+            try:
+                await asyncio.wait_for(self._event.wait(), min(left, RECHECK_S))
+            except TimeoutError:
+                pass
 
 
 def exact(sim: Simulator, feeds: dict[str, Feed], venues: list[str]) -> bool:
@@ -110,10 +144,6 @@ async def start_engine(url: str, tmp: Path, durable: str = "engine-a") -> Servic
     )
     await service.start()
     return service
-
-
-def nats_server(tmp: Path) -> NatsServer:
-    return NatsServer(tmp / "jetstream").start()
 
 
 class HAEngine(_Child):
