@@ -37,6 +37,8 @@ log = logging.getLogger("venuewatch.supervisor")
 WATCHDOG_S: Final = 0.25
 RESYNC_TIMEOUT_S: Final = 15.0
 """A book not rebuilt within this long after a resync request forces a reconnect."""
+STOP_WAIT_S: Final = 2.0
+"""How long a stop waits for a connection's task to end after cancelling it."""
 HEALTHY_AFTER_S: Final = 10.0
 """A connection up this long resets the backoff."""
 SNAPSHOT_CONCURRENCY: Final = 4
@@ -116,9 +118,21 @@ class Supervisor:
                 await asyncio.wait_for(ws.close(), 1.0)
         for t in self._tasks:
             t.cancel()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_WAIT_S)
+            if late:
+                # A cancellation can be lost when it lands as a connect completes
+                # (asyncio.wait_for on Python 3.11 returns the result instead): that
+                # connection is open now and would be read until the venue closes it.
+                for ws in list(self.connected.values()):
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(ws.close(), 1.0)
+                for t in late:
+                    t.cancel()
+                await asyncio.wait(late, timeout=STOP_WAIT_S)
         for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+            if t.done() and not t.cancelled():
+                t.exception()  # retrieved: a task that failed is already logged by its status
         self._tasks.clear()
 
     def drop(self, reason: str = "dropped by request") -> None:
@@ -156,6 +170,10 @@ class Supervisor:
             reason = f"connect failed: {exc}"
             self._status(conn, "disconnected", reason=reason)
             return reason
+        if self._stopping:  # stopped while connecting (see stop): hang up at once
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 1.0)
+            return "stopped"
         self.connected[conn] = ws
         session = venue.new_session(conn)
         now_ns, now_mono = time.time_ns(), time.monotonic_ns()
