@@ -131,8 +131,8 @@ class Supervisor:
                     t.cancel()
                 await asyncio.wait(late, timeout=STOP_WAIT_S)
         for t in self._tasks:
-            if t.done() and not t.cancelled():
-                t.exception()  # retrieved: a task that failed is already logged by its status
+            if t.done() and not t.cancelled() and (exc := t.exception()) is not None:
+                log.warning("%s ended with %s: %s", t.get_name(), type(exc).__name__, exc)
         self._tasks.clear()
 
     def drop(self, reason: str = "dropped by request") -> None:

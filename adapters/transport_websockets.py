@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
@@ -10,10 +12,17 @@ from adapters.connection import Closed, ConnectFailed, Options
 
 
 class WebsocketsConnection:
-    __slots__ = ("ws",)
+    __slots__ = ("_queued", "ws")
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
+        # The client keeps received frames in its assembler's queue (bounded by
+        # max_queue, then TCP backpressure), one queue for the connection's life:
+        # found once here, since the reader asks its length after every frame. A
+        # version that does not expose it reads as never behind: never shed, only
+        # time-sliced.
+        frames = getattr(getattr(ws, "recv_messages", None), "frames", None)
+        self._queued: Sized = frames if isinstance(frames, Sized) else ()
 
     @property
     def close_reason(self) -> str:
@@ -26,11 +35,7 @@ class WebsocketsConnection:
             raise Closed(close_reason(exc)) from None
 
     def pending(self) -> int:
-        # The client keeps received frames in its assembler's queue (bounded by
-        # max_queue, then TCP backpressure); a version that does not expose it
-        # reads as never behind: never shed, only time-sliced.
-        frames = getattr(getattr(self.ws, "recv_messages", None), "frames", None)
-        return len(frames) if frames is not None and hasattr(frames, "__len__") else 0
+        return len(self._queued)
 
     async def send(self, frame: str) -> None:
         try:
