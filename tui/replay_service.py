@@ -47,6 +47,8 @@ from tui.report.times import TimeFlagError, parse_flag
 from tui.service import Service
 
 SPEEDS = (1.0, 10.0, 100.0, 0.0)
+REPLAY_ACTIONS = ("pause", "resume", "speed", "step", "seek")
+"""What ``replay-<action>`` commands steer (see :meth:`ReplayService.replay_command`)."""
 """The console's speed steps; 0 is "max" (flat out)."""
 
 
@@ -139,17 +141,15 @@ class ReplayService(Service):
         await super().start()
         self._renamed()
         self.core = self._new_core()
+
         # Consoles steer the replay with commands named replay-*: they change how the
-        # capture is watched, not the incident, so they bypass the controller and its
-        # journal (the replay's journal must stay identical to a headless replay's).
-        inner = self.controller.execute
+        # capture is watched, not the incident, so the controller answers them outside
+        # its journal (the replay's journal must stay identical to a headless replay's).
+        async def steer(cmd: Command) -> Outcome:
+            return self.replay_command(cmd)
 
-        async def execute(cmd: Command) -> Outcome:
-            if cmd.action.startswith("replay-"):
-                return self.replay_command(cmd)
-            return await inner(cmd)
-
-        self.controller.execute = execute  # type: ignore[method-assign]
+        for act in REPLAY_ACTIONS:
+            self.controller.answerers[f"replay-{act}"] = steer
 
     def _new_core(self) -> ReplayCore:
         core = ReplayCore(

@@ -121,11 +121,8 @@ async def answer(service: Service, cmd: Command) -> Outcome:
 
 def install(service: Service) -> None:
     """Answer ``why`` on this engine's controller, before it reaches the controls."""
-    inner = service.controller.execute
 
-    async def execute(cmd: Command) -> Outcome:
-        if cmd.action == ACTION:
-            return await answer(service, cmd)
-        return await inner(cmd)
+    async def why(cmd: Command) -> Outcome:
+        return await answer(service, cmd)
 
-    service.controller.execute = execute  # type: ignore[method-assign]
+    service.controller.answerers[ACTION] = why

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import msgspec
@@ -103,6 +103,10 @@ class Controller(Undo, Effects):
         """Alert key -> (who, when): shown beside the alert, never hiding it."""
         self.silences: list[Silence] = []
         self.outcome_listeners: list[Callable[[Outcome], None]] = []
+        self.answerers: dict[str, Callable[[Command], Awaitable[Outcome]]] = {}
+        """Actions answered outside the controls, by name: a read-only question (``why``)
+        or a replay's pace. They change no control state, so they take no lock and are
+        not journalled (a replay's journal must equal a headless replay's)."""
         self.journal_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.journal_error = ""
         """Why the last journal write failed ('' once a write succeeds again)."""
@@ -153,6 +157,9 @@ class Controller(Undo, Effects):
 
     async def execute(self, cmd: Command) -> Outcome:
         """Journal, apply (or refuse), journal the outcome, tell the sinks."""
+        answer = self.answerers.get(cmd.action)
+        if answer is not None:
+            return await answer(cmd)
         cmd = cmd.stamped()
         with PRIORITY.hold():  # venue readers wait: commands never queue behind frames
             async with self._lock:
