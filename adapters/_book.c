@@ -61,10 +61,23 @@ static int grow(Side *s, Py_ssize_t need) {
     return 0;
 }
 
-/* First index whose key is >= key (lower bound). */
+/* First index whose key is >= key (lower bound). Nearly every change is at or near
+ * the touch, which is the END of the array, so the search gallops down from there
+ * (1, 2, 4, ... levels) before bisecting: a few comparisons at the top of a deep book
+ * (Binance keeps 1000 levels) instead of ten across it. */
 static inline Py_ssize_t lower(const Side *s, double key) {
-    Py_ssize_t lo = 0, hi = s->n;
     const Level *lv = s->lv;
+    Py_ssize_t hi = s->n, lo = 0, step = 1;
+    /* every index >= hi holds a key >= key; every index < lo a key < key */
+    while (hi - step > 0) {
+        Py_ssize_t probe = hi - step;
+        if (lv[probe].key < key) {
+            lo = probe + 1;
+            break;
+        }
+        hi = probe;
+        step <<= 1;
+    }
     while (lo < hi) {
         Py_ssize_t mid = (lo + hi) >> 1;
         if (lv[mid].key < key)
@@ -663,6 +676,17 @@ static PyObject *Book_apply(Book *b, PyObject *const *args, Py_ssize_t nargs) {
     return both(b, args, nargs, Side_apply, "apply");
 }
 
+/* Both sides, then whether the book is crossed: the feed's per-update work in one
+ * call (it asks crossed() after every applied update anyway). */
+static PyObject *Book_update(Book *b, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *r = both(b, args, nargs, Side_apply, "update");
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    return PyBool_FromLong(b->bids->n > 0 && b->asks->n > 0 &&
+                           b->bids->lv[b->bids->n - 1].key >= -b->asks->lv[b->asks->n - 1].key);
+}
+
 static PyObject *Book_load(Book *b, PyObject *const *args, Py_ssize_t nargs) {
     return both(b, args, nargs, Side_load, "load");
 }
@@ -816,6 +840,8 @@ static PyMethodDef Book_methods[] = {
     {"clear", (PyCFunction)Book_clear, METH_NOARGS, "empty both sides"},
     {"load", (PyCFunction)(void (*)(void))Book_load, METH_FASTCALL, "replace both sides"},
     {"apply", (PyCFunction)(void (*)(void))Book_apply, METH_FASTCALL, "apply both sides"},
+    {"update", (PyCFunction)(void (*)(void))Book_update, METH_FASTCALL,
+     "apply both sides; True if the book is then crossed"},
     {"truncate", (PyCFunction)Book_truncate, METH_O, "keep the best depth levels a side"},
     {"best_bid", (PyCFunction)Book_best_bid, METH_NOARGS, "the best bid or None"},
     {"best_ask", (PyCFunction)Book_best_ask, METH_NOARGS, "the best ask or None"},
