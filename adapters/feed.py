@@ -204,15 +204,15 @@ class Feed:
         for ev in events:
             # A book delta is nearly every frame: it is tested first and kept inline.
             if ev.__class__ is BookDelta:
-                st = self.instruments.get(ev.symbol)  # type: ignore[union-attr]
+                st = self.instruments.get(ev.symbol)
                 if st is None:
                     self.unknown_symbols += 1
                     continue
                 st.frames += 1
                 if st.synced:
-                    self._delta(st, ev)  # type: ignore[arg-type]
+                    self._delta(st, ev)
                 elif st.buffering:
-                    self._buffer(st, ev)  # type: ignore[arg-type]
+                    self._buffer(st, ev)
             else:
                 self._event(session, ev)
 
