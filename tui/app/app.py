@@ -25,7 +25,7 @@ from tui.app import keys, themes
 from tui.app.commanding import Commanding
 from tui.app.control_actions import ControlActions
 from tui.app.layout_actions import LayoutActions
-from tui.app.layout_file import Layout
+from tui.app.layout_tree import Layout
 from tui.app.layout_view import registry
 from tui.app.lifecycle import Lifecycle
 from tui.app.palette import ConsoleCommands

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textual.containers import Container
     from textual.notifications import SeverityLevel
 
-    from tui.app.layout_file import Layout
+    from tui.app.layout_tree import Layout
     from tui.app.layout_view import Pane, Panels
     from tui.app.panel import Panel, Selection
     from tui.app.settings import Settings

@@ -21,7 +21,7 @@ from textual.containers import Container
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.app.layout_file import Layout, Leaf, Node, Size, Split
+from tui.app.layout_tree import Layout, Leaf, Node, Size, Split
 from tui.app.panel import Panel
 
 
