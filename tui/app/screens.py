@@ -8,7 +8,10 @@ feed must stay one key.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -16,6 +19,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app import actions
+
+
+def confirm(app: App[Any], texts: tuple[str, str, str], then: Callable[[], object]) -> None:
+    """A confirm dialog with (question, detail, yes label); ``then`` runs on a yes."""
+
+    def done(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    question, detail, yes = texts
+    app.push_screen(ConfirmScreen(question, detail, yes=yes), done)
 
 
 class ConfirmScreen(ModalScreen[bool]):
