@@ -389,6 +389,10 @@ static const double SCALE[19] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7, 
                                  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
 #define EXACT 8796093022208.0 /* 2**43 */
 
+static const char DIGITS2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+
 /* Append the digits of `value` to buf at *len (buf has room for 32 more bytes when
  * the fast path applies). Returns 0, or -1 with an exception set. */
 static int put_digits(char **buf, Py_ssize_t *len, Py_ssize_t *cap, double value, int places) {
@@ -400,12 +404,23 @@ static int put_digits(char **buf, Py_ssize_t *len, Py_ssize_t *cap, double value
             uint64_t u = (uint64_t)(units + 0.5);
             double d = units - (double)u;
             if (d < 0.25 && d > -0.25) {
+                /* Digits written backwards from the end of tmp, two at a time (a
+                 * checksum formats twenty values per changed side of every update). */
                 char tmp[24];
-                int k = 0;
-                while (u) {
-                    tmp[k++] = (char)('0' + u % 10);
-                    u /= 10;
+                char *end = tmp + sizeof tmp, *p = end;
+                while (u >= 100) {
+                    unsigned r = (unsigned)(u % 100);
+                    u /= 100;
+                    p -= 2;
+                    memcpy(p, DIGITS2 + 2 * r, 2);
                 }
+                if (u >= 10) {
+                    p -= 2;
+                    memcpy(p, DIGITS2 + 2 * u, 2);
+                } else if (u) {
+                    *--p = (char)('0' + u);
+                }
+                Py_ssize_t k = end - p;
                 if (*len + k > *cap) {
                     Py_ssize_t nc = (*cap + k) * 2;
                     char *nb = PyMem_Realloc(*buf, (size_t)nc);
@@ -416,8 +431,8 @@ static int put_digits(char **buf, Py_ssize_t *len, Py_ssize_t *cap, double value
                     *buf = nb;
                     *cap = nc;
                 }
-                while (k)
-                    (*buf)[(*len)++] = tmp[--k];
+                memcpy(*buf + *len, p, (size_t)k);
+                *len += k;
                 return 0;
             }
         }
