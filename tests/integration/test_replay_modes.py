@@ -194,8 +194,8 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
 ) -> None:
     from tui.app import palette
     from tui.app.app import ConsoleApp
-    from tui.app.status_bar import replay_header
     from tui.app.source import LiveSource
+    from tui.app.status_bar import replay_header
 
     cfg, _ = replay_config(capture_file, None)
     svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
