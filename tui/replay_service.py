@@ -83,6 +83,7 @@ class ReplayService(Service):
         self._poke = asyncio.Event()  # a control changed: a paced wait judges again
         self._play_task: asyncio.Task[None] | None = None
         self.rewinds = 0
+        self._capture_venues: list[str] = []
 
     # -- one clock -----------------------------------------------------------------------
 
@@ -116,8 +117,10 @@ class ReplayService(Service):
         return None
 
     async def start(self) -> None:
-        # The journal's first entry ("engine started") already carries capture time.
+        # The journal's first entry ("engine started") already carries capture time, and
+        # names the capture's venues: their feeds appear only as their connect lines play.
         self.clock.ns = first_ts(self.capture) or time.time_ns()
+        self._capture_venues = await asyncio.to_thread(capture.venues, self.capture)
         await super().start()
         self._renamed()
         self.core = self._new_core()
@@ -130,6 +133,9 @@ class ReplayService(Service):
 
         for act in REPLAY_ACTIONS:
             self.controller.answerers[f"replay-{act}"] = steer
+
+    def _venue_names(self) -> list[str]:
+        return sorted({*self._capture_venues, *self.feeds})
 
     def _new_core(self) -> ReplayCore:
         core = ReplayCore(
