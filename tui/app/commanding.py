@@ -60,7 +60,8 @@ class Commanding(ConsoleBase):
         )
 
     def _need(self, what: str, value: str | None) -> bool:
-        if value is None:
+        # Callers pass "" for "none given and none selected" (action args are strings).
+        if not value:
             self.notify(f"no {what} selected", severity="warning", timeout=3)
             return False
         return True

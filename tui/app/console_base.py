@@ -13,11 +13,12 @@ in the app's bases.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable
+
     from textual.app import App
     from textual.containers import Container
     from textual.notifications import SeverityLevel
