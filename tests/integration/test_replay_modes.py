@@ -194,7 +194,7 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
 ) -> None:
     from tui.app import palette
     from tui.app.app import ConsoleApp
-    from tui.app.layout_view import replay_header
+    from tui.app.status_bar import replay_header
     from tui.app.source import LiveSource
 
     cfg, _ = replay_config(capture_file, None)

@@ -9,8 +9,9 @@ feed must stay one key.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -18,6 +19,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app import actions
+
+
+def confirm(app: App[Any], texts: tuple[str, str, str], then: Callable[[], object]) -> None:
+    """A confirm dialog with (question, detail, yes label); ``then`` runs on a yes."""
+
+    def done(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    question, detail, yes = texts
+    # Answered in the key's own handler: a confirmed command leaves before the dialog
+    # is taken down and the screen below restyled and repainted.
+    app.push_screen(ConfirmScreen(question, detail, yes=yes, on_answer=done))
 
 
 class ConfirmScreen(ModalScreen[bool]):
