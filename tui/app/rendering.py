@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Final
 
 from tui.app.console_base import ConsoleBase
 from tui.app.panel import Panel
 from tui.app.panels import marks
 from tui.console.model import ConsoleModel
+
+STATE_AREAS: Final = frozenset({"venues", "instruments", "consensus", "routes", "breakers"})
+"""Model areas an engine state update changes (what a command's effect shows in)."""
 
 
 class Rendering(ConsoleBase):
@@ -95,6 +99,10 @@ class Rendering(ConsoleBase):
         self.refresh_bindings()  # replay keys appear once the engine says it is one
 
     def _on_frame(self) -> None:
-        # Set by a key press (see Commanding.send): draw each engine frame as it lands.
-        if time.monotonic() < self._urgent_until:
+        # Set by a key press (see Commanding.send): for a moment, a frame that changes
+        # the engine's state is drawn as it lands, so a command's effect shows without
+        # waiting for the next tick. Only state: journal lines, feed notes and alert
+        # changes wait for the tick — under load they come many a second, and drawing
+        # each would keep the loop busy exactly while the next key waits its turn.
+        if time.monotonic() < self._urgent_until and self.source.model.dirty & STATE_AREAS:
             self._tick()
