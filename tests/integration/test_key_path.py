@@ -108,3 +108,27 @@ async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
         model.dirty = {"venues"}
         app._on_frame()
         assert app.ticks == before + 1
+
+
+async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> None:
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.rendered()
+        model = app.source.model
+        await pilot.press("r")  # restoring asks first
+        while not isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        app._under_dialog_next = math.inf  # the panels below were just drawn
+        model.dirty = {"venues"}
+        app._tick()
+        assert model.dirty == {"venues"}  # kept for the panels' next turn, not lost
+        app._under_dialog_next = 0.0  # their second is up
+        app._tick()
+        assert model.dirty == set()
+        model.dirty = {"venues"}
+        app._under_dialog_next = math.inf
+        app.pop_screen()
+        while isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        app._tick()  # no dialog: the fixed rate again
+        assert model.dirty == set()

@@ -14,6 +14,8 @@ import asyncio
 import time
 from typing import Final
 
+from textual.screen import ModalScreen
+
 from tui.app.console_base import ConsoleBase
 from tui.app.panel import Panel
 from tui.app.panels import marks
@@ -23,6 +25,10 @@ STATE_AREAS: Final = frozenset({"venues", "instruments", "consensus", "routes", 
 """Model areas an engine state update changes (what a command's effect shows in)."""
 
 
+UNDER_DIALOG_S: Final = 1.0
+"""While a dialog is open, the panels below are redrawn this often."""
+
+
 class Rendering(ConsoleBase):
     """The render tick, stale-data marking, and the waits tests and snapshots use."""
 
@@ -30,6 +36,15 @@ class Rendering(ConsoleBase):
         """One frame: dirty areas → visible panels; selection change → all visible panels."""
         if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
             return
+        if isinstance(self.screen, ModalScreen) and time.monotonic() < self._under_dialog_next:
+            # A dialog is open: the panels below are redrawn once a second, not at the
+            # fixed rate. Each redraw under a dialog repaints the whole terminal, and the
+            # key that answers the dialog waits behind those repaints. The status bar
+            # (the link's state) stays live; what changed is drawn when the time comes.
+            self._show_status()
+            self._frame.set()
+            return
+        self._under_dialog_next = time.monotonic() + UNDER_DIALOG_S
         model = self.source.model
         dirty = model.take_dirty()
         if self._sync_selection(model):
