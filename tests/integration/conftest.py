@@ -54,3 +54,9 @@ def _fill(mnt: Path) -> Path:
 @pytest.fixture
 def fill_disk() -> Callable[[Path], Path]:
     return _fill
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "console(healthy, console_toml): options of test_app.py's console fixture"
+    )

@@ -15,7 +15,7 @@ import httpx
 from tui.control import journal
 from tui.integrations.alertmanager import AlertmanagerSink
 
-from support.engine_rig import EngineRig
+from support.fixtures import StartEngine
 
 
 async def _am_alerts(client: httpx.AsyncClient, base: str) -> list[dict[str, Any]]:
@@ -29,58 +29,58 @@ def _t(ts: str) -> datetime:
 
 
 async def test_alert_fires_in_alertmanager_is_resent_and_resolves(
-    tmp_path: Path,
-    alertmanager: str,
+    tmp_path: Path, alertmanager: str, engine: StartEngine
 ) -> None:
     extra = {"sinks": [{"kind": "alertmanager", "url": alertmanager, "resend_s": 1.0}]}
-    async with EngineRig(tmp_path, ["binance", "kraken"], extra=extra) as rig:
-        await rig.healthy()
-        (sink,) = rig.service.controller.sinks
-        assert isinstance(sink, AlertmanagerSink)
-        rig.sim.inject("kraken", "stall", duration_s=60)
-        await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale firing")
+    rig = await engine(["binance", "kraken"], extra=extra)
+    await rig.healthy()
+    (sink,) = rig.service.controller.sinks
+    assert isinstance(sink, AlertmanagerSink)
+    rig.sim.inject("kraken", "stall", duration_s=60)
+    await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale firing")
 
-        async def next_tick() -> None:
-            ticks = rig.engine.ticks
-            await rig.wait_for(lambda: rig.engine.ticks > ticks, what="a tick")
+    async def next_tick() -> None:
+        ticks = rig.engine.ticks
+        await rig.wait_for(lambda: rig.engine.ticks > ticks, what="a tick")
 
-        async with httpx.AsyncClient(timeout=5) as client:
+    async with httpx.AsyncClient(timeout=5) as client:
 
-            async def seen() -> list[dict[str, Any]]:
-                for _ in range(200):  # each round waits for an engine tick, ~0.1 s
-                    got = await _am_alerts(client, alertmanager)
-                    if got:
-                        return got
-                    await next_tick()
-                raise AssertionError("the alert never reached Alertmanager")
+        async def seen() -> list[dict[str, Any]]:
+            for _ in range(200):  # each round waits for an engine tick, ~0.1 s
+                got = await _am_alerts(client, alertmanager)
+                if got:
+                    return got
+                await next_tick()
+            raise AssertionError("the alert never reached Alertmanager")
 
-            (alert,) = await seen()
-            labels = alert["labels"]
-            assert labels["venue"] == "kraken" and labels["severity"] == "critical"
-            assert labels["instrument"] == "*"  # venue-wide
-            assert alert["status"]["state"] == "active"
-            assert alert["generatorURL"] == rig.service.server.url
-            assert _t(alert["endsAt"]) > _t(alert["startsAt"])
-            # Resent while it fires (the resend loop, 1 s here), so it never ages out.
-            sent = sink.outbox.delivered
-            await rig.wait_for(lambda: sink.outbox.delivered >= sent + 2, what="two resends")
-            (still,) = await _am_alerts(client, alertmanager)
-            assert still["status"]["state"] == "active"
-            assert _t(still["updatedAt"]) > _t(alert["updatedAt"])
+        (alert,) = await seen()
+        labels = alert["labels"]
+        assert labels["venue"] == "kraken" and labels["severity"] == "critical"
+        assert labels["instrument"] == "*"  # venue-wide
+        assert alert["status"]["state"] == "active"
+        assert alert["generatorURL"] == rig.service.server.url
+        assert _t(alert["endsAt"]) > _t(alert["startsAt"])
+        # Resent while it fires (the resend loop, 1 s here), so it never ages out.
+        sent = sink.outbox.delivered
+        await rig.wait_for(lambda: sink.outbox.delivered >= sent + 2, what="two resends")
+        (still,) = await _am_alerts(client, alertmanager)
+        assert still["status"]["state"] == "active"
+        assert _t(still["updatedAt"]) > _t(alert["updatedAt"])
 
-            rig.sim.clear("kraken", "stall")
-            await rig.wait_for(lambda: rig.resolved("stale", "kraken"), what="resolved")
+        rig.sim.clear("kraken", "stall")
+        await rig.wait_for(lambda: rig.resolved("stale", "kraken"), what="resolved")
 
-            async def gone() -> None:
-                for _ in range(200):
-                    got = await _am_alerts(client, alertmanager)
-                    now = datetime.now(UTC)
-                    if not got or all(_t(a["endsAt"]) <= now for a in got):
-                        return
-                    await next_tick()
-                raise AssertionError("Alertmanager still shows the alert active")
+        async def gone() -> None:
+            for _ in range(200):
+                got = await _am_alerts(client, alertmanager)
+                now = datetime.now(UTC)
+                if not got or all(_t(a["endsAt"]) <= now for a in got):
+                    return
+                await next_tick()
+            raise AssertionError("Alertmanager still shows the alert active")
 
-            await gone()
+        await gone()
+    await rig.stop()
     results = [
         e.as_dict()
         for e in journal.read(tmp_path / "journal.jsonl").entries

@@ -4,6 +4,10 @@ well-formed results.
 This checks structure, never speed: figures depend on the machine and are what
 the benchmark is for. It does check that every book came out exact, because a
 fast wrong book is not a result.
+
+The parts run as ``--only`` commands (the two longest alone, the two short ones
+together, which also checks that a run of several parts writes each of them), so
+they run side by side on the test workers instead of one after another.
 """
 
 from __future__ import annotations
@@ -11,37 +15,51 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
+Section = dict[str, Any]
 
-def _positive(section: dict[str, object], *keys: str) -> None:
+
+def _positive(section: Section, *keys: str) -> None:
     for key in keys:
         value = section[key]
         assert isinstance(value, int | float) and value > 0, (key, value)
 
 
-def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
+def _bench(tmp_path: Path, *parts: str) -> tuple[str, dict[str, Any]]:
+    """Run ``bench --smoke --only …``; its stdout and the JSON it wrote."""
     out = tmp_path / "bench.json"
+    only = [arg for part in parts for arg in ("--only", part)]
     done = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "bench", "--smoke", "--out", str(out)],
+        [sys.executable, "-m", "tui.cli", "bench", "--smoke", *only, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
-    assert "1. Ingest" in done.stdout and "Targets:" in done.stdout
-    results = json.loads(out.read_text(encoding="utf-8"))
-
+    results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     machine = results["machine"]
     assert machine["nproc"] > 0 and machine["cpu_model"] and machine["python"]
     assert results["mode"] == "smoke" and results["command"].startswith("venuewatch bench")
+    assert "Targets:" in done.stdout
+    targets = results["targets"]
+    assert targets and all(isinstance(t["met"], bool) for t in targets)
+    assert {p for p in ("ingest", "e2e", "responsiveness", "memory") if p in results} == set(parts)
+    for part in parts:
+        assert "error" not in results[part], results[part]
+        assert results[part]["wall_s"] >= 0
+    return done.stdout, results
 
-    ingest = results["ingest"]
+
+def _ingest(stdout: str, ingest: Section) -> None:
+    assert "1. Ingest" in stdout
     names = {c["case"] for c in ingest["cases"]}
     assert {"binance-5", "binance-20+20", "kraken", "okx-checksum", "okx-0"} <= names
     assert {"coinbase", "bybit", "deribit", "binance-futures"} <= names
@@ -52,11 +70,17 @@ def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
     checksummed = {c["case"]: c["checksums_verified"] for c in ingest["cases"]}
     assert checksummed["kraken"] > 0 and checksummed["okx-checksum"] > 0
 
-    for c in results["e2e"]["cases"]:
+
+def _e2e(stdout: str, e2e: Section) -> None:
+    assert "2. End to end" in stdout
+    assert e2e["cases"]
+    for c in e2e["cases"]:
         assert c["exact"], c
         _positive(c, "frames_per_s", "engine_cpu_s_per_s", "seconds")
 
-    r = results["responsiveness"]
+
+def _responsiveness(stdout: str, r: Section) -> None:
+    assert "3. Responsiveness" in stdout
     if r["available"]:
         for key in ("key_to_journal_ms", "key_to_screen_ms"):
             _positive(r[key], "p50", "p99", "max", "n")
@@ -70,11 +94,31 @@ def test_bench_quick_writes_every_section(tmp_path: Path) -> None:
     else:
         assert r["reason"]
 
-    mem = results["memory"]
+
+def _memory(stdout: str, mem: Section) -> None:
+    assert "4. Memory" in stdout
     assert mem["exact"] and len(mem["samples"]) >= 3
     _positive(mem, "frames", "engine_ticks")
     assert all(s["rss_mib"] > 0 for s in mem["samples"])
     assert isinstance(mem["flat"], bool)
 
-    targets = results["targets"]
-    assert targets and all(isinstance(t["met"], bool) for t in targets)
+
+CHECKS: dict[str, Callable[[str, Section], None]] = {
+    "ingest": _ingest,
+    "e2e": _e2e,
+    "responsiveness": _responsiveness,
+    "memory": _memory,
+}
+
+
+# The longest part first: xdist hands tests out in this order.
+@pytest.mark.parametrize("part", ["responsiveness", "ingest"])
+def test_bench_smoke_writes_the_part(tmp_path: Path, part: str) -> None:
+    stdout, results = _bench(tmp_path, part)
+    CHECKS[part](stdout, results[part])
+
+
+def test_bench_smoke_with_several_parts_writes_each(tmp_path: Path) -> None:
+    stdout, results = _bench(tmp_path, "e2e", "memory")
+    for part in ("e2e", "memory"):
+        CHECKS[part](stdout, results[part])

@@ -7,7 +7,6 @@ from typing import Any
 
 from tui.control import journal
 
-from support.engine_rig import EngineRig
 from support.fixtures import StartEngine
 
 ROUTES = {
@@ -49,8 +48,8 @@ async def test_isolating_a_venue_removes_it_from_the_consensus_at_once(engine: S
     assert rig.engine.state("kraken") == "RECOVERING"
 
 
-async def test_breaker_trips_journals_why_and_stays_tripped(tmp_path: Path) -> None:
-    engine = {
+async def test_breaker_trips_journals_why_and_stays_tripped(engine: StartEngine) -> None:
+    detect = {
         "probation_s": 1.0,
         "breakers": {
             "stale-feed": {
@@ -62,36 +61,36 @@ async def test_breaker_trips_journals_why_and_stays_tripped(tmp_path: Path) -> N
             },
         },
     }
-    async with EngineRig(tmp_path, ["binance", "kraken"], engine=engine) as rig:
-        await rig.healthy()
-        rig.sim.inject("kraken", "stall", duration_s=3)
-        await rig.wait_for(lambda: rig.engine.state("kraken") == "ISOLATED", what="tripped")
-        b = rig.engine.facts.breakers["stale-feed"]
-        assert "kraken" in b.tripped and "venue_silent_s" in b.tripped["kraken"].reason
-        log = entries(rig.journal_path)
-        trip = next(e for e in log if e["kind"] == "breaker")
-        assert trip["breaker"] == "stale-feed" and trip["venue"] == "kraken"
-        assert ">= 1.5" in trip["reason"]
-        cmd = next(e for e in log if e["kind"] == "command" and e["action"] == "isolate")
-        assert cmd["actor"] == "breaker:stale-feed" and cmd["seq"] > trip["seq"]
-        # The stall ends and the feed recovers: the breaker does NOT un-isolate.
-        await rig.wait_for(
-            lambda: (
-                rig.engine.venues["kraken"].silent_s < 0.5
-                and all(ih.synced for ih in rig.engine.venue_instruments("kraken"))
-            ),
-            what="kraken feed back",
-        )
-        ticks = rig.engine.ticks
-        await rig.wait_for(lambda: rig.engine.ticks >= ticks + 10, what="ten more evaluations")
-        assert rig.engine.state("kraken") == "ISOLATED"
-        assert "kraken" in b.tripped
-        # A person restores: the trip clears and the breaker is armed again.
-        bob = await rig.console("bob")
-        out = await bob.command("restore", venue="kraken", reason="feed healthy again")
-        assert out.ok and "breakers reset: stale-feed" in out.detail
-        assert "kraken" not in b.tripped and b.armed
-        await rig.wait_for(lambda: rig.engine.state("kraken") == "LIVE", what="probation over")
+    rig = await engine(["binance", "kraken"], engine=detect)
+    await rig.healthy()
+    rig.sim.inject("kraken", "stall", duration_s=3)
+    await rig.wait_for(lambda: rig.engine.state("kraken") == "ISOLATED", what="tripped")
+    b = rig.engine.facts.breakers["stale-feed"]
+    assert "kraken" in b.tripped and "venue_silent_s" in b.tripped["kraken"].reason
+    log = entries(rig.journal_path)
+    trip = next(e for e in log if e["kind"] == "breaker")
+    assert trip["breaker"] == "stale-feed" and trip["venue"] == "kraken"
+    assert ">= 1.5" in trip["reason"]
+    cmd = next(e for e in log if e["kind"] == "command" and e["action"] == "isolate")
+    assert cmd["actor"] == "breaker:stale-feed" and cmd["seq"] > trip["seq"]
+    # The stall ends and the feed recovers: the breaker does NOT un-isolate.
+    await rig.wait_for(
+        lambda: (
+            rig.engine.venues["kraken"].silent_s < 0.5
+            and all(ih.synced for ih in rig.engine.venue_instruments("kraken"))
+        ),
+        what="kraken feed back",
+    )
+    ticks = rig.engine.ticks
+    await rig.wait_for(lambda: rig.engine.ticks >= ticks + 10, what="ten more evaluations")
+    assert rig.engine.state("kraken") == "ISOLATED"
+    assert "kraken" in b.tripped
+    # A person restores: the trip clears and the breaker is armed again.
+    bob = await rig.console("bob")
+    out = await bob.command("restore", venue="kraken", reason="feed healthy again")
+    assert out.ok and "breakers reset: stale-feed" in out.detail
+    assert "kraken" not in b.tripped and b.armed
+    await rig.wait_for(lambda: rig.engine.state("kraken") == "LIVE", what="probation over")
 
 
 async def test_auto_failover_and_undo(engine: StartEngine) -> None:

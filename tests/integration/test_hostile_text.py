@@ -4,44 +4,45 @@ operator's screen and the incident report escaped, never interpreted."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from tui import report
 from tui.app.app import ConsoleApp
 from tui.app.source import LiveSource
 from tui.report import html, md
 
-from support.engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN
+from support.fixtures import StartEngine
 
 NOTE = "pwn\x1b[2J\x1b]0;t\x07\u202eevil"
 SHOWN = "pwn\\x1b[2J\\x1b]0;t\\x07\\u202eevil"
 
 
 async def test_escape_sequences_in_a_note_are_rendered_escaped_in_the_app_and_report(
-    tmp_path: Path,
+    engine: StartEngine,
 ) -> None:
-    async with EngineRig(tmp_path, ["binance"]) as rig:
-        mallory = await rig.console("mallory")
-        source = LiveSource(rig.service.server.url, TOKEN, "alice")
-        app = ConsoleApp(source, layout="default")
-        async with app.run_test(size=(160, 50)) as pilot:
-            deadline = time.monotonic() + 15
-            while source.state != "attached":
-                assert time.monotonic() < deadline, "console never attached"
-                await app.frame()
-            outcome = await mallory.command("note", text=NOTE)
-            assert outcome.ok
-            shot = ""
-            while SHOWN not in shot:
-                assert time.monotonic() < deadline, f"note never shown escaped:\n{shot[-2000:]}"
-                await app.frame()
-                await pilot.pause()
-                shot = app.export_screenshot()
-            assert "\x1b" not in shot and "\u202e" not in shot
-            # The model the panels draw from never holds the raw bytes either.
-            texts = [str(e) for e in source.model.journal]
-            assert any(SHOWN.replace("\\", "\\\\") in t for t in texts)
-            assert not any("\x1b" in t for t in texts)
+    rig = await engine(["binance"])
+    mallory = await rig.console("mallory")
+    source = LiveSource(rig.service.server.url, TOKEN, "alice")
+    app = ConsoleApp(source, layout="default")
+    async with app.run_test(size=(160, 50)) as pilot:
+        deadline = time.monotonic() + 15
+        while source.state != "attached":
+            assert time.monotonic() < deadline, "console never attached"
+            await app.frame()
+        outcome = await mallory.command("note", text=NOTE)
+        assert outcome.ok
+        shot = ""
+        while SHOWN not in shot:
+            assert time.monotonic() < deadline, f"note never shown escaped:\n{shot[-2000:]}"
+            await app.frame()
+            await pilot.pause()
+            shot = app.export_screenshot()
+        assert "\x1b" not in shot and "\u202e" not in shot
+        # The model the panels draw from never holds the raw bytes either.
+        texts = [str(e) for e in source.model.journal]
+        assert any(SHOWN.replace("\\", "\\\\") in t for t in texts)
+        assert not any("\x1b" in t for t in texts)
+    await rig.stop()
     built = report.build(rig.journal_path)
     for rendered in (md.render(built), html.render(built)):
         assert SHOWN in rendered

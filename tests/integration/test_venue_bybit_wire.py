@@ -12,7 +12,6 @@ from adapters.simulator.venues.bybit import BybitSim
 from adapters.venues.bybit import Bybit
 
 from support.fixtures import StartSim
-from support.rig import Rig
 
 
 async def test_linear_instance_is_named_for_its_section_and_keeps_fifty_levels(
@@ -39,21 +38,21 @@ async def test_linear_instance_is_named_for_its_section_and_keeps_fifty_levels(
     )
 
 
-async def test_a_service_restart_resets_without_a_resync() -> None:
-    async with Rig(["bybit"]) as rig:
-        await rig.settle()
-        st_ = rig.st("bybit", "BTCUSDT")
-        assert st_.last_seq > 1_000_000
-        sim = rig.sim.venues["bybit"]
-        assert isinstance(sim, BybitSim)
-        sim.restart("BTCUSDT")
-        await rig.wait_for(lambda: bool(rig.statuses("bybit", "reset")), what="reset notice")
-        await rig.sim.step(40)
-        await rig.settle()
-        assert 1 < st_.last_seq <= 41 and st_.snapshots == 2
-        assert st_.gaps == st_.resyncs == 0
-        (ev,) = rig.statuses("bybit", "reset")
-        assert ev.symbol == "BTCUSDT"
+async def test_a_service_restart_resets_without_a_resync(sim: StartSim) -> None:
+    rig = await sim(["bybit"])
+    await rig.settle()
+    st_ = rig.st("bybit", "BTCUSDT")
+    assert st_.last_seq > 1_000_000
+    bybit = rig.sim.venues["bybit"]
+    assert isinstance(bybit, BybitSim)
+    bybit.restart("BTCUSDT")
+    await rig.wait_for(lambda: bool(rig.statuses("bybit", "reset")), what="reset notice")
+    await rig.sim.step(40)
+    await rig.settle()
+    assert 1 < st_.last_seq <= 41 and st_.snapshots == 2
+    assert st_.gaps == st_.resyncs == 0
+    (ev,) = rig.statuses("bybit", "reset")
+    assert ev.symbol == "BTCUSDT"
 
 
 async def test_pings_are_answered_on_spot_and_linear(

@@ -26,27 +26,27 @@ def _sim(rig: Rig) -> OkxSim:
     return sim
 
 
-async def test_both_checksum_paths_run_and_keepalives_are_skipped() -> None:
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        first = {s: st.last_seq for s, st in rig.feeds["okx"].instruments.items()}
-        await rig.sim.step(300)
-        await rig.settle()
-        sim = _sim(rig)
-        venue = rig.feeds["okx"].venue
-        assert isinstance(venue, Okx)
-        assert set(venue.texts) == sim.checksum_symbols == {"BTC-USDT"}
-        for sym, st in rig.feeds["okx"].instruments.items():
-            assert st.gaps == st.resyncs == st.checksum_failures == 0
-            # Every frame is the snapshot, an applied update, or a skipped keep-alive.
-            assert st.frames - st.updates - st.snapshots == sim.updates[sym] // sim.keepalive_every
-            assert st.frames - st.updates - st.snapshots >= 5
-            # seqId steps are irregular: a "+1" rule would have seen nothing but gaps.
-            assert st.last_seq - first[sym] >= 2 * st.updates
-            if sym in sim.checksum_symbols:
-                assert st.checksum_ok == st.updates + st.snapshots
-            else:
-                assert st.checksum_ok == st.checksum_skipped == 0
+async def test_both_checksum_paths_run_and_keepalives_are_skipped(sim: StartSim) -> None:
+    rig = await sim(["okx"])
+    await rig.settle()
+    first = {s: st.last_seq for s, st in rig.feeds["okx"].instruments.items()}
+    await rig.sim.step(300)
+    await rig.settle()
+    okx = _sim(rig)
+    venue = rig.feeds["okx"].venue
+    assert isinstance(venue, Okx)
+    assert set(venue.texts) == okx.checksum_symbols == {"BTC-USDT"}
+    for sym, st in rig.feeds["okx"].instruments.items():
+        assert st.gaps == st.resyncs == st.checksum_failures == 0
+        # Every frame is the snapshot, an applied update, or a skipped keep-alive.
+        assert st.frames - st.updates - st.snapshots == okx.updates[sym] // okx.keepalive_every
+        assert st.frames - st.updates - st.snapshots >= 5
+        # seqId steps are irregular: a "+1" rule would have seen nothing but gaps.
+        assert st.last_seq - first[sym] >= 2 * st.updates
+        if sym in okx.checksum_symbols:
+            assert st.checksum_ok == st.updates + st.snapshots
+        else:
+            assert st.checksum_ok == st.checksum_skipped == 0
 
 
 async def test_quiet_book_keepalive_keeps_it_fresh(sim: StartSim) -> None:
@@ -77,18 +77,18 @@ async def test_sequence_reset_after_maintenance_is_not_a_gap(sim: StartSim) -> N
     assert ev.symbol == "BTC-USDT"
 
 
-async def test_gap_is_mended_by_unsubscribe_then_subscribe() -> None:
-    async with Rig(["okx"]) as rig:
-        await rig.settle()
-        sim = _sim(rig)
-        st = rig.st("okx", "ETH-USDT")  # no checksum here: only the sequence can tell
-        rig.sim.inject("okx", "gap", symbol="ETH-USDT")
-        await rig.sim.step(5)
-        await rig.wait_for(lambda: st.resyncs >= 1, what="resync after gap")
-        await rig.sim.step(5)
-        await rig.settle()
-        assert (st.gaps, st.checksum_failures, st.snapshots) == (1, 0, 2)
-        assert sim.ops[-2:] == [("unsubscribe", "ETH-USDT"), ("subscribe", "ETH-USDT")]
+async def test_gap_is_mended_by_unsubscribe_then_subscribe(sim: StartSim) -> None:
+    rig = await sim(["okx"])
+    await rig.settle()
+    okx = _sim(rig)
+    st = rig.st("okx", "ETH-USDT")  # no checksum here: only the sequence can tell
+    rig.sim.inject("okx", "gap", symbol="ETH-USDT")
+    await rig.sim.step(5)
+    await rig.wait_for(lambda: st.resyncs >= 1, what="resync after gap")
+    await rig.sim.step(5)
+    await rig.settle()
+    assert (st.gaps, st.checksum_failures, st.snapshots) == (1, 0, 2)
+    assert okx.ops[-2:] == [("unsubscribe", "ETH-USDT"), ("subscribe", "ETH-USDT")]
 
 
 async def test_ping_is_answered_by_pong(monkeypatch: pytest.MonkeyPatch, sim: StartSim) -> None:

@@ -54,6 +54,7 @@ class EngineRig:
         self.journal_path = tmp / "journal.jsonl"
         self._wake = asyncio.Event()
         self.clients: list[ConsoleClient] = []
+        self._stopped = False
 
     async def __aenter__(self) -> EngineRig:
         await self.sim.start()
@@ -73,6 +74,14 @@ class EngineRig:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        """Stop the consoles, the engine and the simulator (once: the fixture's own stop
+        after a test that stopped the rig to check what stopping leaves is a no-op)."""
+        if self._stopped:
+            return
+        self._stopped = True
         for c in self.clients:
             await c.close()
         await self.service.stop()

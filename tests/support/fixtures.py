@@ -12,18 +12,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from adapters.simulator.private.server import PrivateSimulator
-from tui.bus.natsd import NatsServer
+# The rigs are imported by the fixtures that start them: every test process loads
+# this plugin, and the unit tier should not pay for importing the engine service,
+# the simulators and the servers it never starts.
+if TYPE_CHECKING:
+    from adapters.simulator.private.server import PrivateSimulator
+    from tui.bus.natsd import NatsServer
 
-from support import alertmanager as am
-from support.engine_rig import EngineRig
-from support.killswitch import VENUES as CONTROL_VENUES
-from support.receiver import Receiver
-from support.rig import Rig
+    from support.engine_rig import EngineRig
+    from support.receiver import Receiver
+    from support.rig import Rig
 
 
 class StartSim(Protocol):
@@ -48,13 +50,16 @@ class StartReceiver(Protocol):
 
 
 class StartPrivateSim(Protocol):
-    async def __call__(self, venues: Iterable[str] = CONTROL_VENUES) -> PrivateSimulator:
-        """The simulated private (order-entry) side of these venues' kill switches."""
+    async def __call__(self, venues: Iterable[str] | None = None) -> PrivateSimulator:
+        """The simulated private (order-entry) side of these venues' kill switches
+        (every venue with a kill switch unless given)."""
         ...
 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[StartSim]:
+    from support.rig import Rig
+
     async with AsyncExitStack() as stack:
 
         async def start(venues: Iterable[str] | None = None, **options: Any) -> Rig:
@@ -65,6 +70,8 @@ async def sim() -> AsyncIterator[StartSim]:
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[StartEngine]:
+    from support.engine_rig import EngineRig
+
     async with AsyncExitStack() as stack:
 
         async def start(venues: list[str], *, tmp: Path | None = None, **options: Any) -> EngineRig:
@@ -75,6 +82,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[StartEngine]:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[StartReceiver]:
+    from support.receiver import Receiver
+
     async with AsyncExitStack() as stack:
 
         async def start(status: int = 200, reply: bytes = b"ok") -> Receiver:
@@ -85,10 +94,15 @@ async def receiver() -> AsyncIterator[StartReceiver]:
 
 @pytest.fixture
 async def private_sim() -> AsyncIterator[StartPrivateSim]:
+    from adapters.simulator.private.server import PrivateSimulator
+
+    from support.killswitch import VENUES
+
     async with AsyncExitStack() as stack:
 
-        async def start(venues: Iterable[str] = CONTROL_VENUES) -> PrivateSimulator:
-            return await stack.enter_async_context(PrivateSimulator(list(venues)))
+        async def start(venues: Iterable[str] | None = None) -> PrivateSimulator:
+            chosen = list(VENUES if venues is None else venues)
+            return await stack.enter_async_context(PrivateSimulator(chosen))
 
         yield start
 
@@ -96,6 +110,8 @@ async def private_sim() -> AsyncIterator[StartPrivateSim]:
 @pytest.fixture
 def alertmanager(tmp_path: Path) -> Iterator[str]:
     """A real Alertmanager on loopback; its URL."""
+    from support import alertmanager as am
+
     with am.running(tmp_path) as url:
         yield url
 
@@ -103,6 +119,8 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def natsd(tmp_path: Path) -> Iterator[NatsServer]:
     """A real ``nats-server -js`` on loopback, its JetStream store in the test's tmp."""
+    from tui.bus.natsd import NatsServer
+
     server = NatsServer(tmp_path / "jetstream").start()
     try:
         yield server

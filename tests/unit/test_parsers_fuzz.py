@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters import model, registry
-from adapters.venue import VenueSettings
+from adapters.venue import Venue, VenueSettings
 
 EVENT_TYPES = (
     model.BookSnapshot,
@@ -86,19 +86,24 @@ def _check(events: object) -> None:
             assert ev.status in model.STATUSES, ev
 
 
-@pytest.mark.parametrize("venue", sorted(SYMBOLS))
+@pytest.fixture(scope="module", params=sorted(SYMBOLS))
+def venue(request: pytest.FixtureRequest) -> type[Venue]:
+    """The adapter class, looked up once per test (the entry-point scan costs more than
+    the parse under test); each example still gets a fresh instance and session."""
+    return registry.load(request.param)
+
+
 @given(raw=st.binary(max_size=300))
-def test_arbitrary_bytes_never_raise(venue: str, raw: bytes) -> None:
-    v = registry.load(venue)(VenueSettings(symbols=SYMBOLS[venue]))
+def test_arbitrary_bytes_never_raise(venue: type[Venue], raw: bytes) -> None:
+    v = venue(VenueSettings(symbols=SYMBOLS[venue.name]))
     session = v.new_session("c")
     _check(session.parse(raw, 1, 1))
     _check(session.parse(raw.decode("utf-8", "replace"), 1, 1))
 
 
-@pytest.mark.parametrize("venue", sorted(SYMBOLS))
 @given(value=json_values)
-def test_arbitrary_json_never_raises(venue: str, value: object) -> None:
-    v = registry.load(venue)(VenueSettings(symbols=SYMBOLS[venue]))
+def test_arbitrary_json_never_raises(venue: type[Venue], value: object) -> None:
+    v = venue(VenueSettings(symbols=SYMBOLS[venue.name]))
     session = v.new_session("c")
     frame = msgspec.json.encode(value)
     _check(session.parse(frame, 1, 1))

@@ -113,6 +113,7 @@ class ConsoleApp(
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
         self._urgent_until = 0.0
+        self._under_dialog_next = 0.0
         self._stale_seen: tuple[int, str, int] | None = None
 
     def compose(self) -> ComposeResult:

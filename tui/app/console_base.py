@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         _engine_poll: Callable[[], int | None] | None
         _engine_dead: bool
         _urgent_until: float
+        _under_dialog_next: float
         _stale_seen: tuple[int, str, int] | None
 
         # Provided by the mixins (named here so each can call the others).

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Final
+
+from textual.screen import ModalScreen
 
 from tui.app.console_base import ConsoleBase
 from tui.app.panel import Panel
 from tui.app.panels import marks
 from tui.console.model import ConsoleModel
+
+STATE_AREAS: Final = frozenset({"venues", "instruments", "consensus", "routes", "breakers"})
+"""Model areas an engine state update changes (what a command's effect shows in)."""
+
+
+UNDER_DIALOG_S: Final = 1.0
+"""While a dialog is open, the panels below are redrawn this often."""
 
 
 class Rendering(ConsoleBase):
@@ -26,6 +36,15 @@ class Rendering(ConsoleBase):
         """One frame: dirty areas → visible panels; selection change → all visible panels."""
         if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
             return
+        if isinstance(self.screen, ModalScreen) and time.monotonic() < self._under_dialog_next:
+            # A dialog is open: the panels below are redrawn once a second, not at the
+            # fixed rate. Each redraw under a dialog repaints the whole terminal, and the
+            # key that answers the dialog waits behind those repaints. The status bar
+            # (the link's state) stays live; what changed is drawn when the time comes.
+            self._show_status()
+            self._frame.set()
+            return
+        self._under_dialog_next = time.monotonic() + UNDER_DIALOG_S
         model = self.source.model
         dirty = model.take_dirty()
         if self._sync_selection(model):
@@ -95,6 +114,10 @@ class Rendering(ConsoleBase):
         self.refresh_bindings()  # replay keys appear once the engine says it is one
 
     def _on_frame(self) -> None:
-        # Set by a key press (see Commanding.send): draw each engine frame as it lands.
-        if time.monotonic() < self._urgent_until:
+        # Set by a key press (see Commanding.send): for a moment, a frame that changes
+        # the engine's state is drawn as it lands, so a command's effect shows without
+        # waiting for the next tick. Only state: journal lines, feed notes and alert
+        # changes wait for the tick — under load they come many a second, and drawing
+        # each would keep the loop busy exactly while the next key waits its turn.
+        if time.monotonic() < self._urgent_until and self.source.model.dirty & STATE_AREAS:
             self._tick()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -48,9 +49,12 @@ class StatusBar(Horizontal):
             label = self._labels[seg]
             label.set_class(seg in alarms, "-alarm")
             label.display = bool(text)
-            if self._last.get(seg) != text:
+            old = self._last.get(seg)
+            if old != text:
                 self._last[seg] = text
-                label.update(text)
+                # The same width (the clock each second): repaint the label alone. A
+                # layout pass re-arranges the whole screen, tens of ms on a busy console.
+                label.update(text, layout=old is None or cell_len(old) != cell_len(text))
 
 
 NARROW = 100

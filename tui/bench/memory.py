@@ -8,11 +8,11 @@ every time-based structure (rolling windows, EWMAs, alert state) sees an hour
 go by. Receive wall times stay real, because exchange timestamps in the frames
 are real and latency is their difference.
 
-RSS (``VmRSS``) is sampled every 5 simulated minutes, after a ``gc.collect()``
-so that garbage waiting for the collector is not counted as growth. The
-simulator lives in the same process; its books have a fixed depth, so it adds
-a constant, not a trend. "Flat" means growth over the second half of the run
-below 5 %.
+RSS (``VmRSS``) is sampled every 5 simulated minutes (``memory_sample_s`` of the
+size), after a ``gc.collect()`` so that garbage waiting for the collector is not
+counted as growth. The simulator lives in the same process; its books have a fixed
+depth, so it adds a constant, not a trend. "Flat" means growth over the second half
+of the run below 5 %.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
         "method": (
             f"{len(VENUES)} venues x {INSTRUMENTS} instruments, every book one update per "
             f"round, {rate:g} rounds per simulated second for {duration_s} s; engine ticks "
-            "at 4 Hz of simulated time; VmRSS after gc.collect() every 5 simulated minutes; "
+            f"at 4 Hz of simulated time; VmRSS after gc.collect() every {sample_s} simulated s; "
             "flat = growth over the second half < 5 %"
         ),
     }
