@@ -236,6 +236,11 @@ def table(results: dict[str, Any]) -> str:
                 f"console CPU {_n(r['console_cpu_pct'], 1)} % of a core at "
                 f"{r.get('refresh_hz', '?')} Hz"
             )
+            if r.get("load_ended_during_presses"):
+                lines.append(
+                    "   WARNING: the venue's load ran out during the presses (its frames are "
+                    "pre-generated, at most a fixed number): later presses were not under overload"
+                )
         else:
             lines.append(f"   not measured: {r.get('reason')}")
         lines.append("")
