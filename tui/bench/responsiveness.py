@@ -20,8 +20,13 @@ the selected venue) and ``u`` (undo, which restores it), and timed:
   then ``RECOVERING``). Since the engine dispatches a command only after its
   fsync, this also bounds key → fsync from above.
 
-The console's event-loop lag comes from the probe timer; its CPU from
-``/proc/<pid>/stat`` over a quiet window at the default refresh rate.
+The presses start as soon as the engine says it is shedding (a ``book-lagging``
+alert in the journal). The venue's frames are pre-generated, so the load is sized
+from the rate and the press count to outlast the presses (:func:`plan`); a press
+that ends after the load ran out is reported apart (``after_load``) and left out
+of the percentiles. The console's event-loop lag comes from the probe timer; its
+CPU from ``/proc/<pid>/stat`` over a quiet window after the presses (still under
+the load when the frame budget covers it: ``cpu_under_load`` says).
 
 After the presses the load runs out, the engine catches up and resyncs what it
 shed; it is then stopped, and the book digests it journals on stopping
@@ -54,10 +59,18 @@ from tui.bench import SIZES, Mode
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 OVERLOAD: Final = 2.0
 """The offered load, as a multiple of what the engine sustains in the same run."""
-MAX_FRAMES: Final = 1_500_000
-"""Pre-generated frames at most (memory): at a high rate the load is shorter."""
+MAX_FRAMES: Final[dict[Mode, int]] = {"full": 4_000_000, "quick": 2_500_000, "smoke": 1_500_000}
+"""Pre-generated frames at most (memory, ~20 µs each to make): at a high rate the load
+is shorter, and :func:`plan` takes fewer presses to stay inside it (never fewer than
+:data:`MIN_FULL_PRESSES` in a full run, which then makes the frames it needs)."""
+MIN_FULL_PRESSES: Final = 8
+PRESS_S: Final = 1.0
+"""A press's wall time, sized from measured runs (the wait for journal and screen, the
+confirm dialog of every other press, the pause between presses), with room."""
+SHED_EST_S: Final = 2.5
+"""The wait for the engine to say it is shedding, with room (measured 0.5–2 s)."""
 SETTLE_S: Final = 90.0
-LOAD_MARGIN_S: Final = 8.0
+LOAD_MARGIN_S: Final = 1.5
 POLL_S: Final = 0.002
 """How often the journal file and the screen are checked after a press."""
 SHED_WAIT_S: Final = 10.0
@@ -169,21 +182,42 @@ def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
     why = available()
     if why is not None:
         return {"available": False, "reason": why, "targets": TARGETS}
-    # The load is pre-generated (~20 µs a frame): it lasts just past the presses.
     size = SIZES[mode]
-    presses, quiet_s = size.presses, size.quiet_s
-    # The load starts on cue once the console is up, so it need only cover the wait for
-    # shedding (typically a second or two), the quiet CPU window and the presses.
-    load_s = LOAD_MARGIN_S + quiet_s + presses * 0.6
     sustained = sustainable(mode, seed)
     rate = int(sustained * OVERLOAD)
+    presses, frames = plan(mode, rate)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="venuewatch-bench-") as tmp:
-        out = _run(Path(tmp), presses, min(load_s, size.load_s), quiet_s, seed, rate)
+        out = _run(Path(tmp), presses, frames, size.quiet_s, seed, rate)
     out["sustainable_frames_per_s"] = sustained
     out["overload"] = OVERLOAD
     out["load_average"] = [round(x, 2) for x in load_before]
     return out
+
+
+def plan(mode: Mode, rate: int) -> tuple[int, int]:
+    """(presses, frames): a load at ``rate`` that outlasts the wait for shedding, the
+    presses and the quiet CPU window after them, with a margin.
+
+    The load starts on cue once the console is up. When the frame budget cannot cover
+    it, the quiet window goes first (it then runs partly after the load, and says so),
+    then presses (down to one in quick and smoke runs, to :data:`MIN_FULL_PRESSES` in a
+    full run, which makes the frames it needs instead)."""
+    size = SIZES[mode]
+    budget = min(MAX_FRAMES[mode], int(rate * size.load_s))
+
+    def frames(n: int, quiet: float) -> int:
+        return int(rate * (SHED_EST_S + n * PRESS_S + quiet + LOAD_MARGIN_S))
+
+    presses = size.presses
+    if frames(presses, size.quiet_s) <= budget:
+        return presses, frames(presses, size.quiet_s)
+    floor = MIN_FULL_PRESSES if mode == "full" else 1
+    while presses > floor and frames(presses, 0.0) > budget:
+        presses -= 1
+    if mode == "full":
+        return presses, max(budget, frames(presses, 0.0))
+    return presses, budget
 
 
 def sustainable(mode: Mode, seed: int) -> int:
@@ -213,8 +247,30 @@ def _env(home: Path, token: str) -> dict[str, str]:
     return env
 
 
+class LoadWatch:
+    """The pusher's report that its whole load went out, and when it came."""
+
+    def __init__(self, pusher: subprocess.Popen[str]) -> None:
+        self.pusher = pusher
+        self.done = threading.Event()
+        self.at = 0.0
+        self.report: dict[str, Any] = {}
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            self.report = _wait_line(self.pusher, 1e9)
+        except RuntimeError:  # the pusher died: its load is over all the same
+            pass
+        self.at = time.monotonic()
+        self.done.set()
+
+    def over(self) -> bool:
+        return self.done.is_set()
+
+
 def _run(
-    tmp: Path, presses: int, load_s: float, quiet_s: float, seed: int, rate: int
+    tmp: Path, presses: int, frames: int, quiet_s: float, seed: int, rate: int
 ) -> dict[str, Any]:
     token = secrets.token_urlsafe(24)
     env = _env(tmp, token)
@@ -223,7 +279,7 @@ def _run(
     try:
         pusher = subprocess.Popen(
             [sys.executable, "-m", "tui.bench.pusher", "binance-5",
-             str(min(MAX_FRAMES, int(rate * load_s))),
+             str(frames),
              str(seed), str(rate), "cue"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
@@ -259,24 +315,19 @@ def _run(
             )
         screen = Screen(fd)
         _until(lambda: screen.seen(b"binance", 0) and screen.seen(b"LIVE", 0), 30.0, "console up")
-        time.sleep(min(2.0, load_s))  # the console settles
+        time.sleep(min(2.0, frames / rate))  # the console settles
         # Now the load: it starts with the console up, so it lasts through the presses;
         # they start once the engine says it is shedding (or after SHED_WAIT_S).
         assert pusher.stdin is not None
         pusher.stdin.write("go\n")
         pusher.stdin.flush()
         t_go = time.monotonic()
-        shedding = _wait_lagging(journal, min(SHED_WAIT_S, load_s))
+        watch = LoadWatch(pusher)
+        shedding = _wait_lagging(journal, min(SHED_WAIT_S, frames / rate), watch)
         shed_after_s = round(time.monotonic() - t_go, 2) if shedding else None
-        # CPU at the default refresh rate, no keys, engine loaded.
-        hz = os.sysconf("SC_CLK_TCK")
-        c0, e0, t0 = _cpu_ticks(console_pid), _cpu_ticks(engine.pid), time.monotonic()
-        time.sleep(quiet_s)
-        wall = time.monotonic() - t0
-        cpu_pct = (_cpu_ticks(console_pid) - c0) / hz / wall * 100
-        engine_pct = (_cpu_ticks(engine.pid) - e0) / hz / wall * 100
         journal_ms: list[float] = []
         screen_ms: list[float] = []
+        late: dict[str, list[float]] = {"journal": [], "screen": []}
         misses: list[str] = []
         each: list[dict[str, Any]] = []
         offset = journal.stat().st_size
@@ -314,37 +365,58 @@ def _run(
                 # console it measures (at 0.5 ms it took a noticeable share of a core).
                 time.sleep(POLL_S)
             offset = journal.stat().st_size
+            # Under load only if the load was still going when this press was answered.
+            loaded = not watch.over() or watch.at >= max(t_journal, t_screen, t_press)
             each.append(
                 {
                     "key": key,
                     "journal_ms": round((t_journal - t_press) * 1000, 1) if t_journal else None,
                     "screen_ms": round((t_screen - t_press) * 1000, 1) if t_screen else None,
+                    "under_load": loaded,
                 }
             )
             if t_journal:
-                journal_ms.append((t_journal - t_press) * 1000)
+                (journal_ms if loaded else late["journal"]).append((t_journal - t_press) * 1000)
             if t_screen:
-                screen_ms.append((t_screen - t_press) * 1000)
+                (screen_ms if loaded else late["screen"]).append((t_screen - t_press) * 1000)
             if not (t_journal and t_screen):
                 misses.append(
                     f"press {k + 1} ({key}): journal={bool(t_journal)} screen={bool(t_screen)}"
                 )
             # Presses not phase-locked to the 10 Hz repaint.
             time.sleep(0.15 + (k % 5) * 0.037)
+        # CPU at the default refresh rate, no keys, after the presses (the load still
+        # on when the frame budget covers the window).
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, e0, t0 = _cpu_ticks(console_pid), _cpu_ticks(engine.pid), time.monotonic()
+        time.sleep(quiet_s)
+        wall = time.monotonic() - t0
+        cpu_pct = (_cpu_ticks(console_pid) - c0) / hz / wall * 100
+        engine_pct = (_cpu_ticks(engine.pid) - e0) / hz / wall * 100
+        cpu_under_load = not watch.over()
         acks = _protocol_acks(url, env["VENUEWATCH_TOKEN"], max(presses, 10))
-        load_done = pusher.poll() is not None or _pushed(pusher)
+        after = sum(1 for e in each if not e["under_load"])
         lag = [float(x) for x in lagfile.read_text().split()] if lagfile.exists() else []
-        books = _after_load(pusher, engine, url, env, journal)
+        books = _after_load(watch, engine, url, env, journal)
         return {
             "available": True,
             "engine_frames_per_s": rate,
             "books": books,
             "shedding_before_presses_s": shed_after_s,
-            "load_s": load_s,
-            "load_ended_during_presses": load_done,
+            "frames": frames,
+            "load_s": round(frames / rate, 2),
+            "load_ended_during_presses": after > 0,
             "presses": presses,
+            "presses_under_load": presses - after,
             "key_to_journal_ms": _pcts(journal_ms),
             "key_to_screen_ms": _pcts(screen_ms),
+            "after_load": {
+                "presses": after,
+                "key_to_journal_ms": _pcts(late["journal"]),
+                "key_to_screen_ms": _pcts(late["screen"]),
+                "note": "presses answered after the venue's load ran out: "
+                "not in key_to_journal_ms / key_to_screen_ms",
+            },
             "each_press": each,
             "command_to_ack_ms": _pcts(acks),
             "command_to_ack_source": (
@@ -355,6 +427,7 @@ def _run(
             "event_loop_lag_ms": _pcts(lag),
             "lag_source": "50 ms probe timer in the console's event loop",
             "console_cpu_pct": round(cpu_pct, 1),
+            "cpu_under_load": cpu_under_load,
             "engine_cpu_pct": round(engine_pct, 1),
             "refresh_hz": 10,
             "misses": misses,
@@ -365,7 +438,8 @@ def _run(
                 f"(venuewatch attach, default layout, 10 Hz) in a {COLS}x{ROWS} pty; keys i/u "
                 f"written to the pty; journal file polled every {POLL_S * 1000:g} ms; "
                 "screen = pty output "
-                "stripped of escape sequences; CPU from /proc over a quiet window before presses"
+                "stripped of escape sequences; presses from the first book-lagging alert; "
+                "CPU from /proc over a quiet window after the presses"
             ),
         }
     finally:
@@ -389,7 +463,7 @@ def _run(
 
 
 def _after_load(
-    pusher: subprocess.Popen[str],
+    watch: LoadWatch,
     engine: subprocess.Popen[str],
     url: str,
     env: dict[str, str],
@@ -399,7 +473,9 @@ def _after_load(
     from tui.control.journal import read
     from tui.engine.books import digest
 
-    pushed = _wait_line(pusher, 300.0)
+    if not watch.done.wait(300.0) or not watch.report:
+        raise RuntimeError("the venue did not report the end of its load")
+    pushed = watch.report
     t0 = time.monotonic()
     settled = _settle(url, env["VENUEWATCH_TOKEN"], SETTLE_S)
     settle_s = round(time.monotonic() - t0, 1)
@@ -442,14 +518,15 @@ def _after_load(
     }
 
 
-def _wait_lagging(journal: Path, timeout: float) -> bool:
-    """Whether a ``book-lagging`` alert reached the journal within ``timeout``."""
+def _wait_lagging(journal: Path, timeout: float, watch: LoadWatch) -> bool:
+    """Whether a ``book-lagging`` alert reached the journal within ``timeout`` (and
+    while the load lasts: after it, waiting longer would only lose more of it)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not watch.over():
         if b'"rule":"book-lagging"' in journal.read_bytes():
             return True
-        time.sleep(0.1)
-    return False
+        time.sleep(0.02)
+    return b'"rule":"book-lagging"' in journal.read_bytes()
 
 
 def _protocol_acks(url: str, token: str, n: int) -> list[float]:
@@ -506,15 +583,6 @@ def _settle(url: str, token: str, timeout: float) -> bool:
         return False
 
     return asyncio.run(ask())
-
-
-def _pushed(pusher: subprocess.Popen[str]) -> bool:
-    """Whether the pusher has reported that its whole load went out."""
-    import select
-
-    assert pusher.stdout is not None
-    ready, _, _ = select.select([pusher.stdout], [], [], 0)
-    return bool(ready)
 
 
 def _reap(pid: int, timeout: float = 5.0) -> None:
