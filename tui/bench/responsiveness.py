@@ -59,7 +59,7 @@ from tui.bench import SIZES, Mode
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 OVERLOAD: Final = 2.0
 """The offered load, as a multiple of what the engine sustains in the same run."""
-MAX_FRAMES: Final[dict[Mode, int]] = {"full": 4_000_000, "quick": 2_500_000, "smoke": 1_500_000}
+MAX_FRAMES: Final[dict[Mode, int]] = {"full": 6_000_000, "quick": 4_000_000, "smoke": 1_500_000}
 """Pre-generated frames at most (memory, ~20 µs each to make): at a high rate the load
 is shorter, and :func:`plan` takes fewer presses to stay inside it (never fewer than
 :data:`MIN_FULL_PRESSES` in a full run, which then makes the frames it needs)."""
@@ -67,8 +67,9 @@ MIN_FULL_PRESSES: Final = 8
 PRESS_S: Final = 1.0
 """A press's wall time, sized from measured runs (the wait for journal and screen, the
 confirm dialog of every other press, the pause between presses), with room."""
-SHED_EST_S: Final = 2.5
-"""The wait for the engine to say it is shedding, with room (measured 0.5–2 s)."""
+SHED_EST_S: Final = 5.0
+"""The wait for the engine to say it is shedding: its first ``book-lagging`` alert was
+journalled 4.75 s into a 2× load (quick run, 2026-11-28; ``books.first_alert_s``)."""
 SETTLE_S: Final = 90.0
 LOAD_MARGIN_S: Final = 1.5
 POLL_S: Final = 0.002
@@ -321,7 +322,7 @@ def _run(
         assert pusher.stdin is not None
         pusher.stdin.write("go\n")
         pusher.stdin.flush()
-        t_go = time.monotonic()
+        t_go, wall_go = time.monotonic(), time.time()
         watch = LoadWatch(pusher)
         shedding = _wait_lagging(journal, min(SHED_WAIT_S, frames / rate), watch)
         shed_after_s = round(time.monotonic() - t_go, 2) if shedding else None
@@ -398,6 +399,8 @@ def _run(
         after = sum(1 for e in each if not e["under_load"])
         lag = [float(x) for x in lagfile.read_text().split()] if lagfile.exists() else []
         books = _after_load(watch, engine, url, env, journal)
+        books["first_alert_s"] = _first_alert_s(journal, wall_go)
+        books["pushed_s"] = round(float(watch.report.get("seconds", 0.0)), 2)
         return {
             "available": True,
             "engine_frames_per_s": rate,
@@ -527,6 +530,16 @@ def _wait_lagging(journal: Path, timeout: float, watch: LoadWatch) -> bool:
             return True
         time.sleep(0.02)
     return b'"rule":"book-lagging"' in journal.read_bytes()
+
+
+def _first_alert_s(journal: Path, since: float) -> float | None:
+    """When the first ``book-lagging`` alert was journalled, seconds after ``since``."""
+    from tui.control.journal import read
+
+    for e in read(journal).entries:
+        if e.kind == "alert" and e.fields.get("rule") == "book-lagging":
+            return round(float(e.time.timestamp()) - since, 2)
+    return None
 
 
 def _protocol_acks(url: str, token: str, n: int) -> list[float]:
