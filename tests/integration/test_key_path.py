@@ -132,3 +132,39 @@ async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> N
             await app.frame()
         app._tick()  # no dialog: the fixed rate again
         assert model.dirty == set()
+
+
+async def test_a_dialog_closing_restyles_no_row_and_the_pane_mark_stays() -> None:
+    """The focused pane is a class the tick sets, not ``:focus-within``: with that, focus
+    handed back as a dialog closed restyled every row of the pane while the next key
+    waited (tens of ms a close under load)."""
+    from tui.app.panel import Panel
+    from tui.app.panels.table import Row
+
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.rendered()
+        marked = [p for p in app.query(Panel) if p.has_class("-focused-pane")]
+        assert len(marked) == 1 and app.focused_pane() is marked[0].parent
+        restyled: list[Any] = []
+        sheet = app.stylesheet
+        real_update = sheet.update_nodes
+
+        def update_nodes(nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            real_update(nodes, animate=animate)
+
+        sheet.update_nodes = update_nodes  # type: ignore[method-assign]
+        await pilot.press("r")  # restoring asks first
+        while not isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        app._under_dialog_next = 0.0  # the panels below get their turn under the dialog
+        app._tick()
+        assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
+        await pilot.press("escape")
+        while isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        await app.frame()
+        assert not [n for n in restyled if isinstance(n, Row)]
+        assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked

@@ -83,6 +83,7 @@ class Panel(Widget):
     def mark_focus(self, focused: bool) -> None:
         if focused != self._focus_marked:
             self._focus_marked = focused
+            self.set_class(focused, "-focused-pane")
             self._show_title()
 
     def _show_title(self) -> None:

@@ -50,9 +50,13 @@ class Rendering(ConsoleBase):
         if self._sync_selection(model):
             self._stale.update(self._panels)
         self._mark_staleness(model)
-        focused = self.focused_pane()
+        # Under a dialog the focus is the dialog's: the pane mark stays where it was
+        # (moving it there and back would restyle two panes, rows and all).
+        under_dialog = isinstance(self.screen, ModalScreen)
+        focused = None if under_dialog else self.focused_pane()
         for panel in self._panels:
-            panel.mark_focus(focused is not None and panel.parent is focused)
+            if not under_dialog:
+                panel.mark_focus(focused is not None and panel.parent is focused)
             panel.mark_squeezed()
         for panel in self._panels:
             if panel in self._stale or panel.AREAS & dirty:
