@@ -472,6 +472,32 @@ async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
         assert panel.builds == 2 and elapsed < 5
 
 
+async def test_a_new_spread_chart_is_no_layout_pass(model: ConsoleModel) -> None:
+    """The chart and caption have fixed sizes: a new one repaints its own area. A layout
+    pass re-arranged and repainted the whole screen, twice a second under load."""
+    panel = SpreadsPanel()
+    async with Host(panel).run_test(size=(100, 24)) as pilot:
+        panel.update_from(model, fx.selection(model))
+        await until(pilot, lambda: panel.builds == 1 and "spread" in panel.text, "first chart")
+        layouts: list[str] = []
+        for wid in ("#chart", "#caption"):
+            widget = panel.query_one(wid, Static)
+            real = widget.refresh
+
+            def spy(*regions: Any, _real: Any = real, _wid: str = wid, **kw: Any) -> Any:
+                if kw.get("layout"):
+                    layouts.append(_wid)
+                return _real(*regions, **kw)
+
+            widget.refresh = spy  # type: ignore[method-assign]
+        fx.add_spread_points(model, "coinbase", "BTC-USD", [9.5])
+        panel.update_from(model, fx.selection(model, venue="binance"))
+        await until(pilot, lambda: panel.builds == 2, "the next chart", timeout=5)
+        await pilot.pause()
+        assert "▶binance" in str(panel.query_one("#caption", Static).content)
+        assert layouts == []
+
+
 async def test_spread_chart_no_color_uses_markers(
     monkeypatch: pytest.MonkeyPatch, model: ConsoleModel
 ) -> None:

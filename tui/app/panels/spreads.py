@@ -86,6 +86,9 @@ class SpreadsPanel(Panel):
     SpreadsPanel > #chart { height: 1fr; width: 1fr; }
     SpreadsPanel > #caption { height: 1; text-wrap: nowrap; }
     """
+    # Both sizes are fixed above, never from their text: a new chart or caption is a
+    # repaint of its own area, not a layout pass (which re-arranged and repainted the
+    # whole screen twice a second under load, while keys waited behind it).
 
     def __init__(self, params: dict[str, object] | None = None, **kwargs: object) -> None:
         super().__init__(params, **kwargs)
@@ -156,7 +159,7 @@ class SpreadsPanel(Panel):
             snap.height = self.content_region.height  # the caption row is the chart's now
             content = sparklines(snap, self._rows)
             self.text = content.plain
-            self.query_one("#chart", Static).update(content)
+            self.query_one("#chart", Static).update(content, layout=False)
             return
         self._last_start = time.monotonic()
         self.builds += 1
@@ -210,12 +213,12 @@ class SpreadsPanel(Panel):
         caption = Content(" · ").join(parts) if parts else Content("")
         if not caption.is_same(self._caption):
             self._caption = caption
-            self.query_one("#caption", Static).update(caption)
+            self.query_one("#caption", Static).update(caption, layout=False)
 
     def _show_waiting(self, inst: str) -> None:
         what = f"no spread history for {inst} yet" if inst else "select an instrument"
         self.text = f"waiting for data — {what}"
-        self.query_one("#chart", Static).update(Content.styled(self.text, marks.DIM))
+        self.query_one("#chart", Static).update(Content.styled(self.text, marks.DIM), layout=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
@@ -223,10 +226,12 @@ class SpreadsPanel(Panel):
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             rich_text, raw = event.worker.result
             self.text = raw
-            self.query_one("#chart", Static).update(rich_text)
+            self.query_one("#chart", Static).update(rich_text, layout=False)
         elif event.state == WorkerState.ERROR:
             self.text = f"chart failed: {event.worker.error}"
-            self.query_one("#chart", Static).update(Content.styled(self.text, marks.BAD_STYLE))
+            self.query_one("#chart", Static).update(
+                Content.styled(self.text, marks.BAD_STYLE), layout=False
+            )
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._maybe_build()
 
