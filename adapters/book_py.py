@@ -189,6 +189,14 @@ class Book:
         self.bids.apply(bids)
         self.asks.apply(asks)
 
+    def update(self, bids: Iterable[Level], asks: Iterable[Level]) -> bool:
+        """Apply both sides; whether the book is then crossed (the feed's step in one call)."""
+        self.bids.apply(bids)
+        self.asks.apply(asks)
+        b = self.bids.keys
+        a = self.asks.keys
+        return bool(b and a and b[-1] >= -a[-1])
+
     def truncate(self, depth: int) -> None:
         self.bids.truncate(depth)
         self.asks.truncate(depth)

@@ -184,3 +184,30 @@ def read(path: str | Path) -> Iterator[tuple[int, Line]]:
             yield lineno, line
     finally:
         fh.close()
+
+
+def venues(path: str | Path) -> list[str]:
+    """Every venue that connects anywhere in the capture, sorted; a replay names them
+    before it has played their connect lines. A file that cannot be read to its end
+    gives the venues read so far (the replay itself reports where it breaks)."""
+    found: set[str] = set()
+    try:
+        fh = _open(Path(path))
+    except CaptureError:
+        return []
+    try:
+        for raw in fh:
+            # Frames rarely hold the word; only lines that might be a connect are decoded.
+            if b"connect" not in raw:
+                continue
+            try:
+                line = _line.decode(raw.strip())
+            except msgspec.DecodeError:  # (ValidationError is a DecodeError)
+                continue
+            if line.event == "connect" and line.venue:
+                found.add(line.venue)
+    except (EOFError, OSError, zlib.error):
+        pass
+    finally:
+        fh.close()
+    return sorted(found)

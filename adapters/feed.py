@@ -34,6 +34,7 @@ from adapters.wire import decode_failure
 
 LATENCY_RING: Final = 512
 """Exchange→receive latency samples kept per instrument (a power of two)."""
+_LAT_MASK: Final = LATENCY_RING - 1
 MAX_BUFFERED: Final = 20_000
 """Deltas held while an out-of-band snapshot is in flight."""
 
@@ -147,6 +148,7 @@ class Feed:
         self.sequence = venue.sequence
         self.truncate = venue.depth if venue.truncate_to_depth else 0
         self.external_snapshots = venue.snapshot_mode == "external"
+        self.can_cross = venue.can_cross
         self.frames = 0
         self.parse_errors = 0
         self.heartbeats = 0
@@ -195,44 +197,48 @@ class Feed:
     def on_frame(self, session: Session, frame: bytes | str, recv_ns: int, recv_mono: int) -> None:
         self.frames += 1
         self.last_frame_mono = recv_mono
-        instruments = self.instruments
         try:
             events = session.parse(frame, recv_ns, recv_mono)
         except Exception as exc:  # an adapter bug must cost one frame, never the feed
             events = (decode_failure(self.name, session.conn, recv_ns, recv_mono, frame, exc),)
         for ev in events:
-            cls = ev.__class__
-            if cls is BookDelta:
-                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
+            # A book delta is nearly every frame: it is tested first and kept inline.
+            if ev.__class__ is BookDelta:
+                st = self.instruments.get(ev.symbol)
                 if st is None:
                     self.unknown_symbols += 1
                     continue
                 st.frames += 1
                 if st.synced:
-                    self._delta(st, ev)  # type: ignore[arg-type]
+                    self._delta(st, ev)
                 elif st.buffering:
-                    self._buffer(st, ev)  # type: ignore[arg-type]
-            elif cls is BookSnapshot:
-                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
-                if st is None:
-                    self.unknown_symbols += 1
-                    continue
-                st.frames += 1
-                self._snapshot(st, ev)  # type: ignore[arg-type]
-            elif cls is Heartbeat:
-                self.heartbeats += 1
-            elif cls is Reply:
-                self.outbox.append((session.conn, ev.frame))  # type: ignore[union-attr]
-            elif cls is ParseError:
-                self.parse_errors += 1
-                st = instruments.get(ev.symbol)  # type: ignore[union-attr]
-                if st is not None:
-                    st.parse_errors += 1
-                self.emit(ev)
-            elif cls is FeedStatus:
-                self._status(ev)  # type: ignore[arg-type]
-            elif cls is Trade:
-                self.trades += 1
+                    self._buffer(st, ev)
+            else:
+                self._event(session, ev)
+
+    def _event(self, session: Session, ev: Event) -> None:
+        cls = ev.__class__
+        if cls is BookSnapshot:
+            st = self.instruments.get(ev.symbol)  # type: ignore[union-attr]
+            if st is None:
+                self.unknown_symbols += 1
+                return
+            st.frames += 1
+            self._snapshot(st, ev)  # type: ignore[arg-type]
+        elif cls is Heartbeat:
+            self.heartbeats += 1
+        elif cls is Reply:
+            self.outbox.append((session.conn, ev.frame))  # type: ignore[union-attr]
+        elif cls is ParseError:
+            self.parse_errors += 1
+            st = self.instruments.get(ev.symbol)  # type: ignore[union-attr]
+            if st is not None:
+                st.parse_errors += 1
+            self.emit(ev)
+        elif cls is FeedStatus:
+            self._status(ev)  # type: ignore[arg-type]
+        elif cls is Trade:
+            self.trades += 1
 
     def shed(self, recv_mono: int) -> None:
         """A frame dropped unparsed: counted (rates, silence) but never applied."""
@@ -268,48 +274,51 @@ class Feed:
 
     def _delta(self, st: InstrumentState, d: BookDelta) -> None:
         verdict = self.sequence(st.last_seq, st.fresh, d)
-        if verdict in (APPLY, RESET):
-            if verdict == RESET:
-                st.resets += 1
-                self.emit(
-                    FeedStatus(
-                        self.name,
-                        st.conn,
-                        d.recv_ns,
-                        d.recv_mono,
-                        "reset",
-                        st.symbol,
-                        f"sequence restarted: {st.last_seq} -> {d.seq}",
-                    )
+        if verdict != APPLY:
+            if verdict != RESET:
+                self._not_applied(st, d, verdict)
+                return
+            st.resets += 1
+            self.emit(
+                FeedStatus(
+                    self.name,
+                    st.conn,
+                    d.recv_ns,
+                    d.recv_mono,
+                    "reset",
+                    st.symbol,
+                    f"sequence restarted: {st.last_seq} -> {d.seq}",
                 )
-            book = st.book
-            try:
-                book.bids.apply(d.bids)
-                book.asks.apply(d.asks)
-            except ValueError as exc:  # a NaN price: no ladder can order it
-                self._refused(st, d.recv_ns, d.recv_mono, exc)
-                return
-            if self.truncate:
-                book.bids.truncate(self.truncate)
-                book.asks.truncate(self.truncate)
-            st.last_seq = d.seq
-            st.fresh = False
-            st.updates += 1
-            st.last_update_mono = d.recv_mono
-            st.last_update_ns = d.recv_ns
-            if d.exch_ns:
-                st.last_exch_ns = d.exch_ns
-                st.lat[st.lat_n & (LATENCY_RING - 1)] = d.recv_ns - d.exch_ns
-                st.lat_n += 1
-            if d.checksum is not None and not self._checksum(st, d.checksum, d):
-                return
-            if not self.venue.can_cross and book.crossed():
-                self._crossed(st, d)
-                return
-            if self.listeners:
-                for fn in self.listeners:
-                    fn(st)
-        elif verdict == GAP:
+            )
+        book = st.book
+        try:
+            crossed = book.update(d.bids, d.asks)  # both sides and the crossed check, one call
+        except ValueError as exc:  # a NaN price: no ladder can order it
+            self._refused(st, d.recv_ns, d.recv_mono, exc)
+            return
+        if self.truncate:
+            book.truncate(self.truncate)
+            crossed = book.crossed()
+        st.last_seq = d.seq
+        st.fresh = False
+        st.updates += 1
+        recv_ns = st.last_update_ns = d.recv_ns
+        st.last_update_mono = d.recv_mono
+        exch_ns = d.exch_ns
+        if exch_ns:
+            st.last_exch_ns = exch_ns
+            st.lat[st.lat_n & _LAT_MASK] = recv_ns - exch_ns
+            st.lat_n += 1
+        if d.checksum is not None and not self._checksum(st, d.checksum, d):
+            return
+        if crossed and not self.can_cross:
+            self._crossed(st, d)
+            return
+        for fn in self.listeners:
+            fn(st)
+
+    def _not_applied(self, st: InstrumentState, d: BookDelta, verdict: int) -> None:
+        if verdict == GAP:
             st.gaps += 1
             self.emit(
                 FeedStatus(

@@ -226,6 +226,8 @@ class Supervisor:
         gov = self.governors[conn] = LagGovernor(**self.lag_settings)
         slice_ns = int(SLICE_S * 1e9)
         slice_start = 0
+        answer = self.venue.must_answer
+        answer_s = answer.decode()
         try:
             while True:
                 frame = await recv()
@@ -236,8 +238,17 @@ class Supervisor:
                 if recorder is not None:
                     recorder.frame(recv_ns, name, conn, frame)
                 if gov.shedding:
-                    feed.shed(recv_mono)
-                    gov.shed()
+                    gov.shed()  # an arrival either way; never a sample of the apply cost
+                    if answer and (
+                        answer in frame if isinstance(frame, bytes) else answer_s in frame
+                    ):
+                        on_frame(session, frame, recv_ns, recv_mono)
+                        if feed.actions or feed.outbox:
+                            stop = await self._act(ws)
+                            if stop:
+                                return stop
+                    else:
+                        feed.shed(recv_mono)
                 else:
                     on_frame(session, frame, recv_ns, recv_mono)
                     gov.applied(mono_ns() - recv_mono)

@@ -97,6 +97,12 @@ class Venue(abc.ABC):
     silence_timeout_s: float = 15.0
     keepalive_interval_s: ClassVar[float] = 0.0
     """Send ``keepalive_frame()`` this often (0: the venue needs none)."""
+    must_answer: ClassVar[bytes] = b""
+    """Bytes found in every frame the venue expects an answer to (Deribit's
+    ``test_request``). While a connection sheds, frames holding them are still
+    parsed, so the venue does not hang up on an engine that is only behind and
+    the reconnect does not land in the same backlog. A substring test costs far
+    less than a decode, which is the point of shedding."""
     max_symbols_per_connection: ClassVar[int] = 0
     """0: no limit; all symbols ride on one connection."""
 

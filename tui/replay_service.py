@@ -7,7 +7,8 @@ replay's journal, the controller, the chart's samples and the consoles' header
 capture time, exactly as the headless replay does it, so the two produce the
 same alerts, trips and journal entries; the pace (``speed``) only decides when
 a person sees them. Pause, resume, speed, step to the next alert and seek are
-methods here (see :meth:`pause` and friends). Commands a responder issues
+methods here (see :meth:`pause` and friends); the console commands that call them
+are read by :mod:`tui.replay_controls`. Commands a responder issues
 during a replay go to the replay's own journal, never the live one.
 
 Seeking backwards rebuilds the past rather than undoing it: the engine's state
@@ -35,6 +36,7 @@ from adapters import capture
 from adapters.capture import CaptureError
 from adapters.instruments import InstrumentMap
 from adapters.replay import Replayer
+from tui import replay_controls
 from tui.config import Config
 from tui.control.commands import Command, Outcome
 from tui.control.journal import Journal
@@ -42,31 +44,9 @@ from tui.control.journal_anchor import anchor_path
 from tui.control.policy import Policy
 from tui.engine.alerts import Transition
 from tui.engine.engine import Engine
+from tui.replay_controls import REPLAY_ACTIONS, hms, speed_label
 from tui.replay_core import CaptureClock, ReplayCore, first_ts, iso
-from tui.report.times import TimeFlagError, parse_flag
 from tui.service import Service
-
-SPEEDS = (1.0, 10.0, 100.0, 0.0)
-REPLAY_ACTIONS = ("pause", "resume", "speed", "step", "seek")
-"""What ``replay-<action>`` commands steer (see :meth:`ReplayService.replay_command`)."""
-"""The console's speed steps; 0 is "max" (flat out)."""
-
-
-def _hms(ns: int) -> str:
-    return time.strftime("%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + (
-        f".{ns // 1_000_000 % 1000:03d}"
-    )
-
-
-def _float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def speed_label(speed: float) -> str:
-    return "×max" if speed <= 0 else f"×{speed:g}"
 
 
 class _Rewind(Exception):
@@ -103,6 +83,7 @@ class ReplayService(Service):
         self._poke = asyncio.Event()  # a control changed: a paced wait judges again
         self._play_task: asyncio.Task[None] | None = None
         self.rewinds = 0
+        self._capture_venues: list[str] = []
 
     # -- one clock -----------------------------------------------------------------------
 
@@ -136,8 +117,10 @@ class ReplayService(Service):
         return None
 
     async def start(self) -> None:
-        # The journal's first entry ("engine started") already carries capture time.
+        # The journal's first entry ("engine started") already carries capture time, and
+        # names the capture's venues: their feeds appear only as their connect lines play.
         self.clock.ns = first_ts(self.capture) or time.time_ns()
+        self._capture_venues = await asyncio.to_thread(capture.venues, self.capture)
         await super().start()
         self._renamed()
         self.core = self._new_core()
@@ -150,6 +133,9 @@ class ReplayService(Service):
 
         for act in REPLAY_ACTIONS:
             self.controller.answerers[f"replay-{act}"] = steer
+
+    def _venue_names(self) -> list[str]:
+        return sorted({*self._capture_venues, *self.feeds})
 
     def _new_core(self) -> ReplayCore:
         core = ReplayCore(
@@ -185,7 +171,7 @@ class ReplayService(Service):
         if self._rewind_to is not None or self._stop_at is not None:
             target = self._rewind_to if self._rewind_to is not None else self._stop_at
             assert target is not None
-            return f"{name}, seeking {_hms(target)}"
+            return f"{name}, seeking {hms(target)}"
         if self._stop_on_alert:
             return f"{name}, to the next alert"
         if self.paused:
@@ -260,48 +246,7 @@ class ReplayService(Service):
 
     def replay_command(self, cmd: Command) -> Outcome:
         """replay-pause, -resume, -speed (speed=1|10|100|max), -step, -seek (to=ISO time)."""
-        cmd = cmd.stamped()
-        act = cmd.action.removeprefix("replay-")
-        ok, detail = True, ""
-        if act == "pause":
-            self.pause()
-            detail = f"paused at {_hms(self.clock.ns)}"
-        elif act == "resume":
-            self.resume()
-            detail = f"playing {speed_label(self.speed)}"
-        elif act == "speed":
-            raw = cmd.args.get("speed", "")
-            value = 0.0 if raw == "max" else _float(raw)
-            if value is None or value < 0:
-                ok, detail = False, f"speed: expected 1, 10, 100 or max, got {raw!r}"
-            else:
-                self.set_speed(value)
-                detail = f"speed {speed_label(self.speed)}"
-        elif act == "step":
-            self.step_to_next_alert()
-            detail = "running to the next alert"
-        elif act == "seek":
-            ok, detail = self._seek_command(cmd.args)
-        else:
-            ok, detail = False, f"unknown replay control {cmd.action!r}"
-        return Outcome(id=cmd.id, action=cmd.action, ok=ok, detail=detail, actor=cmd.actor)
-
-    def _seek_command(self, args: dict[str, str]) -> tuple[bool, str]:
-        """``to=<ISO time>``; with ``entry=<seq>`` the time is that journal entry's, and
-        the seek lands just after it (its microsecond included): the entry has happened."""
-        try:
-            target = parse_flag("to", args.get("to", ""))
-        except TimeFlagError as exc:
-            return False, str(exc)
-        what = _hms(target)
-        if args.get("entry"):
-            target += 999  # journal times are to the microsecond; the entry's tick is in it
-            what = f"#{args['entry']} ({what})"
-        back = target <= self.clock.ns
-        self.seek(target)
-        return True, f"seeking back to {what}: rebuilding from the start" if back else (
-            f"seeking to {what}"
-        )
+        return replay_controls.answer(self, cmd)
 
     def _alerted(self, t: Transition) -> None:
         if self._stop_on_alert and t.what == "firing":

@@ -227,9 +227,13 @@ class Service:
             "system",
             event="engine started",
             console=self.server.url,
-            venues=sorted(self.feeds),
+            venues=self._venue_names(),
             journal=str(self.journal_path),
         )
+
+    def _venue_names(self) -> list[str]:
+        """The venues this engine watches, for the "engine started" entry."""
+        return sorted(self.feeds)
 
     async def _journal_recovery(self, recovered: dict[str, Any] | None, set_aside: str) -> None:
         if set_aside:

@@ -71,6 +71,10 @@ _rest = msgspec.json.Decoder(RestDepth, strict=False)
 class BinanceSession(Session):
     venue: BinanceSpot
 
+    def __init__(self, venue: BinanceSpot, conn: str) -> None:
+        super().__init__(venue, conn)
+        self.name = venue.name
+
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:
             m = _combined.decode(frame).data
@@ -80,7 +84,7 @@ class BinanceSession(Session):
             return ()
         return (
             BookDelta(
-                self.venue.name,
+                self.name,
                 m.s,
                 recv_ns,
                 recv_mono,

@@ -212,6 +212,7 @@ class Deribit(Venue):
     name = "deribit"
     default_url = "wss://www.deribit.com/ws/api/v2"
     snapshot_mode = "in_band"
+    must_answer = b'"test_request"'
 
     def __init__(self, settings: VenueSettings) -> None:
         super().__init__(settings)

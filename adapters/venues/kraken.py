@@ -111,8 +111,9 @@ class KrakenSession(Session):
         out: list[Event] = []
         snapshot = m.type == "snapshot"
         for b in m.data:
-            bids = [(lv.price, lv.qty) for lv in b.bids]
-            asks = [(lv.price, lv.qty) for lv in b.asks]
+            # An update usually changes one side: no comprehension for an empty one.
+            bids = [(lv.price, lv.qty) for lv in b.bids] if b.bids else []
+            asks = [(lv.price, lv.qty) for lv in b.asks] if b.asks else []
             prec = venue.precision.get(b.symbol)
             if prec is not None and venue.track_text:
                 venue.text.track(b.symbol, prec, bids, asks, snapshot)

@@ -194,8 +194,8 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
 ) -> None:
     from tui.app import palette
     from tui.app.app import ConsoleApp
-    from tui.app.layout_view import replay_header
     from tui.app.source import LiveSource
+    from tui.app.status_bar import replay_header
 
     cfg, _ = replay_config(capture_file, None)
     svc = ReplayService(cfg, "tok", capture_file, speed=1, journal_path=tmp_path / "j", port=0)
@@ -222,3 +222,18 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
         svc.set_speed(0)
         await asyncio.wait_for(svc.done.wait(), 30)
         await svc.stop("test")
+
+
+def test_a_replay_journals_the_captures_venues_when_it_starts(
+    capture_file: Path, tmp_path: Path
+) -> None:
+    """The replay's feeds appear only as the capture's connect lines are played; the
+    "engine started" entry still names the venues the capture holds."""
+    jpath = tmp_path / "j.jsonl"
+    asyncio.run(serve_replay(capture_file, jpath))
+    started = [
+        e.fields
+        for e in journal.read(jpath).entries
+        if e.kind == "system" and e.fields.get("event") == "engine started"
+    ]
+    assert [s["venues"] for s in started] == [["okx"]]

@@ -219,9 +219,9 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
     from textual.widgets import OptionList
 
     from tui.app.app import ConsoleApp
-    from tui.app.layout_view import _connection
     from tui.app.replay_seek import SeekEntryScreen, choices
     from tui.app.source import LiveSource
+    from tui.app.status_bar import _connection
 
     svc = await _start(capture_file, tmp_path / "j.jsonl")
     try:

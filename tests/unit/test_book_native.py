@@ -55,6 +55,13 @@ class NativeMatchesPure(RuleBasedStateMachine):
         self.pure.apply(bids, asks)
         self.native.apply(bids, asks)
 
+    @rule(bids=levels, asks=levels)
+    def update(self, bids: list[Any], asks: list[Any]) -> None:
+        """The feed's one call per update: both sides, then whether the book crossed."""
+        crossed = self.pure.update(bids, asks)
+        assert self.native.update(bids, asks) is crossed
+        assert crossed == self.pure.crossed()
+
     @rule(bids=levels)
     def apply_bids_only(self, bids: list[Any]) -> None:
         self.pure.apply(bids, [])
@@ -167,3 +174,37 @@ def test_a_deep_snapshot_in_worst_order_loads_in_one_sort() -> None:
     ref.load(levels)
     assert side.levels() == ref.levels() and side.top(3) == ref.top(3)
     assert side.truncate(10) == 19_990 and side.top_prices(10) == ref.top_prices(10)
+
+
+deep_moves = st.lists(
+    st.tuples(
+        st.integers(min_value=-5, max_value=1_100),  # ticks from the touch: mostly inside
+        st.one_of(st.just(0.0), st.integers(min_value=1, max_value=99).map(float)),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@given(deep_moves)
+@settings(max_examples=30, deadline=None)
+def test_a_deep_book_finds_every_level_from_the_top(moves: list[tuple[int, float, bool]]) -> None:
+    """A 1,000-level side (what Binance keeps): the search gallops down from the
+    touch, so changes at the touch, a few levels down, deep and past the bottom must
+    all land exactly where the reference puts them."""
+    bids = [(50_000.0 - i * 0.5, 1.0) for i in range(1_000)]
+    asks = [(50_001.0 + i * 0.5, 1.0) for i in range(1_000)]
+    native, ref = native_book_type()(), PureBook()
+    native.load(bids, asks)
+    ref.load(bids, asks)
+    for ticks, qty, bid_side in moves:
+        if bid_side:
+            level = [(50_000.0 - ticks * 0.5, qty)]
+            assert native.update(level, []) == ref.update(level, [])
+        else:
+            level = [(50_001.0 + ticks * 0.5, qty)]
+            assert native.update([], level) == ref.update([], level)
+        assert native.best_bid() == ref.best_bid() and native.best_ask() == ref.best_ask()
+    assert native.levels() == ref.levels()
+    for side in ("bids", "asks"):
+        assert getattr(native, side).top(50) == getattr(ref, side).top(50)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.app.layout_view import replay_header
-from tui.replay_service import speed_label
+from tui.app.status_bar import replay_header
+from tui.replay_controls import speed_label
 
 T0 = 1_764_313_308_883_000_000  # 2025-11-28T07:01:48.883Z
 

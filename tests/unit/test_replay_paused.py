@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.app.layout_view import replay_header
 from tui.app.palette import next_speed
+from tui.app.status_bar import replay_header
 from tui.console import protocol as p
 from tui.console.model import ConsoleModel
 from tui.console.outbox import merge

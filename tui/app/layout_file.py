@@ -1,4 +1,4 @@
-"""Layout files: the model, parsing with errors a person can act on, and saving.
+"""Layout files: parsing with errors a person can act on, finding, loading and saving.
 
 A layout is a tree: *splits* lay their children side by side (``horizontal``)
 or stacked (``vertical``), each child with a size; *leaves* hold one panel and
@@ -30,8 +30,10 @@ deep the tree is (TOML 1.0 inline tables cannot span lines, and nested
     size = 12                     # cells (rows here, columns in a horizontal split)
     panel = "alerts"
 
-This module never imports Textual, so every rule here is unit-testable; the
-widget tree is built by :mod:`tui.app.layout_view`.
+The tree itself (:class:`Layout`, :class:`Split`, :class:`Leaf`, :class:`Size`) is
+in :mod:`tui.app.layout_tree` (re-exported here). This module never imports
+Textual, so every rule here is unit-testable; the widget tree is built by
+:mod:`tui.app.layout_view`.
 """
 
 from __future__ import annotations
@@ -39,17 +41,38 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import tomli_w
 
 from tui import tomlfile
 from tui.app.layout_schema import PANEL_PARAMS, LayoutSpec, NodeSpec
+from tui.app.layout_tree import FR1, Layout, Leaf, Node, Size, Split, number_text
 from tui.errors import UserError
 from tui.paths import config_dir
+
+__all__ = [
+    "COMPACT",
+    "DEFAULT",
+    "PANEL_IDS",
+    "SHIPPED",
+    "Layout",
+    "LayoutError",
+    "Leaf",
+    "Node",
+    "Size",
+    "Split",
+    "available",
+    "dumps",
+    "load",
+    "load_file",
+    "parse",
+    "save",
+    "shipped_text",
+    "user_dir",
+]
 
 PANEL_IDS: Final = ("venues", "matrix", "spreads", "ladder", "alerts", "timeline", "routes")
 """Every panel a layout may name (the panels package registers one class per id)."""
@@ -58,13 +81,8 @@ SHIPPED: Final = ("default", "compact", "incident", "spreads")
 DEFAULT: Final = "default"
 COMPACT: Final = "compact"
 
-Unit = Literal["fr", "%", "cells"]
-Direction = Literal["horizontal", "vertical"]
-
 _NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 _LAYOUT_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
-_SIZE_RE: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(fr|%)?\s*\Z")
-_SIZE_HELP: Final = 'a size like "2fr", "40%" or a number of cells (12)'
 
 HEADER: Final = """\
 # venuewatch layout. Splits lay their children side by side ("horizontal") or
@@ -81,115 +99,6 @@ HEADER: Final = """\
 class LayoutError(UserError, ValueError):
     """A layout that cannot be used; the message names the file, the line or field, and
     what was expected."""
-
-
-@dataclass(frozen=True)
-class Size:
-    value: float
-    unit: Unit
-
-    @classmethod
-    def parse(cls, raw: object) -> Size:
-        """``"2fr"``, ``"40%"``, ``12`` or ``"12"`` (cells); ValueError says what is expected."""
-        if isinstance(raw, bool) or not isinstance(raw, int | str):
-            raise ValueError(f"expected {_SIZE_HELP}, got {_describe(raw)}")
-        if isinstance(raw, int):
-            if raw < 1:
-                raise ValueError(f"expected {_SIZE_HELP}, got {raw} (at least 1 cell)")
-            return cls(float(raw), "cells")
-        m = _SIZE_RE.match(raw)
-        if not m:
-            raise ValueError(f"expected {_SIZE_HELP}, got {raw!r}")
-        value, unit = float(m.group(1)), m.group(2)
-        if unit == "%":
-            if not 0 < value <= 100:
-                raise ValueError(f"expected a percentage between 0 and 100, got {raw!r}")
-            return cls(value, "%")
-        if unit == "fr":
-            if value <= 0:
-                raise ValueError(f'expected a positive fraction like "1fr", got {raw!r}')
-            return cls(value, "fr")
-        if value < 1 or value != int(value):
-            raise ValueError(f"expected a whole number of cells (at least 1), got {raw!r}")
-        return cls(value, "cells")
-
-    def css(self) -> str:
-        """The size as a Textual width/height value."""
-        n = _num(self.value)
-        return {"fr": f"{n}fr", "%": f"{n}%", "cells": n}[self.unit]
-
-    def step(self, direction: int) -> Size:
-        """One notch bigger (``direction`` 1) or smaller (-1), never below a usable minimum."""
-        if self.unit == "fr":
-            return Size(max(0.5, self.value + 0.5 * direction), "fr")
-        if self.unit == "%":
-            return Size(min(95.0, max(5.0, self.value + 5 * direction)), "%")
-        return Size(max(3.0, self.value + 2 * direction), "cells")
-
-
-FR1: Final = Size(1.0, "fr")
-
-
-@dataclass(eq=True)
-class Leaf:
-    name: str
-    panel: str
-    size: Size = FR1
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(eq=True)
-class Split:
-    name: str
-    direction: Direction
-    children: list[Node]
-    size: Size = FR1
-
-
-Node = Leaf | Split
-
-
-@dataclass(eq=True)
-class Layout:
-    name: str
-    root: Node
-    description: str = ""
-    path: Path | None = field(default=None, compare=False)
-    """Where it was loaded from (None for a shipped layout read as package data)."""
-
-    def leaves(self) -> list[Leaf]:
-        out: list[Leaf] = []
-        _walk(self.root, out)
-        return out
-
-    def leaf(self, name: str) -> Leaf | None:
-        return next((x for x in self.leaves() if x.name == name), None)
-
-    def parent_of(self, name: str) -> Split | None:
-        return _parent(self.root, name)
-
-    def panels(self) -> list[str]:
-        return [x.panel for x in self.leaves()]
-
-
-def _walk(node: Node, out: list[Leaf]) -> None:
-    if isinstance(node, Leaf):
-        out.append(node)
-    else:
-        for child in node.children:
-            _walk(child, out)
-
-
-def _parent(node: Node, name: str) -> Split | None:
-    if isinstance(node, Leaf):
-        return None
-    for child in node.children:
-        if child.name == name:
-            return node
-        found = _parent(child, name)
-        if found is not None:
-            return found
-    return None
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -282,8 +191,9 @@ class _Tree:
         kids = [self.node(nodes, c, used, depth + 1) for c in spec.children]
         percent = sum(k.size.value for k in kids if k.size.unit == "%")
         if percent > 100:
+            total = number_text(percent)
             raise self.fail(
-                (*path, "children"), f"children's sizes add up to {_num(percent)}% (at most 100%)"
+                (*path, "children"), f"children's sizes add up to {total}% (at most 100%)"
             )
         assert spec.split  # "split" was given and the Literal admits only the two directions
         return Split(name=name, direction=spec.split, children=kids, size=size)
@@ -306,23 +216,6 @@ class _Tree:
             prefix=("node", name, "params"),
         )
         return Leaf(name=name, panel=spec.panel, size=size, params=dict(spec.params))
-
-
-def _describe(value: object) -> str:
-    kind = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-    shown = repr(value) if not isinstance(value, dict | list) else ""
-    return f"{kind} {shown}".strip()
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if x == int(x) else repr(x)
 
 
 # -- finding and loading -----------------------------------------------------------------

@@ -8,7 +8,10 @@ feed must stay one key.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -18,17 +21,46 @@ from textual.widgets import Button, Input, Label, Static
 from tui.app import actions
 
 
+def confirm(app: App[Any], texts: tuple[str, str, str], then: Callable[[], object]) -> None:
+    """A confirm dialog with (question, detail, yes label); ``then`` runs on a yes."""
+
+    def done(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    question, detail, yes = texts
+    # Answered in the key's own handler: a confirmed command leaves before the dialog
+    # is taken down and the screen below restyled and repainted.
+    app.push_screen(ConfirmScreen(question, detail, yes=yes, on_answer=done))
+
+
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no; dismisses with True only on an explicit yes."""
+    """Yes or no; dismisses with True only on an explicit yes.
+
+    ``on_answer`` is called with the answer *in the key's own handler*, before the
+    dialog is taken down: a result callback given to ``push_screen`` runs only after
+    the pop, and taking a modal down re-styles and repaints the whole screen below
+    (hundreds of milliseconds on a loaded machine), so a confirmed command would
+    leave only after that. With ``on_answer`` the command is on its way first.
+    """
 
     BINDINGS = [
         Binding("y", "answer(True)", "yes", show=False),
         Binding("n,escape", "answer(False)", "no", show=False),
     ]
 
-    def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "No") -> None:
+    def __init__(
+        self,
+        question: str,
+        detail: str = "",
+        yes: str = "Yes",
+        no: str = "No",
+        on_answer: Callable[[bool], object] | None = None,
+    ) -> None:
         # The texts come from the action registry (tui.app.actions), filled in by the app.
         super().__init__(classes="modal")
+        self.on_answer = on_answer
+        self.answered = False
         self.question = question
         self.detail = detail
         self.yes_label, self.no_label = yes, no
@@ -49,9 +81,14 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.action_answer(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
+        if self.answered:
+            return  # a second key while the dialog is being taken down
+        self.answered = True
+        if self.on_answer is not None:
+            self.on_answer(yes)
         self.dismiss(yes)
 
 

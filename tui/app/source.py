@@ -1,7 +1,8 @@
 """Where the console's model comes from: a live engine, or a fixed snapshot.
 
 The app only ever reads ``source.model`` (at its own refresh rate) and sends
-commands through ``source.command``. A :class:`LiveSource` keeps one
+commands through ``source.start`` (sent in the caller's own step; awaited for the
+outcome) or ``source.command``. A :class:`LiveSource` keeps one
 :class:`ConsoleModel` across reconnections (each new ``ConsoleClient`` applies
 its Welcome into it), retries with capped exponential backoff and jitter, and
 says where it stands in ``state``: the status bar shows that loudly, because a
@@ -59,8 +60,11 @@ class StaticSource:
     async def run(self) -> None:
         return None
 
-    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+    def start(self, action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
         raise NotSent("static snapshot: not attached to an engine, nothing was sent")
+
+    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+        return await self.start(action, reason, **args)
 
     async def close(self) -> None:
         return None
@@ -212,12 +216,22 @@ class LiveSource:
         if self._client is not None:
             spawn(self._client.close(), "console: close after engine exit")
 
-    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+    def start(self, action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
+        """Send a command now (see :meth:`ConsoleClient.start`); await the result for its
+        outcome. Raises :class:`NotSent` at once when not attached."""
         client = self._client
         if client is None or self.state != "attached":
             raise NotSent(f"not attached to the engine ({self.state}): nothing was sent")
         try:
-            return await asyncio.wait_for(client.command(action, reason, **args), COMMAND_TIMEOUT_S)
+            sent = client.start(action, reason, **args)
+        except AttachError as exc:
+            raise NotSent(f"{exc}: nothing was sent") from None
+        return self._outcome(sent)
+
+    async def _outcome(self, sent: asyncio.Future[Outcome]) -> Outcome:
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT_S):
+                return await sent
         except TimeoutError:
             raise NotSent(
                 f"no answer from the engine within {COMMAND_TIMEOUT_S:g}s: it may still "
@@ -225,6 +239,9 @@ class LiveSource:
             ) from None
         except AttachError as exc:
             raise NotSent(f"{exc}: the outcome is unknown; check the journal") from None
+
+    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+        return await self.start(action, reason, **args)
 
     async def close(self) -> None:
         self.fatal = self.fatal or "closed"

@@ -58,6 +58,8 @@ MAX_FRAMES: Final = 1_500_000
 """Pre-generated frames at most (memory): at a high rate the load is shorter."""
 SETTLE_S: Final = 90.0
 LOAD_MARGIN_S: Final = 8.0
+POLL_S: Final = 0.002
+"""How often the journal file and the screen are checked after a press."""
 SHED_WAIT_S: Final = 10.0
 """The presses start once a book-lagging alert is journalled, or after this long."""
 COLS, ROWS = 140, 45
@@ -276,6 +278,7 @@ def _run(
         journal_ms: list[float] = []
         screen_ms: list[float] = []
         misses: list[str] = []
+        each: list[dict[str, Any]] = []
         offset = journal.stat().st_size
         for k in range(presses):
             key, action, word, question = STEPS[k % 2]
@@ -307,8 +310,17 @@ def _run(
                             break
                 if not t_screen and screen.seen(word.encode(), mark):
                     t_screen = time.monotonic()
-                time.sleep(0.0005)
+                # Every 2 ms, not faster: this poll shares the two cores with the
+                # console it measures (at 0.5 ms it took a noticeable share of a core).
+                time.sleep(POLL_S)
             offset = journal.stat().st_size
+            each.append(
+                {
+                    "key": key,
+                    "journal_ms": round((t_journal - t_press) * 1000, 1) if t_journal else None,
+                    "screen_ms": round((t_screen - t_press) * 1000, 1) if t_screen else None,
+                }
+            )
             if t_journal:
                 journal_ms.append((t_journal - t_press) * 1000)
             if t_screen:
@@ -333,6 +345,7 @@ def _run(
             "presses": presses,
             "key_to_journal_ms": _pcts(journal_ms),
             "key_to_screen_ms": _pcts(screen_ms),
+            "each_press": each,
             "command_to_ack_ms": _pcts(acks),
             "command_to_ack_source": (
                 "notes sent over the console protocol by the bench itself (no Textual console): "
@@ -350,7 +363,8 @@ def _run(
                 f"pusher paced at {rate} frames/s (binance-5, {OVERLOAD:g}x the end-to-end rate "
                 "measured just before) → venuewatch serve → console "
                 f"(venuewatch attach, default layout, 10 Hz) in a {COLS}x{ROWS} pty; keys i/u "
-                "written to the pty; journal file polled every 0.5 ms; screen = pty output "
+                f"written to the pty; journal file polled every {POLL_S * 1000:g} ms; "
+                "screen = pty output "
                 "stripped of escape sequences; CPU from /proc over a quiet window before presses"
             ),
         }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from tui.console import protocol as p
 from tui.console.model import ConsoleModel
@@ -40,6 +41,7 @@ class ConsoleClient:
         self.listeners: list[Callable[[p.Down], None]] = []
         self.refusals: list[str] = []
         self.frames = 0
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def connect(self, timeout: float = 10.0) -> p.Welcome:
         secure = self.url.startswith("wss://")
@@ -117,23 +119,58 @@ class ConsoleClient:
         for fn in self.listeners:
             fn(frame)
 
-    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
-        """Send a command and wait for its outcome (journal seq or refusal)."""
+    def start(self, action: str, reason: str = "", **args: str) -> asyncio.Future[Outcome]:
+        """Send a command *now*, in the caller's own step; the future is its outcome.
+
+        A key handler calls this directly, so the command is on the wire before the
+        handler returns. Awaiting ``ws.send`` from a task would first wait for the
+        task's turn on the loop — behind whatever repaint is queued, hundreds of
+        milliseconds on a busy console.
+        """
         if self.ws is None:
             raise AttachError("not attached")
         rid = secrets.token_hex(6)
-        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Outcome] = loop.create_future()
         self._pending[rid] = fut
+        data = p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
+        if not self._write_now(self.ws, data):
+            task = loop.create_task(self._send_later(rid, data))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return fut
+
+    @staticmethod
+    def _write_now(ws: ClientConnection, data: bytes) -> bool:
+        """Frame ``data`` and hand it to the transport at once (False: not possible now).
+
+        The same two steps ``ws.send`` takes before its first await (the Sans-I/O
+        protocol frames it, the transport writes it); done here so nothing waits for
+        a turn of the loop. Only on an open connection with a writable transport:
+        otherwise the caller falls back to ``ws.send``, which waits or raises.
+        """
+        transport = ws.transport
+        if ws.protocol.state is not State.OPEN or transport is None or transport.is_closing():
+            return False
+        ws.protocol.send_binary(data)
+        for chunk in ws.protocol.data_to_send():
+            transport.write(chunk)
+        return True
+
+    async def _send_later(self, rid: str, data: bytes) -> None:
+        assert self.ws is not None
         try:
-            await self.ws.send(
-                p.encode(p.CommandRequest(id=rid, action=action, args=args, reason=reason))
-            )
+            await self.ws.send(data)
         except ConnectionClosed:
             # The connection dropped under the key press: the caller (the app's
             # source) turns this into a notice, never an exit.
-            self._pending.pop(rid, None)
-            raise AttachError("connection to the engine lost while sending") from None
-        return await fut
+            fut = self._pending.pop(rid, None)
+            if fut is not None and not fut.done():
+                fut.set_exception(AttachError("connection to the engine lost while sending"))
+
+    async def command(self, action: str, reason: str = "", **args: str) -> Outcome:
+        """Send a command and wait for its outcome (journal seq or refusal)."""
+        return await self.start(action, reason, **args)
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -1,0 +1,134 @@
+"""A key's command leaves the console before anything else the key causes is drawn.
+
+Under load the console's loop is busy repainting; a command that waited for a
+task's turn (a worker, ``asyncio.wait_for``'s inner task) or for a confirm dialog
+to be taken down left hundreds of milliseconds after its key. These check the
+order of events, not how long anything took.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+from tui.app.app import ConsoleApp
+from tui.app.screens import ConfirmScreen
+from tui.app.source import LiveSource, StaticSource
+from tui.control import journal
+from tui.control.commands import Outcome
+
+from support import console_model
+from support.engine_rig import TOKEN, EngineRig
+
+
+async def test_start_puts_the_command_on_the_wire_before_it_returns(tmp_path: Path) -> None:
+    async with EngineRig(tmp_path, ["binance"]) as rig:
+        client = await rig.console("alice")
+        assert client.ws is not None and client.ws.transport is not None
+        transport = client.ws.transport
+        written: list[bytes] = []
+        real_write = transport.write
+
+        def spy(data: Any) -> None:
+            written.append(bytes(data))
+            real_write(data)
+
+        transport.write = spy  # type: ignore[method-assign]
+        try:
+            outcome = client.start("note", text="on the wire at once")
+            # No await since start(): the frame was handed to the socket in this step
+            # (one binary websocket frame; a client masks its payload, so no plain text).
+            assert len(written) == 1 and written[0][0] == 0x82
+            done = await outcome
+        finally:
+            transport.write = real_write  # type: ignore[method-assign]
+        assert done.ok
+        notes = [
+            e.as_dict()
+            for e in journal.read(rig.journal_path).entries
+            if e.kind == "command" and e.fields.get("action") == "note"
+        ]
+        assert notes and notes[-1]["args"] == {"text": "on the wire at once"}
+
+
+async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
+    tmp_path: Path,
+) -> None:
+    async with EngineRig(tmp_path, ["binance", "kraken"]) as rig:
+        source = LiveSource(rig.service.server.url, TOKEN, "alice")
+        app = ConsoleApp(source, layout="default")
+        async with app.run_test(size=(80, 24)) as pilot:
+            while not (source.state == "attached" and app.selection.venue):
+                await app.frame()
+            venue = app.selection.venue
+            assert venue is not None
+            await pilot.press("i")
+            while rig.engine.state(venue) != "ISOLATED" or app.in_flight:
+                await app.frame()
+            events: list[str] = []
+            real_start, real_pop = source.start, app.pop_screen
+
+            def start(action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
+                events.append(f"sent {action}")
+                return real_start(action, reason, **args)
+
+            def pop_screen() -> Any:
+                events.append("dialog down")
+                return real_pop()
+
+            source.start = start  # type: ignore[method-assign]
+            app.pop_screen = pop_screen  # type: ignore[method-assign]
+            await pilot.press("u")  # undoing an isolation restores: it asks first
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            while rig.engine.state(venue) == "ISOLATED":
+                await app.frame()
+            assert events[:2] == ["sent undo", "dialog down"]
+            assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
+    async with app.run_test(size=(80, 24)):
+        await app.rendered()
+        model = app.source.model
+        app._urgent_until = math.inf  # as if a key had just sent a command
+        before = app.ticks
+        for area in ("journal", "alerts", "history"):
+            model.dirty = {area}
+            app._on_frame()  # a journal line, an alert change, a chart point: the tick's
+            assert app.ticks == before, area
+        model.dirty = {"venues"}
+        app._on_frame()  # the engine's state, where a command's effect shows: at once
+        assert app.ticks == before + 1
+        app._urgent_until = time.monotonic() - 1.0  # the moment after the key is over
+        model.dirty = {"venues"}
+        app._on_frame()
+        assert app.ticks == before + 1
+
+
+async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> None:
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.rendered()
+        model = app.source.model
+        await pilot.press("r")  # restoring asks first
+        while not isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        app._under_dialog_next = math.inf  # the panels below were just drawn
+        model.dirty = {"venues"}
+        app._tick()
+        assert model.dirty == {"venues"}  # kept for the panels' next turn, not lost
+        app._under_dialog_next = 0.0  # their second is up
+        app._tick()
+        assert model.dirty == set()
+        model.dirty = {"venues"}
+        app._under_dialog_next = math.inf
+        app.pop_screen()
+        while isinstance(app.screen, ConfirmScreen):
+            await app.frame()
+        app._tick()  # no dialog: the fixed rate again
+        assert model.dirty == set()

@@ -1,0 +1,123 @@
+"""Drawing the panels: a fixed-rate tick draws what changed since the last one.
+
+Rendering is pull, not push: frames from the engine only mark areas of the
+model dirty; a timer at ``fps`` (10 Hz by default) takes the dirty set and
+updates the visible panels whose ``AREAS`` intersect it — plus every visible
+panel when the selection moves. A burst of a hundred frames costs one repaint.
+A panel that was hidden when its area changed is remembered as stale and
+updated the moment it is visible again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Final
+
+from textual.screen import ModalScreen
+
+from tui.app.console_base import ConsoleBase
+from tui.app.panel import Panel
+from tui.app.panels import marks
+from tui.console.model import ConsoleModel
+
+STATE_AREAS: Final = frozenset({"venues", "instruments", "consensus", "routes", "breakers"})
+"""Model areas an engine state update changes (what a command's effect shows in)."""
+
+
+UNDER_DIALOG_S: Final = 1.0
+"""While a dialog is open, the panels below are redrawn this often."""
+
+
+class Rendering(ConsoleBase):
+    """The render tick, stale-data marking, and the waits tests and snapshots use."""
+
+    def _tick(self) -> None:
+        """One frame: dirty areas → visible panels; selection change → all visible panels."""
+        if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
+            return
+        if isinstance(self.screen, ModalScreen) and time.monotonic() < self._under_dialog_next:
+            # A dialog is open: the panels below are redrawn once a second, not at the
+            # fixed rate. Each redraw under a dialog repaints the whole terminal, and the
+            # key that answers the dialog waits behind those repaints. The status bar
+            # (the link's state) stays live; what changed is drawn when the time comes.
+            self._show_status()
+            self._frame.set()
+            return
+        self._under_dialog_next = time.monotonic() + UNDER_DIALOG_S
+        model = self.source.model
+        dirty = model.take_dirty()
+        if self._sync_selection(model):
+            self._stale.update(self._panels)
+        self._mark_staleness(model)
+        focused = self.focused_pane()
+        for panel in self._panels:
+            panel.mark_focus(focused is not None and panel.parent is focused)
+            panel.mark_squeezed()
+        for panel in self._panels:
+            if panel in self._stale or panel.AREAS & dirty:
+                if panel.display and panel.is_on_screen:
+                    self._stale.discard(panel)
+                    self._update(panel, model)
+                else:
+                    self._stale.add(panel)
+        self._show_status()
+        self._follow_terminal()
+        self.ticks += 1
+        self._frame.set()
+
+    def _mark_staleness(self, model: ConsoleModel) -> None:
+        """Stale data is redrawn as stale once a second (ages count up), and every
+        pane says how old its figures are, even when no frame marks it dirty."""
+        st = model.staleness()
+        # Keyed by the panel list too: a new layout's panels need the note as well.
+        seen = (id(self._panels), st.reason, int(st.age_s)) if st else (id(self._panels), "", 0)
+        if seen == self._stale_seen:
+            return
+        self._stale_seen = seen
+        note = f"? STALE · data {marks.duration(st.age_s)} old" if st else ""
+        for panel in self._panels:
+            panel.set_note("stale", note)
+            panel.set_class(st is not None, "-stale")
+        self._stale.update(self._panels)
+
+    def _update(self, panel: Panel, model: ConsoleModel) -> None:
+        try:
+            panel.update_from(model, self.selection)
+        except Exception as exc:  # one broken panel must not take the console down
+            msg = f"panel {panel.PANEL_ID or type(panel).__name__}: {type(exc).__name__}: {exc}"
+            if msg not in self.panel_errors:
+                self.panel_errors.append(msg)
+                self.log.error(msg)
+                self.notify(msg, severity="error", title="Panel error", timeout=15)
+
+    async def frame(self, timeout: float = 10.0) -> None:
+        """Wait for the next render tick (tests re-check their conditions on each)."""
+        self._frame.clear()
+        await asyncio.wait_for(self._frame.wait(), timeout)
+
+    async def rendered(self, timeout: float = 10.0) -> None:
+        """Wait until every panel has drawn the current model (tests, snapshots)."""
+        deadline = time.monotonic() + timeout
+        while self.ticks == 0 or self._stale:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"panels still stale: {[type(p).__name__ for p in self._stale]}")
+            self._frame.clear()
+            try:
+                await asyncio.wait_for(self._frame.wait(), left)
+            except TimeoutError:
+                pass
+
+    def _on_source_change(self) -> None:
+        self._show_status()
+        self.refresh_bindings()  # replay keys appear once the engine says it is one
+
+    def _on_frame(self) -> None:
+        # Set by a key press (see Commanding.send): for a moment, a frame that changes
+        # the engine's state is drawn as it lands, so a command's effect shows without
+        # waiting for the next tick. Only state: journal lines, feed notes and alert
+        # changes wait for the tick — under load they come many a second, and drawing
+        # each would keep the loop busy exactly while the next key waits its turn.
+        if time.monotonic() < self._urgent_until and self.source.model.dirty & STATE_AREAS:
+            self._tick()
