@@ -44,9 +44,12 @@ class ConfirmScreen(ModalScreen[bool]):
     leave only after that. With ``on_answer`` the command is on its way first.
     """
 
+    # Priority: answered by the app as the key arrives. Otherwise the key is handed to
+    # the focused button and bubbles back up, a turn of the loop per hop, each behind
+    # whatever repaint is queued (the dialog has no text field a key could be meant for).
     BINDINGS = [
-        Binding("y", "answer(True)", "yes", show=False),
-        Binding("n,escape", "answer(False)", "no", show=False),
+        Binding("y", "answer(True)", "yes", show=False, priority=True),
+        Binding("n,escape", "answer(False)", "no", show=False, priority=True),
     ]
 
     def __init__(
