@@ -68,7 +68,7 @@ def answer(machine: TimeMachine, cmd: Command) -> Outcome:
     elif act == "speed":
         raw = cmd.args.get("speed", "")
         value = 0.0 if raw == "max" else _float(raw)
-        if value is None or value < 0:
+        if value is None or not value >= 0:  # "nan" parses, and is no speed
             ok, detail = False, f"speed: expected 1, 10, 100 or max, got {raw!r}"
         else:
             machine.set_speed(value)

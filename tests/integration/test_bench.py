@@ -48,9 +48,9 @@ def _bench(tmp_path: Path, *parts: str) -> tuple[str, dict[str, Any]]:
     machine = results["machine"]
     assert machine["nproc"] > 0 and machine["cpu_model"] and machine["python"]
     assert results["mode"] == "smoke" and results["command"].startswith("venuewatch bench")
-    assert "Targets:" in done.stdout
     targets = results["targets"]
-    assert targets and all(isinstance(t["met"], bool) for t in targets)
+    assert all(isinstance(t["met"], bool) for t in targets)
+    assert ("Targets:" in done.stdout) == bool(targets)
     assert {p for p in ("ingest", "e2e", "responsiveness", "memory") if p in results} == set(parts)
     for part in parts:
         assert "error" not in results[part], results[part]
@@ -126,5 +126,6 @@ def test_bench_smoke_writes_the_part(tmp_path: Path, part: str) -> None:
 
 def test_bench_smoke_with_several_parts_writes_each(tmp_path: Path) -> None:
     stdout, results = _bench(tmp_path, "e2e", "memory")
+    assert results["targets"]  # the end-to-end rate and memory growth have goals
     for part in ("e2e", "memory"):
         CHECKS[part](stdout, results[part])

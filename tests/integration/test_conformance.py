@@ -16,11 +16,15 @@ from adapters.simulator.server import Simulator
 from adapters.transport import NAMES
 
 from support.fixtures import StartSim
-from support.rig import Rig
 
 VENUES = sorted(DEFAULT_VENUES)
 TRANSPORTS = list(NAMES)
 CHECKSUM_VENUES = [v for v in VENUES if Simulator({v: DEFAULT_VENUES[v]}).venues[v].has_checksum]
+
+# The other websocket client on a REST-snapshot venue and a checksum venue: the
+# transport is venue-independent (tests/integration/test_transport.py holds both
+# clients to the same behaviour at the supervisor's boundary).
+OTHER_TRANSPORT_VENUES = ("binance", "kraken")
 
 
 # The transport is venue-independent and this is the slowest test: every venue
@@ -29,31 +33,33 @@ CHECKSUM_VENUES = [v for v in VENUES if Simulator({v: DEFAULT_VENUES[v]}).venues
 @pytest.mark.parametrize("book_impl", ["native"], indirect=True)
 @pytest.mark.parametrize(
     ("venue", "transport"),
-    [(v, NAMES[0]) for v in VENUES] + [(v, NAMES[1]) for v in ("binance", "kraken")],
+    [(v, NAMES[0]) for v in VENUES] + [(v, NAMES[1]) for v in OTHER_TRANSPORT_VENUES],
 )
 async def test_books_exact_after_thousands_of_updates(
-    venue: str, transport: str, book_impl: str
+    venue: str, transport: str, book_impl: str, sim: StartSim
 ) -> None:
-    await _exact_after_thousands(venue, transport)
+    await _exact_after_thousands(sim, venue, transport)
 
 
 # The reference book's own code that differs per venue is the checksum text: it is
 # run through the long case on the checksum venues (every venue above runs native).
 @pytest.mark.parametrize("book_impl", ["pure"], indirect=True)
 @pytest.mark.parametrize("venue", CHECKSUM_VENUES)
-async def test_reference_book_exact_after_thousands_of_updates(venue: str, book_impl: str) -> None:
-    await _exact_after_thousands(venue, NAMES[0])
+async def test_reference_book_exact_after_thousands_of_updates(
+    venue: str, book_impl: str, sim: StartSim
+) -> None:
+    await _exact_after_thousands(sim, venue, NAMES[0])
 
 
-async def _exact_after_thousands(venue: str, transport: str) -> None:
-    async with Rig([venue], transport=transport) as rig:
-        await rig.wait_for(rig.synced, what="initial sync")
-        await rig.sim.step(2500)
-        await rig.settle()
-        for st in rig.feeds[venue].instruments.values():
-            assert st.updates >= 2000, st.symbol
-            assert st.gaps == st.checksum_failures == st.crossed == st.resyncs == 0
-            assert not st.book.crossed()
+async def _exact_after_thousands(sim: StartSim, venue: str, transport: str) -> None:
+    rig = await sim([venue], transport=transport)
+    await rig.wait_for(rig.synced, what="initial sync")
+    await rig.sim.step(2500)
+    await rig.settle()
+    for st in rig.feeds[venue].instruments.values():
+        assert st.updates >= 2000, st.symbol
+        assert st.gaps == st.checksum_failures == st.crossed == st.resyncs == 0
+        assert not st.book.crossed()
 
 
 async def test_sequence_gap_is_detected_and_resynced(
@@ -160,13 +166,22 @@ async def test_silent_feed_is_dropped_and_reconnected(
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "venue" in metafunc.fixturenames and not any(
-        m.name == "parametrize" and "venue" in m.args[0] for m in metafunc.definition.iter_markers()
-    ):
+    def chosen(name: str) -> bool:
+        return any(
+            m.name == "parametrize" and name in m.args[0]
+            for m in metafunc.definition.iter_markers()
+        )
+
+    wants_venue = "venue" in metafunc.fixturenames and not chosen("venue")
+    wants_transport = "transport" in metafunc.fixturenames and not chosen("transport")
+    if wants_venue and wants_transport:
+        # The key tests: every venue over the default client, two over the other.
+        metafunc.parametrize(
+            ("venue", "transport"),
+            [(v, TRANSPORTS[0]) for v in VENUES]
+            + [(v, t) for t in TRANSPORTS[1:] for v in OTHER_TRANSPORT_VENUES],
+        )
+    elif wants_venue:
         metafunc.parametrize("venue", VENUES)
-    if "transport" in metafunc.fixturenames and not any(
-        m.name == "parametrize" and "transport" in m.args[0]
-        for m in metafunc.definition.iter_markers()
-    ):
-        # The key tests run over both websocket clients the supervisor can use.
+    elif wants_transport:
         metafunc.parametrize("transport", TRANSPORTS)

@@ -20,7 +20,6 @@ import pytest
 from tui.console.client import AttachError, ConsoleClient
 from tui.control import journal
 
-from support.engine_rig import EngineRig
 from support.fixtures import StartEngine
 
 
@@ -45,44 +44,45 @@ async def answer(console: ConsoleClient, **args: str) -> str:
 
 
 async def test_a_full_disk_refuses_commands_raises_the_alarm_and_heals(
-    small_disk: Path, fill_disk: Callable[[Path], Path]
+    small_disk: Path, fill_disk: Callable[[Path], Path], engine: StartEngine
 ) -> None:
     sink = RecordingSink()
-    async with EngineRig(small_disk, ["binance"]) as rig:
-        rig.service.controller.sinks.append(sink)
-        alice = await rig.console("alice")
-        assert (await answer(alice, text="before")).startswith("ok")
-        filler = fill_disk(small_disk)
-        # Pad until even the smallest entry no longer fits in the journal's last page
-        # (otherwise the journal heals at once into the slack, as it should).
-        for size in (1500, 100, 1):
-            for _ in range(400):
-                got = await answer(alice, text="x" * size)
-                if got.startswith("refused"):
-                    break
-            else:
-                pytest.fail("the disk never filled")
-        assert "journal unwritable" in got and "ENOSPC" in got
-        seq_before = journal.read(rig.journal_path).entries[-1].seq
+    rig = await engine(["binance"], tmp=small_disk)
+    rig.service.controller.sinks.append(sink)
+    alice = await rig.console("alice")
+    assert (await answer(alice, text="before")).startswith("ok")
+    filler = fill_disk(small_disk)
+    # Pad until even the smallest entry no longer fits in the journal's last page
+    # (otherwise the journal heals at once into the slack, as it should).
+    for size in (1500, 100, 1):
+        for _ in range(400):
+            got = await answer(alice, text="x" * size)
+            if got.startswith("refused"):
+                break
+        else:
+            pytest.fail("the disk never filled")
+    assert "journal unwritable" in got and "ENOSPC" in got
+    seq_before = journal.read(rig.journal_path).entries[-1].seq
 
-        def alarm() -> bool:
-            return any(a.rule == "journal-unwritable" for a in alice.model.alerts)
+    def alarm() -> bool:
+        return any(a.rule == "journal-unwritable" for a in alice.model.alerts)
 
-        await rig.wait_for(alarm, what="journal-unwritable alert on the console")
-        (a,) = [a for a in alice.model.alerts if a.rule == "journal-unwritable"]
-        assert a.severity == "critical" and "No space left on device" in a.summary
-        await rig.wait_for(
-            lambda: any(e.get("event") == "journal-unwritable" for e in sink.got),
-            what="the sinks told",
-        )
-        assert rig.engine.state("binance") != "ISOLATED"
-        filler.unlink()  # space returns: no restart, no command needed to heal
-        await rig.wait_for(lambda: not alarm(), what="alert resolved")
-        assert (await answer(alice, text="after")).startswith("ok")
-        await rig.wait_for(
-            lambda: any(e.get("event") == "journal-writable" for e in sink.got),
-            what="the sinks told it is over",
-        )
+    await rig.wait_for(alarm, what="journal-unwritable alert on the console")
+    (a,) = [a for a in alice.model.alerts if a.rule == "journal-unwritable"]
+    assert a.severity == "critical" and "No space left on device" in a.summary
+    await rig.wait_for(
+        lambda: any(e.get("event") == "journal-unwritable" for e in sink.got),
+        what="the sinks told",
+    )
+    assert rig.engine.state("binance") != "ISOLATED"
+    filler.unlink()  # space returns: no restart, no command needed to heal
+    await rig.wait_for(lambda: not alarm(), what="alert resolved")
+    assert (await answer(alice, text="after")).startswith("ok")
+    await rig.wait_for(
+        lambda: any(e.get("event") == "journal-writable" for e in sink.got),
+        what="the sinks told it is over",
+    )
+    await rig.stop()  # its last entry, "engine stopped", must fit too
     entries = journal.read(rig.journal_path)
     assert entries.verify.ok
     gap = [e for e in entries.entries if e.fields.get("event") == "journal-gap"]

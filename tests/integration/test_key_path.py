@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import Any
 
 from tui.app.app import ConsoleApp
@@ -21,73 +20,76 @@ from tui.control import journal
 from tui.control.commands import Outcome
 
 from support import console_model
-from support.engine_rig import TOKEN, EngineRig
+from support.engine_rig import TOKEN
+from support.fixtures import StartEngine
 
 
-async def test_start_puts_the_command_on_the_wire_before_it_returns(tmp_path: Path) -> None:
-    async with EngineRig(tmp_path, ["binance"]) as rig:
-        client = await rig.console("alice")
-        assert client.ws is not None and client.ws.transport is not None
-        transport = client.ws.transport
-        written: list[bytes] = []
-        real_write = transport.write
+async def test_start_puts_the_command_on_the_wire_before_it_returns(
+    engine: StartEngine,
+) -> None:
+    rig = await engine(["binance"])
+    client = await rig.console("alice")
+    assert client.ws is not None and client.ws.transport is not None
+    transport = client.ws.transport
+    written: list[bytes] = []
+    real_write = transport.write
 
-        def spy(data: Any) -> None:
-            written.append(bytes(data))
-            real_write(data)
+    def spy(data: Any) -> None:
+        written.append(bytes(data))
+        real_write(data)
 
-        transport.write = spy  # type: ignore[method-assign]
-        try:
-            outcome = client.start("note", text="on the wire at once")
-            # No await since start(): the frame was handed to the socket in this step
-            # (one binary websocket frame; a client masks its payload, so no plain text).
-            assert len(written) == 1 and written[0][0] == 0x82
-            done = await outcome
-        finally:
-            transport.write = real_write  # type: ignore[method-assign]
-        assert done.ok
-        notes = [
-            e.as_dict()
-            for e in journal.read(rig.journal_path).entries
-            if e.kind == "command" and e.fields.get("action") == "note"
-        ]
-        assert notes and notes[-1]["args"] == {"text": "on the wire at once"}
+    transport.write = spy  # type: ignore[method-assign]
+    try:
+        outcome = client.start("note", text="on the wire at once")
+        # No await since start(): the frame was handed to the socket in this step
+        # (one binary websocket frame; a client masks its payload, so no plain text).
+        assert len(written) == 1 and written[0][0] == 0x82
+        done = await outcome
+    finally:
+        transport.write = real_write  # type: ignore[method-assign]
+    assert done.ok
+    notes = [
+        e.as_dict()
+        for e in journal.read(rig.journal_path).entries
+        if e.kind == "command" and e.fields.get("action") == "note"
+    ]
+    assert notes and notes[-1]["args"] == {"text": "on the wire at once"}
 
 
 async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
-    tmp_path: Path,
+    engine: StartEngine,
 ) -> None:
-    async with EngineRig(tmp_path, ["binance", "kraken"]) as rig:
-        source = LiveSource(rig.service.server.url, TOKEN, "alice")
-        app = ConsoleApp(source, layout="default")
-        async with app.run_test(size=(80, 24)) as pilot:
-            while not (source.state == "attached" and app.selection.venue):
-                await app.frame()
-            venue = app.selection.venue
-            assert venue is not None
-            await pilot.press("i")
-            while rig.engine.state(venue) != "ISOLATED" or app.in_flight:
-                await app.frame()
-            events: list[str] = []
-            real_start, real_pop = source.start, app.pop_screen
+    rig = await engine(["binance", "kraken"])
+    source = LiveSource(rig.service.server.url, TOKEN, "alice")
+    app = ConsoleApp(source, layout="default")
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not (source.state == "attached" and app.selection.venue):
+            await app.frame()
+        venue = app.selection.venue
+        assert venue is not None
+        await pilot.press("i")
+        while rig.engine.state(venue) != "ISOLATED" or app.in_flight:
+            await app.frame()
+        events: list[str] = []
+        real_start, real_pop = source.start, app.pop_screen
 
-            def start(action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
-                events.append(f"sent {action}")
-                return real_start(action, reason, **args)
+        def start(action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
+            events.append(f"sent {action}")
+            return real_start(action, reason, **args)
 
-            def pop_screen() -> Any:
-                events.append("dialog down")
-                return real_pop()
+        def pop_screen() -> Any:
+            events.append("dialog down")
+            return real_pop()
 
-            source.start = start  # type: ignore[method-assign]
-            app.pop_screen = pop_screen  # type: ignore[method-assign]
-            await pilot.press("u")  # undoing an isolation restores: it asks first
-            assert isinstance(app.screen, ConfirmScreen)
-            await pilot.press("y")
-            while rig.engine.state(venue) == "ISOLATED":
-                await app.frame()
-            assert events[:2] == ["sent undo", "dialog down"]
-            assert not isinstance(app.screen, ConfirmScreen)
+        source.start = start  # type: ignore[method-assign]
+        app.pop_screen = pop_screen  # type: ignore[method-assign]
+        await pilot.press("u")  # undoing an isolation restores: it asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        while rig.engine.state(venue) == "ISOLATED":
+            await app.frame()
+        assert events[:2] == ["sent undo", "dialog down"]
+        assert not isinstance(app.screen, ConfirmScreen)
 
 
 async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:

@@ -9,23 +9,13 @@ engine's own state (shedding, alerts, exact books) with bounded timeouts.
 
 from __future__ import annotations
 
-import asyncio
-import time
-
-from adapters.feed import InstrumentState
 from tui.control import journal
 
 from support.engine_rig import EngineRig
 from support.fixtures import StartEngine
+from support.overload import overloaded
 
 VENUE = "binance"
-
-
-def _spin(_: InstrumentState) -> None:
-    """What an apply costs on a machine that cannot keep up: 2 ms of CPU."""
-    end = time.perf_counter() + 0.002
-    while time.perf_counter() < end:
-        pass
 
 
 def _exact(rig: EngineRig) -> bool:
@@ -45,15 +35,9 @@ async def test_a_command_is_journalled_and_acked_while_frames_are_shed(engine: S
     feed = rig.service.feeds[VENUE]
     sup = rig.service.supervisors[VENUE]
     alice = await rig.console("alice")
-    blasting = True
-
-    async def blast() -> None:
-        while blasting:
-            await rig.sim.step(5, [VENUE])
-
-    feed.listeners.append(_spin)
-    blaster = asyncio.get_running_loop().create_task(blast())
-    try:
+    # On leaving, the market goes quiet: the arrival rate falls to one the books can
+    # take whatever apply cost was measured, and the books have a fixed target.
+    async with overloaded(rig.sim, feed, VENUE):
         await rig.wait_for(
             lambda: any(g.shedding for g in sup.governors.values()),
             timeout=30.0,
@@ -78,13 +62,6 @@ async def test_a_command_is_journalled_and_acked_while_frames_are_shed(engine: S
         cmd = next(e for e in log if e["kind"] == "command" and e["id"] == out.id)
         assert cmd["action"] == "isolate" and cmd["seq"] == out.seq
         assert any(e["kind"] == "outcome" and e["id"] == out.id and e["ok"] for e in log)
-    finally:
-        blasting = False
-        await blaster
-        feed.listeners.remove(_spin)
-        # The market goes quiet: the arrival rate falls to one the books can take
-        # whatever apply cost was measured, and the books have a fixed target.
-        await rig.sim.stop_running()
     # The backlog clears: the lagging books resync through a REST snapshot, exactly.
     await rig.wait_for(lambda: _exact(rig), timeout=30.0, what="exact books after shedding")
     assert all(st.lag_resyncs >= 1 for st in feed.instruments.values())

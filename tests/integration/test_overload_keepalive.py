@@ -8,24 +8,14 @@ backlog. Nothing here is timed: the test waits on the simulator's own counts.
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
-from adapters.feed import InstrumentState
 from adapters.simulator.venues.deribit import DeribitSim
 
 from support.fixtures import StartSim
+from support.overload import overloaded
 
 VENUE = "deribit"
-
-
-def _spin(_: InstrumentState) -> None:
-    """An apply that costs 2 ms of CPU: the engine cannot keep up."""
-    end = time.perf_counter() + 0.002
-    while time.perf_counter() < end:
-        pass
 
 
 async def test_a_shedding_connection_answers_test_requests_and_stays_connected(
@@ -37,15 +27,7 @@ async def test_a_shedding_connection_answers_test_requests_and_stays_connected(
     assert isinstance(sv, DeribitSim)
     await rig.wait_for(rig.synced, what="initial sync")
     feed, sup = rig.feeds[VENUE], rig.sups[VENUE]
-    blasting = True
-
-    async def blast() -> None:
-        while blasting:
-            await rig.sim.step(5, [VENUE])
-
-    feed.listeners.append(_spin)
-    blaster = asyncio.get_running_loop().create_task(blast())
-    try:
+    async with overloaded(rig.sim, feed, VENUE):
         await rig.wait_for(
             lambda: any(g.shedding for g in sup.governors.values()),
             timeout=30.0,
@@ -61,10 +43,5 @@ async def test_a_shedding_connection_answers_test_requests_and_stays_connected(
         assert sv.closed_for_heartbeat == 0
         assert any(g.shedding for g in sup.governors.values())
         assert feed.shed_frames > shed and feed.disconnects == 0 and feed.connects == 1
-    finally:
-        blasting = False
-        await blaster
-        feed.listeners.remove(_spin)
-        await rig.sim.stop_running()
     await rig.settle(VENUE, timeout=30.0)
     assert feed.disconnects == 0

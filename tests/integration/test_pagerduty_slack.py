@@ -23,9 +23,7 @@ from typing import Any
 from tui.control import journal
 from tui.secrets import set_secret
 
-from support.engine_rig import EngineRig
-from support.fixtures import StartReceiver
-from support.receiver import Receiver
+from support.fixtures import StartEngine, StartReceiver
 
 ROUTING_KEY = "R0UTINGKEY0123456789abcdefABCDEF"
 PD_SEVERITIES = {"critical", "error", "warning", "info"}
@@ -49,45 +47,48 @@ def _check_pd_event(ev: dict[str, Any]) -> None:
         assert "payload" not in ev
 
 
-async def test_pagerduty_trigger_acknowledge_resolve_share_one_dedup_key(tmp_path: Path) -> None:
+async def test_pagerduty_trigger_acknowledge_resolve_share_one_dedup_key(
+    tmp_path: Path, receiver: StartReceiver, engine: StartEngine
+) -> None:
     set_secret("pd-routing", ROUTING_KEY)
     reply = json.dumps({"status": "success", "message": "Event processed"}).encode()
-    async with Receiver(status=202, reply=reply) as pd:
-        sink = {"kind": "pagerduty", "url": pd.url + "/v2/enqueue", "secret": "pd-routing"}
-        async with EngineRig(tmp_path, ["binance", "kraken"], extra={"sinks": [sink]}) as rig:
-            await rig.healthy()
-            rig.sim.inject("kraken", "stall", duration_s=60)
+    pd = await receiver(status=202, reply=reply)
+    sink = {"kind": "pagerduty", "url": pd.url + "/v2/enqueue", "secret": "pd-routing"}
+    rig = await engine(["binance", "kraken"], extra={"sinks": [sink]})
+    await rig.healthy()
+    rig.sim.inject("kraken", "stall", duration_s=60)
 
-            def events() -> list[dict[str, Any]]:
-                # Only kraken's stale alert (a loaded machine may page about others too).
-                return [r.json() for r in pd.requests if r.json()["dedup_key"] == KEY]
+    def events() -> list[dict[str, Any]]:
+        # Only kraken's stale alert (a loaded machine may page about others too).
+        return [r.json() for r in pd.requests if r.json()["dedup_key"] == KEY]
 
-            await pd.wait_for(lambda: events(), what="trigger")
-            trigger = events()[0]
-            _check_pd_event(trigger)
-            assert trigger["event_action"] == "trigger"
-            assert trigger["payload"]["severity"] == "critical"
-            assert trigger["payload"]["source"] == "kraken"
-            key = trigger["dedup_key"]
-            assert all(r.path == "/v2/enqueue" for r in pd.requests)
-            assert all(r.headers["Content-Type"] == "application/json" for r in pd.requests)
+    await pd.wait_for(lambda: events(), what="trigger")
+    trigger = events()[0]
+    _check_pd_event(trigger)
+    assert trigger["event_action"] == "trigger"
+    assert trigger["payload"]["severity"] == "critical"
+    assert trigger["payload"]["source"] == "kraken"
+    key = trigger["dedup_key"]
+    assert all(r.path == "/v2/enqueue" for r in pd.requests)
+    assert all(r.headers["Content-Type"] == "application/json" for r in pd.requests)
 
-            alice = await rig.console("alice")
-            out = await alice.command("isolate", venue="kraken", reason="on it")
-            assert out.ok
-            await pd.wait_for(lambda: len(events()) >= 2, what="acknowledge")
-            ack = events()[1]
-            _check_pd_event(ack)
-            assert ack["event_action"] == "acknowledge" and ack["dedup_key"] == key
+    alice = await rig.console("alice")
+    out = await alice.command("isolate", venue="kraken", reason="on it")
+    assert out.ok
+    await pd.wait_for(lambda: len(events()) >= 2, what="acknowledge")
+    ack = events()[1]
+    _check_pd_event(ack)
+    assert ack["event_action"] == "acknowledge" and ack["dedup_key"] == key
 
-            rig.sim.clear("kraken", "stall")
-            await pd.wait_for(lambda: len(events()) >= 3, timeout=20, what="resolve")
-            resolve = events()[2]
-            _check_pd_event(resolve)
-            assert resolve["event_action"] == "resolve" and resolve["dedup_key"] == key
-            await rig.wait_for(
-                lambda: "resolve stale|kraken|" in _journal_text(tmp_path), what="journalled"
-            )
+    rig.sim.clear("kraken", "stall")
+    await pd.wait_for(lambda: len(events()) >= 3, timeout=20, what="resolve")
+    resolve = events()[2]
+    _check_pd_event(resolve)
+    assert resolve["event_action"] == "resolve" and resolve["dedup_key"] == key
+    await rig.wait_for(
+        lambda: "resolve stale|kraken|" in _journal_text(tmp_path), what="journalled"
+    )
+    await rig.stop()  # what the journal holds once the engine has stopped
     text = _journal_text(tmp_path)
     assert ROUTING_KEY not in text
     sinks = [
@@ -112,9 +113,9 @@ def _check_slack(msg: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_slack_gets_readable_messages_for_a_trip_its_command_and_the_alert(
-    tmp_path: Path,
+    receiver: StartReceiver, engine: StartEngine, tmp_path: Path
 ) -> None:
-    engine = {
+    breakers = {
         "breakers": {
             "feed-silent": {
                 "metric": "venue_silent_s",
@@ -125,44 +126,43 @@ async def test_slack_gets_readable_messages_for_a_trip_its_command_and_the_alert
             }
         }
     }
-    async with Receiver() as slack:
-        hook = slack.url + "/services/T0001/B0001/sEcReTpAtH"
-        set_secret("slack-hook", hook)
-        sink = {"kind": "slack", "secret": "slack-hook"}
-        async with EngineRig(
-            tmp_path, ["binance", "kraken"], engine=engine, extra={"sinks": [sink]}
-        ) as rig:
-            await rig.healthy()
-            rig.sim.inject("kraken", "stall", duration_s=60)
+    slack = await receiver()
+    hook = slack.url + "/services/T0001/B0001/sEcReTpAtH"
+    set_secret("slack-hook", hook)
+    sink = {"kind": "slack", "secret": "slack-hook"}
+    rig = await engine(["binance", "kraken"], engine=breakers, extra={"sinks": [sink]})
+    await rig.healthy()
+    rig.sim.inject("kraken", "stall", duration_s=60)
 
-            def titles() -> list[str]:
-                return [_check_slack(r.json())["title"] for r in slack.requests]
+    def titles() -> list[str]:
+        return [_check_slack(r.json())["title"] for r in slack.requests]
 
-            await slack.wait_for(
-                lambda: (
-                    any(t.startswith("Breaker tripped: feed-silent on kraken") for t in titles())
-                    and any(t.startswith("venuewatch: isolate kraken") for t in titles())
-                    and any(t.startswith("FIRING critical: stale on kraken") for t in titles())
-                ),
-                what="trip, command and alert messages",
-            )
-            assert all(r.path == "/services/T0001/B0001/sEcReTpAtH" for r in slack.requests)
-            alice = await rig.console("alice")
-            n = len(slack.requests)
-            out = await alice.command("halt", instrument="BTC-USD", reason="<!channel> & <@U1>")
-            assert out.ok
+    await slack.wait_for(
+        lambda: (
+            any(t.startswith("Breaker tripped: feed-silent on kraken") for t in titles())
+            and any(t.startswith("venuewatch: isolate kraken") for t in titles())
+            and any(t.startswith("FIRING critical: stale on kraken") for t in titles())
+        ),
+        what="trip, command and alert messages",
+    )
+    assert all(r.path == "/services/T0001/B0001/sEcReTpAtH" for r in slack.requests)
+    alice = await rig.console("alice")
+    n = len(slack.requests)
+    out = await alice.command("halt", instrument="BTC-USD", reason="<!channel> & <@U1>")
+    assert out.ok
 
-            def halt_message() -> dict[str, Any] | None:
-                for r in slack.requests[n:]:
-                    msg = _check_slack(r.json())
-                    if msg["title"].startswith("venuewatch: halt"):
-                        return msg
-                return None
+    def halt_message() -> dict[str, Any] | None:
+        for r in slack.requests[n:]:
+            msg = _check_slack(r.json())
+            if msg["title"].startswith("venuewatch: halt"):
+                return msg
+        return None
 
-            msg = await slack.wait_for(halt_message, what="halt message")
-            fields = " ".join(f["text"] for f in msg["blocks"][1]["fields"])
-            assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in fields and "<!channel>" not in fields
-            assert "*By*\nconsole:alice" in fields
+    msg = await slack.wait_for(halt_message, what="halt message")
+    fields = " ".join(f["text"] for f in msg["blocks"][1]["fields"])
+    assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in fields and "<!channel>" not in fields
+    assert "*By*\nconsole:alice" in fields
+    await rig.stop()
     text = _journal_text(tmp_path)
     assert "sEcReTpAtH" not in text and '"sink":"slack:incoming-webhook"' in text
 

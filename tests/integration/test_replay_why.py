@@ -19,6 +19,7 @@ from tui.console.client import ConsoleClient
 from tui.control import journal
 from tui.replay_service import ReplayService
 
+from support.fixtures import StartEngine
 from support.replay_capture import T0, S, write_capture
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J" + "x" * 600  # retitles, clears, and goes on and on
@@ -133,24 +134,22 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
     assert text.index("Readings from the capture") < text.index("Every alert")
 
 
-async def test_a_recording_engine_answers_why_from_its_own_capture(tmp_path: Path) -> None:
+async def test_a_recording_engine_answers_why_from_its_own_capture(
+    tmp_path: Path, engine: StartEngine
+) -> None:
     """Live, with ``record``: the capture still being written is where the frames come from."""
     from tui.app.panels.why import iso_us
 
-    from support.engine_rig import EngineRig
-
     live = tmp_path / "live.ndjson.gz"
-    async with EngineRig(tmp_path, ["kraken"], extra={"record": str(live)}) as rig:
-        await rig.healthy()
-        rig.sim.inject("kraken", "stall", duration_s=60)
-        a = await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale alert")
-        # Asked a moment after it fired (each engine evaluation wakes this wait).
-        await rig.wait_for(
-            lambda: rig.engine.wall() >= a.fired_ns + 1_500_000_000, what="1.5 s after"
-        )
-        client = await rig.console()
-        out = await client.command("why", key=a.key, fired=iso_us(a.fired_ns))
-        none = await client.command("why", key="stale|nowhere|", fired=iso_us(a.fired_ns))
+    rig = await engine(["kraken"], extra={"record": str(live)})
+    await rig.healthy()
+    rig.sim.inject("kraken", "stall", duration_s=60)
+    a = await rig.wait_for(lambda: rig.alert("stale", "kraken"), what="stale alert")
+    # Asked a moment after it fired (each engine evaluation wakes this wait).
+    await rig.wait_for(lambda: rig.engine.wall() >= a.fired_ns + 1_500_000_000, what="1.5 s after")
+    client = await rig.console()
+    out = await client.command("why", key=a.key, fired=iso_us(a.fired_ns))
+    none = await client.command("why", key="stale|nowhere|", fired=iso_us(a.fired_ns))
     assert out.ok, out.detail
     data = out.data
     assert data is not None and none.data is not None

@@ -7,28 +7,22 @@ CONFIRMED while orders remain at the venue).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from adapters.controls.base import Credentials
 from adapters.simulator.private.common import TestKey as SimKey
-from adapters.simulator.private.server import PrivateSimulator
 
+from support.fixtures import StartPrivateSim
 from support.killswitch import DEADMAN, VENUES, Pager, Recorder, control, halt_for
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[PrivateSimulator]:
-    async with PrivateSimulator(VENUES) as s:
-        yield s
 
 
 @pytest.mark.parametrize("venue", VENUES)
 async def test_halt_reaches_confirmed_with_zero_open(
-    sim: PrivateSimulator, venue: str, tmp_path: Path
+    private_sim: StartPrivateSim, venue: str, tmp_path: Path
 ) -> None:
+    sim = await private_sim(VENUES)
     acct = sim.accounts[venue]
     acct.place(30)  # more than one OKX batch of 20
     rec, pager = await Recorder.open(tmp_path / "j.jsonl"), Pager()
@@ -53,8 +47,9 @@ async def test_halt_reaches_confirmed_with_zero_open(
 @pytest.mark.parametrize("venue", VENUES)
 @pytest.mark.parametrize("fault", ["5xx", "timeout", "ratelimit", "partial"])
 async def test_transient_faults_are_retried_then_confirmed(
-    sim: PrivateSimulator, venue: str, fault: str, tmp_path: Path
+    private_sim: StartPrivateSim, venue: str, fault: str, tmp_path: Path
 ) -> None:
+    sim = await private_sim(VENUES)
     acct = sim.accounts[venue]
     acct.place(6)
     acct.inject(fault, 1)
@@ -74,8 +69,9 @@ async def test_transient_faults_are_retried_then_confirmed(
 
 @pytest.mark.parametrize("venue", VENUES)
 async def test_ack_with_orders_still_open_is_never_confirmed(
-    sim: PrivateSimulator, venue: str, tmp_path: Path
+    private_sim: StartPrivateSim, venue: str, tmp_path: Path
 ) -> None:
+    sim = await private_sim(VENUES)
     acct = sim.accounts[venue]
     acct.place(5)
     acct.inject("ack-open", -1)  # every cancel acknowledged, nothing removed
@@ -97,8 +93,9 @@ SKEWABLE = [v for v in VENUES if v != "kraken"]  # Kraken signs a nonce, not a t
 
 @pytest.mark.parametrize("venue", SKEWABLE)
 async def test_clock_skew_is_rejected_and_fails_loudly(
-    sim: PrivateSimulator, venue: str, tmp_path: Path
+    private_sim: StartPrivateSim, venue: str, tmp_path: Path
 ) -> None:
+    sim = await private_sim(VENUES)
     acct = sim.accounts[venue]
     acct.place(3)
     acct.inject("skew", ms=-120_000)  # the venue's clock two minutes behind ours
@@ -122,8 +119,9 @@ async def test_clock_skew_is_rejected_and_fails_loudly(
 
 @pytest.mark.parametrize("venue", VENUES)
 async def test_wrong_secret_and_unknown_key_get_the_venues_own_errors(
-    sim: PrivateSimulator, venue: str
+    private_sim: StartPrivateSim, venue: str
 ) -> None:
+    sim = await private_sim(VENUES)
     key = sim.keys[venue]
     wrong_secret = {"kraken": "d3Jvbmc=" * 11, "coinbase": SimKey.generate("coinbase").secret}.get(
         venue, "not-the-secret"
