@@ -7,7 +7,6 @@ re-checks its condition; a deadline turns a hang into a clear failure.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from tui.console.client import ConsoleClient
 from tui.engine.alerts import Alert
 from tui.engine.engine import Engine
 from tui.service import Service
+
+from support.waiting import wait_until
 
 TOKEN = "test-token-0123456789"
 
@@ -111,23 +112,14 @@ class EngineRig:
     async def wait_for(
         self, cond: Callable[[], Any], timeout: float = 15.0, what: str = "condition"
     ) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            result = cond()
-            if result:
-                return result
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {what}\n"
-                    f"states={self.engine.states}\n"
-                    f"alerts={[a.key + ':' + a.state for a in self.engine.alerts.active()]}"
-                )
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), left)
-            except TimeoutError:
-                pass
+        def failure() -> str:
+            return (
+                f"timed out after {timeout}s waiting for {what}\n"
+                f"states={self.engine.states}\n"
+                f"alerts={[a.key + ':' + a.state for a in self.engine.alerts.active()]}"
+            )
+
+        return await wait_until(cond, self._wake, timeout, failure)
 
     def alert(self, rule: str, venue: str, state: str = "firing") -> Alert | None:
         for a in self.engine.alerts.active():

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+
+from support.waiting import wait_until
 
 
 class Received:
@@ -62,16 +63,9 @@ class Receiver:
     async def wait_for(
         self, cond: Callable[[], Any], timeout: float = 15.0, what: str = "requests"
     ) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            result = cond()
-            if result:
-                return result
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"timed out waiting for {what}: got {len(self.requests)}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
-            except TimeoutError:
-                pass
+        return await wait_until(
+            cond,
+            self._changed,
+            timeout,
+            lambda: f"timed out waiting for {what}: got {len(self.requests)}",
+        )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +18,8 @@ from adapters.model import Event, FeedStatus
 from adapters.simulator import Simulator
 from adapters.simulator.catalogue import DEFAULT_VENUES, InstrumentSpec
 from adapters.supervisor import Supervisor
+
+from support.waiting import wait_until
 
 
 class Rig:
@@ -78,18 +79,14 @@ class Rig:
     async def wait_for(
         self, cond: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
     ) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {what}\n" + self.describe()
-                )
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), min(left, 0.25))
-            except TimeoutError:
-                pass  # re-check: conditions on wall time (silence) need no event
+        # Re-checked every 0.25 s too: conditions on wall time (silence) need no event.
+        await wait_until(
+            cond,
+            self._wake,
+            timeout,
+            lambda: f"timed out after {timeout}s waiting for {what}\n" + self.describe(),
+            recheck_s=0.25,
+        )
 
     def synced(self) -> bool:
         return all(st.synced for f in self.feeds.values() for st in f.instruments.values())
