@@ -41,17 +41,19 @@ def _cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-async def _read_json(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
+async def read_json(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
+    """The venue process's next report line (``ready``, then one ``pushed`` per connection)."""
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), timeout)
     if not line:
-        raise RuntimeError("the pusher exited early")
+        raise RuntimeError("the venue process exited early")
     out: dict[str, Any] = json.loads(line)
     return out
 
 
-async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
+async def start_pusher(case_name: str, n_frames: int, seed: int) -> asyncio.subprocess.Process:
+    """The venue in its own process (:mod:`tui.bench.pusher`), flat out."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tui.bench.pusher",
@@ -61,10 +63,14 @@ async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) ->
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
+
+
+async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) -> dict[str, Any]:
+    proc = await start_pusher(case_name, n_frames, seed)
     sup: Supervisor | None = None
     ticker: asyncio.Task[None] | None = None
     try:
-        ready = await _read_json(proc, 120.0)
+        ready = await read_json(proc, 120.0)
         import msgspec
 
         settings = msgspec.convert(ready["settings"], VenueSettings)
@@ -74,7 +80,7 @@ async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) ->
         # The ceiling is measured flat out: a reader that sheds would count dropped frames.
         sup = Supervisor(feed, rng=random.Random(seed), lag_settings={"shed_after_s": math.inf})
         ticker = asyncio.create_task(_tick(engine))
-        pushed: asyncio.Task[dict[str, Any]] = asyncio.create_task(_read_json(proc, timeout))
+        pushed: asyncio.Task[dict[str, Any]] = asyncio.create_task(read_json(proc, timeout))
         sup.start()
         # The window opens at the first frame past the setup ones and closes at the last.
         total = ready["frames"]

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import random
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any, Final
 
@@ -37,7 +34,7 @@ from websockets.asyncio.client import connect as ws_connect
 from adapters.feed import Feed
 from adapters.supervisor import MAX_FRAME_BYTES, Supervisor, http_get
 from adapters.venue import VenueSettings
-from tui.bench.e2e import _mismatches, _tick
+from tui.bench.e2e import _mismatches, _tick, read_json, start_pusher
 from tui.bench.frames import adapter_for
 
 CASE: Final = "binance-5"
@@ -57,12 +54,7 @@ class _Pusher:
         self.total: int = ready["frames"]
 
     async def pushed(self, timeout: float) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
-        if not line:
-            raise RuntimeError("the venue process exited early")
-        out: dict[str, Any] = json.loads(line)
-        return out
+        return await read_json(self.proc, timeout)
 
 
 async def _ceiling_websockets(p: _Pusher, timeout: float) -> tuple[int, float]:
@@ -169,22 +161,9 @@ async def _ours(p: _Pusher, transport: str, seed: int, timeout: float) -> dict[s
 
 
 async def _run(n_frames: int, rounds: int, seed: int, timeout: float) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tui.bench.pusher",
-        CASE,
-        str(n_frames),
-        str(seed),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
+    proc = await start_pusher(CASE, n_frames, seed)
     try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 120.0)
-        if not line:
-            raise RuntimeError("the venue process exited before it was ready")
-        p = _Pusher(proc, json.loads(line))
+        p = _Pusher(proc, await read_json(proc, 120.0))
         rates: dict[str, list[float]] = {v: [] for v in VARIANTS}
         problems: list[str] = []
         checked = 0
