@@ -282,14 +282,20 @@ static PyObject *Side_best(Side *s, PyObject *Py_UNUSED(ignored)) {
     return PyFloat_FromDouble(s->lv[s->n - 1].key * s->sign);
 }
 
-static PyObject *Side_top(Side *s, PyObject *arg) {
+/* The k best levels a caller asked for, clamped to the side's depth (-1: not an int). */
+static Py_ssize_t top_count(const Side *s, PyObject *arg) {
     Py_ssize_t k = PyLong_AsSsize_t(arg);
     if (k == -1 && PyErr_Occurred())
-        return NULL;
+        return -1;
     if (k < 0)
-        k = 0;
-    if (k > s->n)
-        k = s->n;
+        return 0;
+    return k > s->n ? s->n : k;
+}
+
+static PyObject *Side_top(Side *s, PyObject *arg) {
+    Py_ssize_t k = top_count(s, arg);
+    if (k < 0)
+        return NULL;
     PyObject *out = PyList_New(k);
     if (out == NULL)
         return NULL;
@@ -306,13 +312,9 @@ static PyObject *Side_top(Side *s, PyObject *arg) {
 }
 
 static PyObject *Side_top_prices(Side *s, PyObject *arg) {
-    Py_ssize_t k = PyLong_AsSsize_t(arg);
-    if (k == -1 && PyErr_Occurred())
-        return NULL;
+    Py_ssize_t k = top_count(s, arg);
     if (k < 0)
-        k = 0;
-    if (k > s->n)
-        k = s->n;
+        return NULL;
     PyObject *out = PyList_New(k);
     if (out == NULL)
         return NULL;
