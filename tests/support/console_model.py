@@ -24,7 +24,7 @@ import msgspec
 from tui.app.panel import Selection
 from tui.console import protocol as p
 from tui.console.model import ConsoleModel
-from tui.engine.alerts import Alert
+from tui.engine.alerts import Alert, Transition
 from tui.engine.view import (
     BreakerRow,
     ConsensusRow,
@@ -33,6 +33,7 @@ from tui.engine.view import (
     RouteRow,
     VenueRow,
 )
+from tui.replay_core import alert_fields
 
 NS = 1_000_000_000
 T0 = int(datetime(2026, 11, 24, 13, 55, 0, tzinfo=UTC).timestamp()) * NS
@@ -351,18 +352,8 @@ def resolved_alerts() -> list[Alert]:
 
 
 def _alert_entry(a: Alert, what: str) -> dict[str, Any]:
-    return {
-        "kind": "alert",
-        "what": what,
-        "rule": a.rule,
-        "venue": a.venue,
-        "instrument": a.instrument,
-        "severity": a.severity,
-        "summary": a.summary,
-        "inhibited": a.inhibited,
-        "started": a.started_ns,
-        "key": a.key,
-    }
+    """The journal's own alert entry (what the live service records)."""
+    return {"kind": "alert", **alert_fields(Transition(what, a))}
 
 
 def journal_entries() -> list[tuple[float, dict[str, Any]]]:
