@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tui.app.app import ConsoleApp
@@ -22,6 +22,14 @@ from tui.control.commands import Outcome
 from support import console_model
 from support.engine_rig import TOKEN
 from support.fixtures import StartEngine
+
+
+async def _until(app: ConsoleApp, cond: Callable[[], object], what: str) -> None:
+    """Frame after frame until ``cond`` holds: bounded, so a regression fails, never hangs."""
+    deadline = time.monotonic() + 15.0
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out after 15s waiting for {what}"
+        await app.frame()
 
 
 async def test_start_puts_the_command_on_the_wire_before_it_returns(
@@ -63,13 +71,19 @@ async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
     source = LiveSource(rig.service.server.url, TOKEN, "alice")
     app = ConsoleApp(source, layout="default")
     async with app.run_test(size=(80, 24)) as pilot:
-        while not (source.state == "attached" and app.selection.venue):
-            await app.frame()
+        await _until(
+            app,
+            lambda: source.state == "attached" and app.selection.venue,
+            "the console attached with a venue selected",
+        )
         venue = app.selection.venue
         assert venue is not None
         await pilot.press("i")
-        while rig.engine.state(venue) != "ISOLATED" or app.in_flight:
-            await app.frame()
+        await _until(
+            app,
+            lambda: rig.engine.state(venue) == "ISOLATED" and not app.in_flight,
+            "the isolation applied and answered",
+        )
         events: list[str] = []
         real_start, real_pop = source.start, app.pop_screen
 
@@ -86,8 +100,7 @@ async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
         await pilot.press("u")  # undoing an isolation restores: it asks first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        while rig.engine.state(venue) == "ISOLATED":
-            await app.frame()
+        await _until(app, lambda: rig.engine.state(venue) != "ISOLATED", "the undo applied")
         assert events[:2] == ["sent undo", "dialog down"]
         assert not isinstance(app.screen, ConfirmScreen)
 
@@ -118,8 +131,7 @@ async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> N
         await app.rendered()
         model = app.source.model
         await pilot.press("r")  # restoring asks first
-        while not isinstance(app.screen, ConfirmScreen):
-            await app.frame()
+        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
         app._under_dialog_next = math.inf  # the panels below were just drawn
         model.dirty = {"venues"}
         app._tick()
@@ -130,8 +142,9 @@ async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> N
         model.dirty = {"venues"}
         app._under_dialog_next = math.inf
         app.pop_screen()
-        while isinstance(app.screen, ConfirmScreen):
-            await app.frame()
+        await _until(
+            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
+        )
         app._tick()  # no dialog: the fixed rate again
         assert model.dirty == set()
 
@@ -159,14 +172,14 @@ async def test_a_dialog_closing_restyles_no_row_and_the_pane_mark_stays() -> Non
 
         sheet.update_nodes = update_nodes  # type: ignore[method-assign]
         await pilot.press("r")  # restoring asks first
-        while not isinstance(app.screen, ConfirmScreen):
-            await app.frame()
+        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
         app._under_dialog_next = 0.0  # the panels below get their turn under the dialog
         app._tick()
         assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
         await pilot.press("escape")
-        while isinstance(app.screen, ConfirmScreen):
-            await app.frame()
+        await _until(
+            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
+        )
         await app.frame()
         assert not [n for n in restyled if isinstance(n, Row)]
         assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
