@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +22,7 @@ from tui.control import journal
 from tui.replay_service import ReplayService
 
 from support.replay_capture import T0, S, comparable, write_capture
+from support.waiting import until_screen
 
 
 async def serve_replay(cap: Path, jpath: Path) -> ReplayService:
@@ -181,14 +181,6 @@ def test_a_console_steers_the_replay(capture_file: Path, tmp_path: Path) -> None
     assert r[5] == (True, "speed ×max")
 
 
-async def _until(pilot: Any, cond: Any, timeout: float = 15.0) -> None:
-    async def loop() -> None:
-        while not cond():
-            await pilot.pause()
-
-    await asyncio.wait_for(loop(), timeout)
-
-
 async def test_the_console_palette_drives_the_replay_and_the_header_shows_capture_time(
     capture_file: Path, tmp_path: Path
 ) -> None:
@@ -205,7 +197,7 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(120, 40)) as pilot:
-            await _until(pilot, lambda: source.state == "attached")
+            await until_screen(pilot, lambda: source.state == "attached")
             titles = {e.title: e for e in palette.entries(app)}
             assert {"Replay: pause", "Replay: step to the next alert", "Replay: speed ×max"} <= set(
                 titles
@@ -213,9 +205,9 @@ async def test_the_console_palette_drives_the_replay_and_the_header_shows_captur
             titles["Replay: step to the next alert"].run()
             await asyncio.wait_for(svc.paused_event.wait(), 10)
             titles["Replay: speed ×100"].run()
-            await _until(pilot, lambda: source.engine == "replay ×100")
+            await until_screen(pilot, lambda: source.engine == "replay ×100")
             # The header follows capture time.
-            await _until(pilot, lambda: source.model.ts_ns >= T0 + 9 * S)
+            await until_screen(pilot, lambda: source.model.ts_ns >= T0 + 9 * S)
             assert replay_header(source.model.ts_ns, "×100").startswith("REPLAY 07:01:5")
     finally:
         svc.resume()

@@ -29,6 +29,7 @@ from tui.engine.view import build
 from tui.replay_service import ReplayService
 
 from support.replay_capture import T0, S, comparable, write_capture
+from support.waiting import until_screen
 
 END = T0 + 31 * S
 
@@ -205,14 +206,6 @@ def test_a_console_is_sent_the_rebuilt_past(capture_file: Path, tmp_path: Path) 
     assert engine_ts == T0 + 9_250_000_999  # just after the entry, its microsecond included
 
 
-async def _until(pilot: Any, cond: Any, timeout: float = 30.0) -> None:
-    async def loop() -> None:
-        while not cond():
-            await pilot.pause()
-
-    await asyncio.wait_for(loop(), timeout)
-
-
 async def test_the_console_seeks_to_a_journal_entry_with_J(
     capture_file: Path, tmp_path: Path
 ) -> None:
@@ -231,13 +224,15 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(140, 40)) as pilot:
-            await _until(pilot, lambda: source.state == "attached")
-            await _until(
-                pilot, lambda: any(e.get("kind") == "breaker" for e in source.model.journal)
+            await until_screen(pilot, lambda: source.state == "attached", timeout=30.0)
+            await until_screen(
+                pilot,
+                lambda: any(e.get("kind") == "breaker" for e in source.model.journal),
+                timeout=30.0,
             )
             assert _connection(source, False) == "REPLAY 07:02:08.000 ×1, paused"
             await pilot.press("J")
-            await _until(pilot, lambda: isinstance(app.screen, SeekEntryScreen))
+            await until_screen(pilot, lambda: isinstance(app.screen, SeekEntryScreen), timeout=30.0)
             entries = [e for e, _ in choices(source.model)]
             pick = next(
                 i
@@ -249,14 +244,15 @@ async def test_the_console_seeks_to_a_journal_entry_with_J(
             await asyncio.wait_for(svc.paused_event.wait(), 30)
             assert svc.rewinds == 1
             # The console now holds the rebuilt past: the alert fired, the trip not yet.
-            await _until(
+            await until_screen(
                 pilot,
                 lambda: not any(e.get("kind") == "breaker" for e in source.model.journal),
+                timeout=30.0,
             )
             assert any(
                 e.get("kind") == "alert" and e.get("what") == "firing" for e in source.model.journal
             )
-            await _until(pilot, lambda: source.model.ts_ns == svc.clock.ns)
+            await until_screen(pilot, lambda: source.model.ts_ns == svc.clock.ns, timeout=30.0)
             assert _connection(source, False) == "REPLAY 07:01:57.250 ×1, paused"
             assert "okx" not in svc.engine.facts.isolated
     finally:

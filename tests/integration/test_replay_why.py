@@ -21,6 +21,7 @@ from tui.replay_service import ReplayService
 
 from support.fixtures import StartEngine
 from support.replay_capture import T0, S, write_capture
+from support.waiting import until_screen
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J" + "x" * 600  # retitles, clears, and goes on and on
 
@@ -103,21 +104,15 @@ async def test_the_alert_detail_view_lists_the_frames_and_the_series(
         source = LiveSource(svc.server.url, "tok", "alice")
         app = ConsoleApp(source, layout="default")
         async with app.run_test(size=(140, 40)) as pilot:
-
-            async def until(cond: Any) -> None:
-                async def loop() -> None:
-                    while not cond():
-                        await pilot.pause()
-
-                await asyncio.wait_for(loop(), 30)
-
-            await until(lambda: source.state == "attached" and source.model.alerts)
+            await until_screen(
+                pilot, lambda: source.state == "attached" and source.model.alerts, timeout=30.0
+            )
             app.select(venue="okx", instrument="BTC-USD")
             next(p for p in app.query(Pane) if isinstance(p.panel, AlertsPanel)).focus()
             await pilot.press("enter")
             assert isinstance(app.screen, DetailScreen)
             screen = app.screen
-            await until(lambda: not screen.query("#detail-pending"))
+            await until_screen(pilot, lambda: not screen.query("#detail-pending"), timeout=30.0)
             text = "\n".join(r.plain for r in screen.rows)
     finally:
         await svc.stop("test")

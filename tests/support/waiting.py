@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 
 async def wait_until(
@@ -34,3 +34,17 @@ async def wait_until(
             await asyncio.wait_for(wake.wait(), left if recheck_s is None else min(left, recheck_s))
         except TimeoutError:
             pass
+
+
+class _Pausing(Protocol):
+    async def pause(self, delay: float | None = None) -> None: ...
+
+
+async def until_screen(pilot: _Pausing, cond: Callable[[], Any], timeout: float = 15.0) -> None:
+    """Let the app run (``pilot.pause()``) until ``cond()`` holds; fail after ``timeout``."""
+
+    async def loop() -> None:
+        while not cond():
+            await pilot.pause()
+
+    await asyncio.wait_for(loop(), timeout)
