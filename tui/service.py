@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from adapters import registry
 from adapters.capture import Writer
@@ -106,6 +107,9 @@ class Service:
         self.control_credentials: dict[str, Any] = {}
         """Venue kill-switch credentials given in memory (the demo's simulator keys)."""
         self._states_seen: dict[str, str] = {}
+        self._forwarded = False  # the publish job was brought forward and has not run yet
+        self._last_forward = -float("inf")  # monotonic time a brought-forward publish ran
+        self.forwarded_publishes = 0
 
     # -- clocks: live time here; a replay substitutes capture time ---------------------
 
@@ -207,7 +211,10 @@ class Service:
         sched.add_job(self._evaluate, "interval", seconds=1.0 / eng.evaluate_hz, **common)
         # Every job is a coroutine: AsyncIOScheduler runs plain functions on a
         # thread pool, and engine state is only ever touched from the event loop.
-        sched.add_job(self._publish, "interval", seconds=1.0 / cfg.console.publish_hz, **common)
+        self._publish_job = sched.add_job(
+            self._publish, "interval", seconds=1.0 / cfg.console.publish_hz, **common
+        )
+        self.server.publish_soon = self._publish_soon
         sched.add_job(self._sample_history, "interval", seconds=1.0, **common)
         sched.add_job(self._checkpoint, "interval", seconds=60.0, **common)
         sched.add_job(self.health.probe, "interval", seconds=1.0, **common)
@@ -294,7 +301,28 @@ class Service:
         await self.policy.on_tick()
 
     async def _publish(self) -> None:
+        if self._forwarded:
+            self._forwarded = False
+            self._last_forward = time.monotonic()
+            self.forwarded_publishes += 1
         self.server.publish()
+
+    def _publish_soon(self) -> bool:
+        """A command changed control state: bring the publish job forward to now.
+
+        At most once per publish period (counted from when the last brought-forward
+        publish ran), so a flood of commands adds at most one publish a period:
+        ≤ 2 × ``publish_hz`` in all, and still only the timer publishes. Inside that
+        period the job's own next run, at most a period away, carries the change.
+        False when the scheduler is not running (stopped, or paused by a test).
+        """
+        if self.scheduler.state != STATE_RUNNING:
+            return False
+        period = 1.0 / self.config.console.publish_hz
+        if not self._forwarded and time.monotonic() - self._last_forward >= period:
+            self._forwarded = True
+            self._publish_job.modify(next_run_time=datetime.now(UTC))
+        return True
 
     async def _sample_history(self) -> None:
         now = self.wall_ns()

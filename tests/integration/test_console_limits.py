@@ -4,6 +4,7 @@ oversized commands, wrong tokens. Assertions are about order and bounds, not tim
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import socket
 import sys
@@ -71,22 +72,73 @@ async def test_a_flood_never_delays_another_consoles_isolate_and_is_abandoned_on
     assert not ids_ran & set(entry["ids"])
 
 
-async def test_commands_add_no_state_updates_of_their_own(engine: StartEngine) -> None:
-    rig = await engine(["binance"])
-    server = rig.service.server
+async def test_only_the_timer_publishes_and_a_flood_brings_it_forward_once_a_period(
+    engine: StartEngine,
+) -> None:
+    # Commands never publish themselves: a state-changing one brings the timer's next
+    # publish forward, at most once a period, so 100 of them cannot become a publish flood.
+    hz = 20.0
+    flood = {"publish_hz": hz, "commands_per_s": 1000.0, "command_burst": 200}
+    rig = await engine(["binance"], extra={"console": {**flood, "max_queued_commands": 200}})
+    service, server = rig.service, rig.service.server
     callers: list[str] = []
+    forwarded_at: list[float] = []
     real = server.publish
 
     def counting() -> None:
         callers.append(sys._getframe(1).f_code.co_name)
+        if service.forwarded_publishes > len(forwarded_at):
+            forwarded_at.append(service._last_forward)  # the stamp the limiter itself reads
         real()
 
     server.publish = counting  # type: ignore[method-assign]
     alice = await rig.console("alice")
-    for i in range(20):
-        assert (await alice.command("note", text=f"n{i}")).ok
-    await rig.wait_for(lambda: len(callers) >= 2, what="the timer's publishes")
+    started = time.monotonic()
+    futures = [
+        alice.start("isolate" if i % 2 == 0 else "restore", venue="binance") for i in range(100)
+    ]
+    outcomes = await asyncio.gather(*futures)
+    elapsed = time.monotonic() - started
+    published = len(callers)
+    assert all(o.ok for o in outcomes)
     assert set(callers) == {"_publish"}  # only the service's timer publishes
+    assert forwarded_at, "no command brought the publish forward"
+    gaps = [b - a for a, b in itertools.pairwise(forwarded_at)]
+    assert all(g >= 1.0 / hz for g in gaps), gaps  # at most one brought forward a period
+    # The timer's own publishes plus at most one brought forward a period: ≤ 2 × publish_hz.
+    assert published <= 2 * elapsed * hz + 2, (published, elapsed)
+
+
+async def test_a_state_change_is_published_at_once_and_before_its_ack(
+    engine: StartEngine,
+) -> None:
+    # A slow timer (one publish a second): only a publish brought forward by the
+    # command can carry ISOLATED to the console before the next period.
+    rig = await engine(["binance"], extra={"console": {"publish_hz": 1.0}})
+    service = rig.service
+    alice = await rig.console("alice")
+    seen: list[tuple[str, str]] = []
+
+    def record(frame: p.Down) -> None:
+        if isinstance(frame, p.Update):
+            seen.extend(("update", v.state) for v in frame.venues if v.name == "binance")
+        elif isinstance(frame, p.Ack):
+            seen.append(("ack", frame.outcome.action))
+
+    alice.listeners.append(record)
+    before = service.forwarded_publishes
+    notes = await asyncio.gather(*(alice.start("note", text=f"n{i}") for i in range(5)))
+    assert all(o.ok for o in notes)
+    assert service.forwarded_publishes == before  # notes change nothing: nothing brought forward
+    assert ("ack", "note") in seen
+
+    outcome = await alice.command("isolate", venue="binance")
+    assert outcome.ok
+    assert service.forwarded_publishes == before + 1
+    assert ("update", "ISOLATED") in seen
+    # The console applies the new state first, then reads "done": never "done" beside LIVE.
+    assert seen.index(("update", "ISOLATED")) < seen.index(("ack", "isolate"))
+    assert alice.model.venues["binance"].state == "ISOLATED"
 
 
 async def test_oversized_fields_are_refused_before_journalling(engine: StartEngine) -> None:

@@ -47,6 +47,8 @@ class Outbox:
         self.events: deque[bytes] = deque()
         self.queued_bytes = 0
         self.state: p.Update | None = None
+        self.held: list[bytes] = []
+        """Frames (acks) that go out only after the next state update: see :meth:`hold`."""
         self.wake = asyncio.Event()
         self.closing: str | None = None
         self.writer: asyncio.Task[None] | None = None
@@ -76,6 +78,29 @@ class Outbox:
         self.state = update if self.state is None else merge(self.state, update)
         self.wake.set()
 
+    def hold(self, frame: bytes) -> None:
+        """Queue ``frame`` behind the next state update pushed here (see :meth:`release`).
+
+        A command's ack waits for the publish that carries its effect: a console
+        told "done" while its screen still shows the old state would have the
+        responder act on a lie for up to a publish period.
+        """
+        if self.closing is None:
+            self.held.append(frame)
+
+    def release(self) -> None:
+        """Send the pending state update, then the held frames, in that order."""
+        if not self.held:
+            return
+        frames, self.held = self.held, []
+        if self.state is not None:
+            # Into the ordered queue: the writer sends events before the coalesced
+            # state, so a state left there would go out after the acks it must precede.
+            update, self.state = self.state, None
+            self.push_event(p.encode(update))
+        for frame in frames:
+            self.push_event(frame)
+
     def close_slow(self, why: str) -> None:
         """Disconnect with 4008 and the reason; free the queue at once."""
         if self.closing is not None:
@@ -85,6 +110,7 @@ class Outbox:
         self.events.clear()
         self.queued_bytes = 0
         self.state = None
+        self.held.clear()
         log.warning("closing console %s: %s", self.user, reason)
         if self.writer is not None and self.writer is not asyncio.current_task():
             self.writer.cancel()  # it may be stuck in a send the console never reads

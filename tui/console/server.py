@@ -12,8 +12,10 @@ and rate, round-robin) and run one at a time, so one console's flood never
 delays another's ``isolate`` and breakers never wait behind more than one
 console command. A console's queued commands die with its connection and are
 journalled as abandoned. State is published only by the service's timer, at
-the configured rate. Wrong tokens are throttled per peer and logged in
-aggregate. See README "Limits and guarantees".
+the configured rate; a command that changed control state asks it to publish
+sooner (:attr:`ConsoleServer.publish_soon`) and its ack waits for that publish,
+so a console never reads "done" beside the old state. Wrong tokens are
+throttled per peer and logged in aggregate. See README "Limits and guarantees".
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from tui.console import protocol as p
 from tui.console.admission import MAX_ACTION, MAX_ID, AuthThrottle, oversized
 from tui.console.fair import FairQueue
 from tui.console.outbox import SEND_STALL_S, Limits, Outbox
+from tui.console.publishing import HeldAcks, delta
 from tui.control.commands import Command
 from tui.control.controller import Controller
 from tui.engine.alerts import Transition
@@ -98,6 +101,9 @@ class ConsoleServer:
         """While set, journal entries, alert changes and feed notes are not sent (a
         replay rebuilding its past flat out); :meth:`rewelcome` then sends the result."""
         self._published_name = engine_name
+        self.publish_soon: Callable[[], bool] | None = None
+        """Asks the publishing timer to run sooner; False: no timer runs (acks go at once)."""
+        self._held = HeldAcks(2.0 / publish_hz)
         controller.journal_listeners.append(self._on_journal)
         self.engine.listeners.append(self._on_transitions)
 
@@ -122,6 +128,9 @@ class ConsoleServer:
             close_timeout=2,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        # The baseline of the first publish's delta: without it, what changed between a
+        # console's welcome and the first publish would reach it only at its next change.
+        self._last = build(self.engine)
         self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch_commands())
         log.info("serving consoles on %s", self.url)
 
@@ -175,28 +184,21 @@ class ConsoleServer:
         self._broadcast(p.FeedNote(note))
 
     def publish(self) -> None:
-        """Send what changed since the last publish. Only the service's timer calls this
-        (at ``publish_hz``): commands never add updates of their own."""
+        """Send what changed since the last publish, then the acks held for it. Only the
+        service's timer calls this (at ``publish_hz``, brought forward by commands)."""
         self._auth.flush(time.monotonic())
         state = build(self.engine)
         last = self._last
         self._last = state
         if last is None or not self.clients:
+            self._held.release()
             return
         name = self.engine_name if self.engine_name != self._published_name else None
         self._published_name = self.engine_name
-        update = p.Update(
-            ts_ns=state.ts_ns,
-            engine=name,
-            venues=_changed(last.venues, state.venues),
-            instruments=_changed(last.instruments, state.instruments),
-            consensus=_changed(last.consensus, state.consensus),
-            routes=_changed(last.routes, state.routes),
-            breakers=_changed(last.breakers, state.breakers),
-            alerts=state.alerts if state.alerts != last.alerts else None,
-        )
+        update = delta(last, state, name)
         for c in list(self.clients):
             c.push_state(update)
+        self._held.release()
 
     def _welcome(self, user: str, state: EngineState) -> p.Welcome:
         return p.Welcome(
@@ -221,6 +223,7 @@ class ConsoleServer:
         for c in list(self.clients):
             c.state = None  # older rows queued for it must not land after the welcome
             c.push_event(p.encode(self._welcome(c.user, state)))
+        self._held.release()
 
     # -- one console -------------------------------------------------------------------------
 
@@ -349,7 +352,12 @@ class ConsoleServer:
             log.error("command %s failed: %s", cmd.id, clean(exc, limit=300))
             self._refuse(client, f"command not executed: {clean(exc, limit=200)}", cmd.id)
             return
-        client.push_event(p.encode(p.Ack(outcome)))
+        ack = p.encode(p.Ack(outcome))
+        changed = outcome.ok and outcome.seq > 0 and outcome.action != "note"
+        if client.held or (changed and self.publish_soon is not None and self.publish_soon()):
+            self._held.hold(client, ack)  # behind the publish with its effect
+        else:
+            client.push_event(ack)
 
     async def _abandon(self, client: Outbox) -> None:
         """A console that left: its queued commands never run, and the journal says so."""
@@ -400,13 +408,3 @@ def feed_note(ev: object) -> dict[str, Any]:
         "status": status,
         "reason": clean(reason, limit=MAX_REASON),
     }
-
-
-def _changed(old: list[Any], new: list[Any]) -> list[Any]:
-    """Rows of ``new`` that differ from the row at the same position in ``old``.
-
-    Rows are frozen Structs compared by value; the engine builds them in a stable
-    order, so a positional comparison finds exactly the rows that changed (a new
-    row shifts the rest, which then count as changed: rare and harmless).
-    """
-    return [row for i, row in enumerate(new) if i >= len(old) or old[i] != row]
