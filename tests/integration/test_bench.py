@@ -91,6 +91,9 @@ def _responsiveness(stdout: str, r: Section) -> None:
             _positive(measured, "p50", "p99", "max", "n")
             assert r[key]["n"] + late[key]["n"] == r["presses"], (key, r[key], late[key])
         _positive(r, "console_cpu_pct", "presses")
+        # The screen is read where the state is drawn, and the output says so.
+        assert "venues panel's binance row" in r["screen_match"]
+        assert f"(key → screen: {r['screen_match']})" in stdout
         assert r["event_loop_lag_ms"]["n"] > 0
         # The overload case: twice the rate measured in the same run, books exact after it.
         _positive(r, "sustainable_frames_per_s")

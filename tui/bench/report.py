@@ -230,6 +230,8 @@ def table(results: dict[str, Any]) -> str:
                     f"   {label:<22} p50 {_n(s['p50'], 1):>7} ms  p99 {_n(s['p99'], 1):>7} ms  "
                     f"max {_n(s['max'], 1):>7} ms"
                 )
+            if r.get("screen_match"):
+                lines.append(f"   (key → screen: {r['screen_match']})")
             a = r.get("command_to_ack_ms")
             if a and a.get("n"):
                 lines.append(

@@ -16,9 +16,11 @@ the selected venue) and ``u`` (undo, which restores it), and timed:
   action) is in the journal file. The engine writes that line and fsyncs it
   in the same call, before it acts on the command; the fsync's own cost on
   this disk is measured and reported next to it;
-* key → screen: until the pty output shows the resulting state (``ISOLATED``,
-  then ``RECOVERING``). Since the engine dispatches a command only after its
-  fsync, this also bounds key → fsync from above.
+* key → screen: until the venue's row in the venues panel shows the resulting
+  state (``ISOLATED``, then ``RECOVERING``) in its state cell, read from a
+  terminal emulator fed the pty output (:mod:`tui.bench.terminal`): a word in
+  the journal pane or a toast does not count. Since the engine dispatches a
+  command only after its fsync, this also bounds key → fsync from above.
 
 The presses start as soon as the engine says it is shedding (a ``book-lagging``
 alert in the journal). The venue's frames are pre-generated, so the load is sized
@@ -41,7 +43,6 @@ import contextlib
 import json
 import os
 import pty
-import re
 import secrets
 import signal
 import statistics
@@ -77,12 +78,16 @@ POLL_S: Final = 0.002
 SHED_WAIT_S: Final = 10.0
 """The presses start once a book-lagging alert is journalled, or after this long."""
 COLS, ROWS = 140, 45
-ANSI: Final = re.compile(
-    rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|[=>78])"
-)
+VENUE: Final = "binance"
+"""The venue the engine watches here, whose row in the venues panel is read."""
 STEPS: Final = (("i", "isolate", "ISOLATED", ""), ("u", "undo", "RECOVERING", "Undo #"))
-"""Key, the command it sends, the word it puts on screen, and the confirmation it asks
-first if any (undoing an isolation restores: it asks, and ``y`` is the key that sends)."""
+"""Key, the command it sends, the state it puts in the venue's row, and the confirmation
+it asks first if any (undoing an isolation restores: it asks, and ``y`` sends)."""
+SCREEN_MATCH: Final = (
+    f"the venues panel's {VENUE} row shows the new state in its state cell, read from a "
+    "terminal emulator (pyte) fed the console's pty output; the time is when the bytes "
+    "that drew it arrived"
+)
 
 
 def available() -> str | None:
@@ -96,38 +101,11 @@ def available() -> str | None:
         return f"the console app is not importable: {type(exc).__name__}: {exc}"
     if not hasattr(launch, "run_console"):
         return "tui.app.launch has no run_console"
+    try:
+        import pyte  # noqa: F401
+    except ImportError:
+        return "the screen is read with pyte: pip install 'venuewatch[bench]'"
     return None
-
-
-class Screen:
-    """Everything the console wrote to its terminal, readable as plain text."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.text = bytearray()
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self.lock:
-                self.text += ANSI.sub(b"", chunk)
-
-    def mark(self) -> int:
-        with self.lock:
-            return len(self.text)
-
-    def seen(self, word: bytes, since: int) -> bool:
-        with self.lock:
-            # A few bytes back, in case the word straddled two reads.
-            return self.text.find(word, max(0, since - len(word))) >= 0
 
 
 def _pcts(xs: list[float]) -> dict[str, float]:
@@ -314,8 +292,10 @@ def _run(
                 [sys.executable, "-m", "tui.bench.console_probe", url, str(lagfile)],
                 env,
             )
-        screen = Screen(fd)
-        _until(lambda: screen.seen(b"binance", 0) and screen.seen(b"LIVE", 0), 30.0, "console up")
+        from tui.bench.terminal import Terminal
+
+        term = Terminal(fd, COLS, ROWS)
+        _until(lambda: term.state(VENUE) == "LIVE", 30.0, f"the console showing {VENUE} LIVE")
         time.sleep(min(2.0, frames / rate))  # the console settles
         # Now the load: it starts with the console up, so it lasts through the presses;
         # they start once the engine says it is shedding (or after SHED_WAIT_S).
@@ -335,17 +315,15 @@ def _run(
         for k in range(presses):
             key, action, word, question = STEPS[k % 2]
             if question:
-                asked = screen.mark()
                 os.write(fd, key.encode())
-                want = question.encode()
                 try:
-                    _until(lambda w=want, a=asked: screen.seen(w, a), 10.0, f"{key}: {question}")
+                    _until(lambda q=question: term.shows(q), 10.0, f"{key}: {question}")
                 except RuntimeError:
                     misses.append(f"press {k + 1} ({key}): no confirmation {question!r} shown")
                     os.write(fd, b"\x1b")
                     continue
                 key = "y"
-            mark = screen.mark()
+            term.expect(VENUE, word)
             needle = f'"action":"{action}"'.encode()
             t_press = time.monotonic()
             os.write(fd, key.encode())
@@ -360,8 +338,7 @@ def _run(
                         if b'"kind":"command"' in line and needle in line:
                             t_journal = time.monotonic()
                             break
-                if not t_screen and screen.seen(word.encode(), mark):
-                    t_screen = time.monotonic()
+                t_screen = t_screen or term.hit
                 # Every 2 ms, not faster: this poll shares the two cores with the
                 # console it measures (at 0.5 ms it took a noticeable share of a core).
                 time.sleep(POLL_S)
@@ -413,6 +390,7 @@ def _run(
             "presses_under_load": presses - after,
             "key_to_journal_ms": _pcts(journal_ms),
             "key_to_screen_ms": _pcts(screen_ms),
+            "screen_match": SCREEN_MATCH,
             "after_load": {
                 "presses": after,
                 "key_to_journal_ms": _pcts(late["journal"]),
@@ -440,8 +418,7 @@ def _run(
                 "measured just before) → venuewatch serve → console "
                 f"(venuewatch attach, default layout, 10 Hz) in a {COLS}x{ROWS} pty; keys i/u "
                 f"written to the pty; journal file polled every {POLL_S * 1000:g} ms; "
-                "screen = pty output "
-                "stripped of escape sequences; presses from the first book-lagging alert; "
+                f"screen = {SCREEN_MATCH}; presses from the first book-lagging alert; "
                 "CPU from /proc over a quiet window after the presses"
             ),
         }
