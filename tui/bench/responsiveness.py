@@ -391,6 +391,7 @@ def _run(
             "key_to_journal_ms": _pcts(journal_ms),
             "key_to_screen_ms": _pcts(screen_ms),
             "screen_match": SCREEN_MATCH,
+            "console_output_bytes": term.bytes,
             "after_load": {
                 "presses": after,
                 "key_to_journal_ms": _pcts(late["journal"]),
