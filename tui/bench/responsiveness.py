@@ -253,6 +253,9 @@ def _run(
 ) -> dict[str, Any]:
     token = secrets.token_urlsafe(24)
     env = _env(tmp, token)
+    # This process polls the journal while its screen reader emulates the console's
+    # output in a thread: a poll must not wait CPython's default 5 ms for the GIL.
+    sys.setswitchinterval(0.0005)
     procs: list[subprocess.Popen[str]] = []
     console_pid = 0
     try:
