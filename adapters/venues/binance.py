@@ -23,7 +23,15 @@ from urllib.parse import urlencode
 import msgspec
 
 from adapters.instruments import Canonical, split_concat
-from adapters.model import BookDelta, BookSnapshot, Event, FeedStatus, Heartbeat, ParseError
+from adapters.model import (
+    NO_SEQ,
+    BookDelta,
+    BookSnapshot,
+    Event,
+    FeedStatus,
+    Heartbeat,
+    ParseError,
+)
 from adapters.venue import APPLY, GAP, SKIP, ProtocolError, Session, Venue
 from adapters.wire import decode_failure
 
@@ -41,6 +49,38 @@ class DepthUpdate(msgspec.Struct, gc=False):
 class Combined(msgspec.Struct, gc=False):
     stream: str
     data: DepthUpdate
+
+
+class RawDepthUpdate(
+    msgspec.Struct,
+    gc=False,
+    rename={
+        "event": "e",
+        "exch_ms": "E",
+        "symbol": "s",
+        "first_seq": "U",
+        "seq": "u",
+        "bids": "b",
+        "asks": "a",
+    },
+):
+    """The feed's hot path (:class:`adapters.venue.FastDelta`): the same update with
+    the levels left as their JSON text, which the native tracker parses into its
+    arrays without making a tuple or a float object per level."""
+
+    event: str
+    exch_ms: int
+    symbol: str
+    first_seq: int
+    seq: int
+    bids: msgspec.Raw
+    asks: msgspec.Raw
+    prev_seq: int = NO_SEQ  # not on spot's wire: the rule does not read it
+
+
+class RawCombined(msgspec.Struct, gc=False):
+    stream: str
+    data: RawDepthUpdate
 
 
 class Envelope(msgspec.Struct):
@@ -64,6 +104,7 @@ class RestDepth(msgspec.Struct):
 
 # strict=False lets msgspec turn Binance's quoted decimals into floats in C.
 _combined = msgspec.json.Decoder(Combined, strict=False)
+_raw_combined = msgspec.json.Decoder(RawCombined, strict=False)
 _envelope = msgspec.json.Decoder(Envelope)
 _rest = msgspec.json.Decoder(RestDepth, strict=False)
 
@@ -74,6 +115,13 @@ class BinanceSession(Session):
     def __init__(self, venue: BinanceSpot, conn: str) -> None:
         super().__init__(venue, conn)
         self.name = venue.name
+
+    def fast_delta(self, frame: bytes | str) -> RawDepthUpdate | None:  # type: ignore[override]
+        try:
+            m = _raw_combined.decode(frame).data
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeEncodeError):
+            return None  # parse() says what it is
+        return m if m.event == "depthUpdate" else None
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:
@@ -128,6 +176,8 @@ class BinanceSession(Session):
 
 
 class BinanceSpot(Venue):
+    # sequence() below, as data the native tracker runs (checked against it in tests)
+    sequence_rule = "first-last"
     name = "binance"
     default_url = "wss://stream.binance.com:9443"
     default_rest_url = "https://api.binance.com"
