@@ -74,49 +74,37 @@ static inline const char *skip_ws(const char *p, const char *end) {
 }
 
 /* One JSON number at p. Returns the byte after it, or NULL when it is not one (or not
- * one this parser takes). */
+ * one this parser takes). Every digit goes into m (wrapping past 19 digits, when the
+ * slow path below takes over anyway): one compare and one multiply-add a character. */
 static const char *number(const char *p, const char *end, double *out) {
     const char *start = p;
-    int neg = 0, digits = 0, long_mantissa = 0;
+    int neg = 0;
     uint64_t m = 0;
     long exp10 = 0;
     if (p < end && *p == '-') {
         neg = 1;
         p++;
     }
+    const char *first = p;
     if (p >= end)
         return NULL;
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
-        while (p < end && is_digit(*p)) {
-            if (digits < 19) {
-                m = m * 10 + (uint64_t)(*p - '0');
-                digits++;
-            } else {
-                long_mantissa = 1;
-            }
-            p++;
-        }
+        while (p < end && (unsigned char)(*p - '0') <= 9)
+            m = m * 10 + (uint64_t)(*p++ - '0');
     } else {
         return NULL;
     }
+    Py_ssize_t digits = p - first;
     if (p < end && *p == '.') {
-        p++;
-        if (p >= end || !is_digit(*p))
+        const char *frac = ++p;
+        while (p < end && (unsigned char)(*p - '0') <= 9)
+            m = m * 10 + (uint64_t)(*p++ - '0');
+        if (p == frac)
             return NULL;
-        while (p < end && is_digit(*p)) {
-            if (m == 0 && *p == '0') {
-                exp10--; /* a leading zero of the fraction: not a significant digit */
-            } else if (digits < 19) {
-                m = m * 10 + (uint64_t)(*p - '0');
-                digits++;
-                exp10--;
-            } else {
-                long_mantissa = 1;
-            }
-            p++;
-        }
+        digits += p - frac;
+        exp10 = -(long)(p - frac);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         int eneg = 0;
@@ -137,7 +125,8 @@ static const char *number(const char *p, const char *end, double *out) {
     }
     if (p - start > LEVELS_MAX_NUMBER)
         return NULL;
-    if (!long_mantissa && (m == 0 || (m <= TWO53 && exp10 >= -22 && exp10 <= 22))) {
+    /* At most 19 digits (leading zeros included) cannot have wrapped: m < 10**19. */
+    if (digits <= 19 && (m == 0 || (m <= TWO53 && exp10 >= -22 && exp10 <= 22))) {
         double v = (double)m; /* exact: m <= 2**53 */
         if (m != 0)
             v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];

@@ -214,13 +214,16 @@ class Feed:
     def on_frame(self, session: Session, frame: bytes | str, recv_ns: int, recv_mono: int) -> None:
         self.frames += 1
         self.last_frame_mono = recv_mono
-        fast = session.fast_delta
+        fast = session.fast_decode
         if fast is not None and self.rule:
             # The hot path: a delta decoded with no event made, applied by the
             # instrument's tracker in one call. Only "applied" (and "crossed") end
             # here; every other outcome changed nothing, and the frame takes the
             # general path below from the start.
-            m = fast(frame)
+            try:
+                m = fast(frame).delta
+            except Exception:  # not a delta this decoder takes: parse() says what it is
+                m = None
             if m is not None:
                 st = self.instruments.get(m.symbol)
                 if st is not None and st.synced:

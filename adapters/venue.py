@@ -38,6 +38,7 @@ __all__ = [
     "RESET",
     "SKIP",
     "FastDelta",
+    "FastFrame",
     "ProtocolError",
     "Session",
     "Venue",
@@ -46,18 +47,35 @@ __all__ = [
 
 
 class FastDelta(Protocol):
-    """A book delta as a session's ``fast_delta`` decodes it (a msgspec Struct
-    whose fields are renamed from the wire): no event object, and the levels may
-    be left as the raw JSON array (``msgspec.Raw``) for the tracker to parse."""
+    """A book delta as a session's ``fast_decode`` gives it (a msgspec Struct whose
+    fields are renamed from the wire): no event object, and the levels may be left
+    as the raw JSON array (``msgspec.Raw``) for the tracker to parse."""
 
-    symbol: str
-    seq: int
-    first_seq: int
-    prev_seq: int
-    exch_ms: int
-    """The venue's time of the update in ms (0: none)."""
-    bids: Levels
-    asks: Levels
+    # Read-only members, so a Struct's narrower field types (msgspec.Raw) conform.
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def first_seq(self) -> int: ...
+    @property
+    def prev_seq(self) -> int: ...
+    @property
+    def exch_ms(self) -> int:
+        """The venue's time of the update in ms (0: none)."""
+
+    @property
+    def bids(self) -> Levels: ...
+    @property
+    def asks(self) -> Levels: ...
+
+
+class FastFrame(Protocol):
+    """What a session's ``fast_decode`` returns: a frame's envelope (a msgspec Struct,
+    its venue field renamed ``delta``) around the one delta it carries."""
+
+    @property
+    def delta(self) -> FastDelta: ...
 
 
 class VenueSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -90,12 +108,13 @@ class ProtocolError(Exception):
 class Session(abc.ABC):
     """Per-connection parser state. One is created for every (re)connection."""
 
-    fast_delta: Callable[[bytes | str], FastDelta | None] | None = None
-    """Optional, for the feed's hot path: a frame that is exactly one book delta,
-    decoded with no event made (else None, and the feed calls :meth:`parse`). Only
-    used for venues whose ``sequence_rule`` the tracker runs; every other outcome
-    than "applied" is handled by :meth:`parse` from the same frame, so the two must
-    agree on every delta."""
+    fast_decode: Callable[[bytes | str], FastFrame] | None = None
+    """Optional, for the feed's hot path: decode a frame that is exactly one book
+    delta with no event made — typically a msgspec ``Decoder.decode``, so no Python
+    runs — and raise on anything else (the feed then calls :meth:`parse`). Only used
+    for venues whose ``sequence_rule`` the tracker runs; every outcome other than
+    "applied" is handled by :meth:`parse` from the same frame, so the two must agree
+    on every delta (tests/unit/test_feed_fast_path.py checks Binance's)."""
 
     def __init__(self, venue: Venue, conn: str) -> None:
         self.venue = venue

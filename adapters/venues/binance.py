@@ -54,8 +54,9 @@ class Combined(msgspec.Struct, gc=False):
 class RawDepthUpdate(
     msgspec.Struct,
     gc=False,
+    tag_field="e",
+    tag="depthUpdate",
     rename={
-        "event": "e",
         "exch_ms": "E",
         "symbol": "s",
         "first_seq": "U",
@@ -66,9 +67,9 @@ class RawDepthUpdate(
 ):
     """The feed's hot path (:class:`adapters.venue.FastDelta`): the same update with
     the levels left as their JSON text, which the native tracker parses into its
-    arrays without making a tuple or a float object per level."""
+    arrays without making a tuple or a float object per level. Any other event
+    fails the tag check, and the feed hands the frame to :meth:`BinanceSession.parse`."""
 
-    event: str
     exch_ms: int
     symbol: str
     first_seq: int
@@ -78,9 +79,10 @@ class RawDepthUpdate(
     prev_seq: int = NO_SEQ  # not on spot's wire: the rule does not read it
 
 
-class RawCombined(msgspec.Struct, gc=False):
-    stream: str
-    data: RawDepthUpdate
+class RawCombined(msgspec.Struct, gc=False, rename={"delta": "data"}):
+    """:class:`adapters.venue.FastFrame`: the stream's name is not even read."""
+
+    delta: RawDepthUpdate
 
 
 class Envelope(msgspec.Struct):
@@ -111,17 +113,11 @@ _rest = msgspec.json.Decoder(RestDepth, strict=False)
 
 class BinanceSession(Session):
     venue: BinanceSpot
+    fast_decode = _raw_combined.decode
 
     def __init__(self, venue: BinanceSpot, conn: str) -> None:
         super().__init__(venue, conn)
         self.name = venue.name
-
-    def fast_delta(self, frame: bytes | str) -> RawDepthUpdate | None:  # type: ignore[override]
-        try:
-            m = _raw_combined.decode(frame).data
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeEncodeError):
-            return None  # parse() says what it is
-        return m if m.event == "depthUpdate" else None
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:

@@ -79,7 +79,7 @@ _rest = msgspec.json.Decoder(FuturesRestDepth, strict=False)
 
 class BinanceFuturesSession(BinanceSession):
     # Its sequence rule is its own (BinanceFutures.sequence): no hot path.
-    fast_delta = None  # type: ignore[assignment]
+    fast_decode = None  # type: ignore[assignment]
 
     venue: BinanceFutures
 

@@ -1,7 +1,7 @@
 """The feed's hot path (raw levels, one tracker call) against its general path.
 
 Two Binance spot feeds take the same random frames: one as the supervisor runs it
-(``fast_delta``: the envelope decoded with the levels left as JSON, the tracker
+(``fast_decode``: the envelope decoded with the levels left as JSON, the tracker
 parsing them), one with the hot path switched off (``Session.parse``: typed
 decode, a BookDelta, the same tracker given lists). Frames continue the book,
 skip, gap, overlap, cross it, carry NaN, garbage or oddly spaced levels, name an
@@ -84,13 +84,13 @@ class FastMatchesGeneral(RuleBasedStateMachine):
                 feed = Feed(venue, events.append)
                 session = venue.new_session("c1")
                 if not fast:
-                    session.fast_delta = None
+                    session.fast_decode = None
                 feed.start_connection("c1", list(SYMBOLS), 0, 0)
                 feed.listeners.append(_read_touch)
                 self.sides.append((feed, session, events))
         finally:
             book.use()
-        assert self.sides[0][1].fast_delta is not None and self.sides[1][1].fast_delta is None
+        assert self.sides[0][1].fast_decode is not None and self.sides[1][1].fast_decode is None
 
     def _both(self, fn: Any) -> None:
         for feed, session, _ in self.sides:
@@ -211,7 +211,7 @@ def test_the_hot_path_applies_a_documented_update_and_counts_it() -> None:
     seen: list[float | None] = []
     feed.listeners.append(lambda st: seen.append(st.book.best_bid()))
     f = frame("BNBBTC", 157, 160, 1672515782136, '[["0.0024","10"]]', '[["0.0026","100"]]')
-    assert session.fast_delta is not None and session.fast_delta(f) is not None
+    assert session.fast_decode is not None and session.fast_decode(f).delta.seq == 160
     feed.on_frame(session, f, 1672515782136_000_000 + 5_000_000, 9)
     st = feed.instruments["BNBBTC"]
     assert st.book.levels() == ({0.0023: 1.0, 0.0024: 10.0}, {0.0026: 100.0, 0.0027: 1.0})
