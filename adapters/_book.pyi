@@ -80,6 +80,17 @@ class Tracker:
         bids: object,
         asks: object,
     ) -> int: ...
+    def step_ms(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch_ms: int,
+        recv_ns: int,
+        recv_mono: int,
+        bids: object,
+        asks: object,
+    ) -> int: ...
     def force(
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: object, asks: object
     ) -> int: ...

@@ -100,8 +100,8 @@ static void truncate_side(Side *s, Py_ssize_t depth) {
     s->version++;
 }
 
-/* args: seq, exch_ns, recv_ns, recv_mono, bids, asks. */
-static PyObject *apply_update(Tracker *t, PyObject *const *args) {
+/* args: seq, exch, recv_ns, recv_mono, bids, asks; exch is in units of exch_unit ns. */
+static PyObject *apply_update(Tracker *t, PyObject *const *args, long long exch_unit) {
     long long seq, exch_ns, recv_ns, recv_mono;
     if (as_ll(args[0], &seq, "sequence number") < 0 || as_ll(args[2], &recv_ns, "recv_ns") < 0 ||
         as_ll(args[3], &recv_mono, "recv_mono") < 0)
@@ -113,7 +113,8 @@ static PyObject *apply_update(Tracker *t, PyObject *const *args) {
     if (exch_ns == -1 && PyErr_Occurred())
         return NULL;
     long long lat = 0;
-    if (overflow || __builtin_sub_overflow(recv_ns, exch_ns, &lat))
+    if (overflow || __builtin_mul_overflow(exch_ns, exch_unit, &exch_ns) ||
+        __builtin_sub_overflow(recv_ns, exch_ns, &lat))
         exch_ns = 0;
     Pairs bids, asks;
     pairs_init(&bids);
@@ -172,11 +173,10 @@ static int verdict(const Tracker *t, long long seq, long long first, long long p
     }
 }
 
-/* step(seq, first_seq, prev_seq, exch_ns, recv_ns, recv_mono, bids, asks) -> verdict */
-static PyObject *Tracker_step(Tracker *t, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *step(Tracker *t, PyObject *const *args, Py_ssize_t nargs, long long exch_unit) {
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError,
-                        "step(seq, first_seq, prev_seq, exch_ns, recv_ns, recv_mono, bids, asks)");
+                        "step(seq, first_seq, prev_seq, exch, recv_ns, recv_mono, bids, asks)");
         return NULL;
     }
     long long seq, first, prev;
@@ -195,7 +195,18 @@ static PyObject *Tracker_step(Tracker *t, PyObject *const *args, Py_ssize_t narg
     if (v != APPLIED)
         return PyLong_FromLong(v);
     PyObject *rest[6] = {args[0], args[3], args[4], args[5], args[6], args[7]};
-    return apply_update(t, rest);
+    return apply_update(t, rest, exch_unit);
+}
+
+/* step(seq, first_seq, prev_seq, exch_ns, recv_ns, recv_mono, bids, asks) -> verdict */
+static PyObject *Tracker_step(Tracker *t, PyObject *const *args, Py_ssize_t nargs) {
+    return step(t, args, nargs, 1);
+}
+
+/* step_ms(...): the same with the venue's time in ms, scaled here rather than by a
+ * Python big-int multiply per frame (most venues stamp updates in ms). */
+static PyObject *Tracker_step_ms(Tracker *t, PyObject *const *args, Py_ssize_t nargs) {
+    return step(t, args, nargs, 1000000);
 }
 
 /* force(seq, exch_ns, recv_ns, recv_mono, bids, asks) -> APPLIED/CROSSED/UNPARSED:
@@ -209,7 +220,7 @@ static PyObject *Tracker_force(Tracker *t, PyObject *const *args, Py_ssize_t nar
         PyErr_SetString(PyExc_RuntimeError, "Tracker.__init__ was not called");
         return NULL;
     }
-    return apply_update(t, args);
+    return apply_update(t, args, 1);
 }
 
 static PyObject *Tracker_latencies(Tracker *t, PyObject *const *args, Py_ssize_t nargs) {
@@ -332,6 +343,8 @@ static PyGetSetDef Tracker_getset[] = {
 static PyMethodDef Tracker_methods[] = {
     {"step", (PyCFunction)(void (*)(void))Tracker_step, METH_FASTCALL,
      "the rule's verdict on an update and, if it applies, the whole update"},
+    {"step_ms", (PyCFunction)(void (*)(void))Tracker_step_ms, METH_FASTCALL,
+     "step() with the venue's time in ms"},
     {"force", (PyCFunction)(void (*)(void))Tracker_force, METH_FASTCALL,
      "apply an update the venue's own rule accepted"},
     {"latencies", (PyCFunction)(void (*)(void))Tracker_latencies, METH_FASTCALL,

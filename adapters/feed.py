@@ -223,16 +223,16 @@ class Feed:
             try:
                 m = fast(frame).delta
             except Exception:  # not a delta this decoder takes: parse() says what it is
-                m = None
-            if m is not None:
+                pass
+            else:
                 st = self.instruments.get(m.symbol)
                 if st is not None and st.synced:
                     try:
-                        verdict = st.core.step(
+                        verdict = st.core.step_ms(
                             m.seq,
                             m.first_seq,
                             m.prev_seq,
-                            m.exch_ms * 1_000_000,
+                            m.exch_ms,
                             recv_ns,
                             recv_mono,
                             m.bids,
@@ -240,7 +240,7 @@ class Feed:
                         )
                     except ValueError:
                         verdict = UNPARSED  # the general path words and handles it
-                    if verdict == APPLY:
+                    if not verdict:  # APPLY
                         st.frames += 1
                         for fn in self.listeners:
                             fn(st)

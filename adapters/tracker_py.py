@@ -151,6 +151,21 @@ class Tracker:
             return verdict
         return self.force(seq, exch_ns, recv_ns, recv_mono, bids, asks)
 
+    def step_ms(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch_ms: int,
+        recv_ns: int,
+        recv_mono: int,
+        bids: Levels,
+        asks: Levels,
+    ) -> int:
+        """:meth:`step` with the venue's time in ms."""
+        exch_ns = exch_ms * 1_000_000
+        return self.step(seq, first_seq, prev_seq, exch_ns, recv_ns, recv_mono, bids, asks)
+
     def force(
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: Levels, asks: Levels
     ) -> int:

@@ -121,9 +121,18 @@ class NativeTrackerMatchesPure(RuleBasedStateMachine):
         bids=level_args,
         asks=level_args,
         force=st.booleans(),
+        in_ms=st.booleans(),
     )
     def update(
-        self, dseq: int, dfirst: int, dprev: int, exch: int, bids: Any, asks: Any, force: bool
+        self,
+        dseq: int,
+        dfirst: int,
+        dprev: int,
+        exch: int,
+        bids: Any,
+        asks: Any,
+        force: bool,
+        in_ms: bool,
     ) -> None:
         assert self.pure is not None
         last = self.pure.last_seq
@@ -135,8 +144,12 @@ class NativeTrackerMatchesPure(RuleBasedStateMachine):
             got = _call(self.native.force, *args)
         else:
             args = (seq, first, prev, exch, self.recv, self.recv + 7, bids, asks)
-            want = _call(self.pure.step, *args)
-            got = _call(self.native.step, *args)
+            if in_ms:  # the venue's time in ms, scaled natively (overflow: no time)
+                want = _call(self.pure.step_ms, *args)
+                got = _call(self.native.step_ms, *args)
+            else:
+                want = _call(self.pure.step, *args)
+                got = _call(self.native.step, *args)
         assert got == want
         assert want in (APPLY, CROSSED, SKIP, GAP, UNPARSED, ValueError)
 
