@@ -196,7 +196,7 @@ class FastMatchesGeneral(RuleBasedStateMachine):
 
 
 TestFastMatchesGeneral = FastMatchesGeneral.TestCase
-TestFastMatchesGeneral.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestFastMatchesGeneral.settings = settings(max_examples=30, stateful_step_count=25, deadline=None)
 
 
 @pytest.mark.usefixtures("book_impl")
