@@ -11,34 +11,19 @@ answering the venue's close frame, reassembling fragmented messages, bounding
 the queue (reading from the socket pauses at ``max_queue`` messages and
 resumes at a quarter of it, as ``websockets`` does) and the close reasons the
 supervisor reports, worded as :mod:`adapters.transport_websockets` words them.
-And one bound picows lacks: how much a single socket read may hold (:data:`READ_CAP`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections import deque
-from typing import Any, Final
+from typing import Any
 
 import picows
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
 from adapters.connection import Closed, ConnectFailed, Options
-
-READ_CAP: Final = 128 * 1024
-"""The connection's kernel receive buffer (``SO_RCVBUF``; Linux doubles it for its
-bookkeeping), which bounds what one socket read returns.
-
-picows doubles its read buffer whenever a read fills it and parses everything a
-read returned in one callback, past ``pause_reading``. Under a sustained overload
-its reads grew to megabytes: ~45,000 frames parsed and queued in one callback,
-the engine's loop held 100+ ms while a responder's command waited (traced at 2x
-load). With the kernel's buffer capped, one callback is at most a few thousand
-small frames (~2-3 ms) and TCP backpressure holds the rest at the venue, as the
-receive queue's bound intends. 256 KiB in flight is ~2.5 MB/s at a 100 ms round
-trip: above what one venue connection streams."""
 
 
 class _Listener(WSListener):
@@ -186,8 +171,4 @@ async def connect(url: str, options: Options) -> PicowsConnection:
     except (OSError, TimeoutError, picows.WSError, picows.WSInvalidURL) as exc:
         raise ConnectFailed(f"{type(exc).__name__}: {exc}") from None
     assert isinstance(listener, _Listener)
-    sock = transport.underlying_transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):  # a platform that refuses keeps its default
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, READ_CAP)
     return PicowsConnection(transport, listener, options.close_timeout)

@@ -187,33 +187,3 @@ def test_any_stream_arrives_whole_and_in_order_whatever_the_reader_does(
         assert got == [payload for payload, _, _ in stream]
 
     asyncio.run(run())
-
-
-async def test_a_flooded_picows_connection_reads_in_bounded_bites() -> None:
-    # picows parses everything one socket read returned in one callback, and grows
-    # its read buffer whenever a read fills it: under a venue that always has more,
-    # reads grew to megabytes (tens of thousands of frames queued in one callback,
-    # the engine's loop held 100+ ms). The capped receive buffer bounds every read.
-    from adapters.transport_picows import READ_CAP
-
-    frame = b'{"e":"depthUpdate","U":1,"u":2,"b":[["100.1","1.5"]],"a":[["100.2","2.5"]]}'
-    chunk = (bytes([0x81, len(frame)]) + frame) * 2000  # pre-encoded server frames
-
-    async def handler(ws: ServerConnection) -> None:
-        out = ws.transport
-        while not out.is_closing():
-            if out.get_write_buffer_size() < 1 << 20:
-                out.write(chunk)  # as fast as the socket takes it: always more to read
-            await asyncio.sleep(0)
-
-    async with venue(handler) as url:
-        conn = await connect(url, Options(max_queue=1024), "picows")
-        most = 0
-        for n in range(60_000):
-            assert await conn.recv() == frame
-            most = max(most, conn.pending())
-            if n % 500 == 0:
-                await asyncio.sleep(0)  # let the venue write more
-        await conn.close()
-    # The queue's pause threshold plus at most one read's worth of frames.
-    assert most <= 1024 + 2 * READ_CAP // len(frame), most
