@@ -13,7 +13,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual import messages
+
 from tui.app.app import ConsoleApp
+from tui.app.footer import KeysFooter
+from tui.app.panels.venues import VenuesPanel
 from tui.app.screens import ConfirmScreen
 from tui.app.source import LiveSource, StaticSource
 from tui.control import journal
@@ -183,3 +187,112 @@ async def test_a_dialog_closing_restyles_no_row_and_the_pane_mark_stays() -> Non
         await app.frame()
         assert not [n for n in restyled if isinstance(n, Row)]
         assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
+
+
+class LayoutsAsked:
+    """Every layout pass asked of a screen, by the widget that asked (a layout pass
+    re-arranges and repaints the whole screen: what a key waits behind under load)."""
+
+    def __init__(self, screen: Any) -> None:
+        self.asked: list[str] = []
+        real_post = screen.post_message
+
+        def post(message: Any) -> bool:
+            if isinstance(message, messages.Layout):
+                self.asked.append(type(message.widget).__name__)
+            return bool(real_post(message))
+
+        screen.post_message = post
+
+
+async def test_a_commands_round_trip_asks_for_no_layout_pass(engine: StartEngine) -> None:
+    """Key, "1 in flight", the outcome, the new journal lines and the venue's new state:
+    all drawn into widgets already mounted, at their size (the outcome in the message
+    line, not a toast; the status bar one line; table rows a pool rewritten in place)."""
+    rig = await engine(["binance", "kraken"])
+    source = LiveSource(rig.service.server.url, TOKEN, "alice")
+    app = ConsoleApp(source, layout="default")
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        await _until(
+            app,
+            lambda: source.state == "attached" and app.selection.venue,
+            "the console attached with a venue selected",
+        )
+        await rig.pause()
+        await app.rendered()
+        await app.frame()
+        venue = app.selection.venue
+        assert venue is not None
+        layouts = LayoutsAsked(app.screen)
+        await pilot.press("i")
+        await _until(
+            app,
+            lambda: rig.engine.state(venue) == "ISOLATED" and not app.in_flight and app.outcomes,
+            "the isolation applied and answered",
+        )
+        await rig.step()  # paused: the engine publishes its new state when told
+        panel = app.query_one(VenuesPanel)
+        await _until(
+            app, lambda: "ISOLATED" in panel.rows[venue].shown.plain, "the venue drawn isolated"
+        )
+        await app.rendered()
+        await app.frame()
+        assert app.message_line.shown == app.outcomes[-1]
+        assert "done, journal #" in app.outcomes[-1][1]
+        assert layouts.asked == []
+
+
+async def test_a_dialog_opening_and_closing_leaves_the_footer_as_it_was() -> None:
+    """The footer under a dialog keeps its hints (they did not change): Textual's own
+    footer rebuilt them — a layout pass of the screen below — on open and on close."""
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.rendered()
+        await app.frame()
+        footer = app.query_one(KeysFooter)
+        built = footer.recomposes
+        layouts = LayoutsAsked(app.screen)
+        await pilot.press("r")  # restoring asks first
+        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
+        await pilot.press("escape")
+        await _until(
+            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
+        )
+        await app.frame()
+        await app.frame()
+        assert footer.recomposes == built
+        assert not [w for w in layouts.asked if "Footer" in w]
+
+
+async def test_a_key_is_handled_between_two_slices_of_a_redraw() -> None:
+    """A tick draws panels within a budget and leaves the rest for the next ticks: a
+    key pressed meanwhile is handled before the panels still waiting are drawn."""
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.rendered()
+        assert app.render_timer is not None
+        app.render_timer.pause()  # tick by tick, from here
+        app.RENDER_BUDGET_S = 0.0  # the smallest slice: one panel a tick
+        events: list[str] = []
+        real_update, real_select = app._update, app.select
+
+        def update(panel: Any, model: Any) -> None:
+            events.append(type(panel).__name__)
+            real_update(panel, model)
+
+        def select(*args: Any, **kw: Any) -> None:
+            events.append("key")
+            real_select(*args, **kw)
+
+        app._update = update  # type: ignore[method-assign]
+        app.select = select  # type: ignore[method-assign]
+        everything = {"venues", "instruments", "consensus", "routes", "breakers", "alerts"}
+        app.source.model.dirty = everything | {"journal", "history"}
+        app._tick()
+        assert len(events) == 1 and len(app._stale) == len(app._panels) - 1
+        await pilot.press("down")
+        assert events[1] == "key" and app._stale  # handled while panels still wait
+        for _ in app._panels:  # each waiting panel within one round of ticks
+            app._tick()
+        assert not app._stale
+        assert sorted(events[2:]) == sorted(type(p).__name__ for p in app._panels)

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.notifications import SeverityLevel
+from textual.timer import Timer
 
 from tui.app import keys, themes
 from tui.app.commanding import Commanding
@@ -101,6 +102,10 @@ class ConsoleApp(
         self._startup_notes = list(notes or [])
         self._panels: list[Panel] = []
         self._stale: set[Panel] = set()
+        """Panels to draw: their data changed (or they were hidden) since they last drew."""
+        self._turn = 0
+        self.render_timer: Timer | None = None
+        """The fixed-rate render tick (tests pause it to draw tick by tick)."""
         self._panel_classes = registry()
         self._route_pinned = False
         self._frame = asyncio.Event()
@@ -138,7 +143,7 @@ class ConsoleApp(
             self.source.on_notice = lambda text: self.notify(text, severity="warning", timeout=30)
             self.run_worker(self.source.run(), name="engine-link", group="source")
             self.run_worker(self._watch_first_attach(), name="first-attach", group="source")
-        self.set_interval(1.0 / self.fps, self._tick, name="render")
+        self.render_timer = self.set_interval(1.0 / self.fps, self._tick, name="render")
         if self._engine_poll is not None:
             self.set_interval(0.5, self._check_engine, name="engine-process")
         self.call_after_refresh(self._tick)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         ticks: int
         _panels: list[Panel]
         _stale: set[Panel]
+        _turn: int
         _panel_classes: Panels
         _route_pinned: bool
         _frame: asyncio.Event

@@ -24,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.geometry import Size
 from textual.widgets import Static
 
 from tui.app.panel import Panel, Selection
@@ -58,6 +59,15 @@ class Row(Static):
         self.key = key
         self.shown = content
         self.writes = 1
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # A row's "virtual size" is its own region (a leaf: nothing scrolls inside it),
+        # so a new one can change nobody's layout. Textual sets it as a reactive that
+        # asks for another layout pass: after each pass, every row whose width or clip
+        # moved asked for one more (67 rows at once when a dialog closed).
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def show(self, content: Content) -> bool:
         """Rewrite only if text or styling changed; True if it did."""
