@@ -7,6 +7,7 @@ responder sees and how much repainting a change costs — not pixels.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -507,6 +508,25 @@ async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
         elapsed = time.monotonic() - start
         # 30 updates, one rebuild: the rate limit held however fast updates came.
         assert panel.builds == 2 and elapsed < 5
+
+
+async def test_a_held_spread_chart_builds_only_once_the_hold_is_over(
+    model: ConsoleModel,
+) -> None:
+    """Right after a key the chart's thread must not compete with the key's answer:
+    a build asked for meanwhile waits, and the panel's timer builds it afterwards."""
+    panel = SpreadsPanel()
+    async with Host(panel).run_test(size=(100, 24)) as pilot:
+        panel.update_from(model, fx.selection(model))
+        await until(pilot, lambda: panel.builds == 1 and "spread" in panel.text, "first chart")
+        panel.hold(math.inf)
+        fx.add_spread_points(model, "coinbase", "BTC-USD", [9.5])
+        panel.update_from(model, fx.selection(model))
+        panel._last_start = -1e9  # as if the rate limit's half second were over
+        panel._maybe_build()
+        assert panel.builds == 1  # held: nothing started
+        panel.hold(0.0)
+        await until(pilot, lambda: panel.builds == 2, "the chart once the hold is over", 5)
 
 
 async def test_a_new_spread_chart_is_no_layout_pass(model: ConsoleModel) -> None:

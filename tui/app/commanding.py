@@ -37,6 +37,8 @@ class Commanding(ConsoleBase):
         # result shows without waiting for the next render tick; otherwise rendering
         # stays at the fixed rate.
         self._urgent_until = time.monotonic() + URGENT_S
+        for panel in self._panels:
+            panel.hold(self._urgent_until)
         label = describe(Command(action=action, args=args))
         try:
             outcome = self.source.start(action, reason, **args)
