@@ -376,9 +376,11 @@ class TablePanel(Panel):
             fresh = [Row(Content(""), BLANK) for _ in range(want - have)]
             self._pool.extend(fresh)
             body.mount(*fresh)
-        elif have > want and (have - want >= POOL_STEP or n <= height):
-            # Far more rows than lines (fewer alerts now), or spare rows past the pane's
-            # bottom that would keep a scrollbar for blank lines: drop them (rare).
+        elif have - want >= 2 * POOL_STEP:
+            # Far more rows than lines (many alerts resolved): drop the spare ones. Not
+            # at each line less: a count going up and down across a step would mount
+            # and remove rows each time (a few spare blank rows past the bottom cost
+            # a scrollbar's length, not a layout pass).
             surplus, self._pool = self._pool[want:], self._pool[:want]
             body.remove_children(surplus)
 
