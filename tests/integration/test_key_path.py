@@ -130,13 +130,17 @@ async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
         assert app.ticks == before + 1
 
 
-async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> None:
+async def test_under_the_palette_panels_wait_for_their_second_and_draw_after() -> None:
+    """The palette is see-through: the panels below are redrawn, once a second."""
+    from textual.command import CommandPalette
+
     app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         model = app.source.model
-        await pilot.press("r")  # restoring asks first
-        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
+        await pilot.press("ctrl+p")
+        await _until(app, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        assert app.screen.styles.background.a < 1.0
         app._under_dialog_next = math.inf  # the panels below were just drawn
         model.dirty = {"venues"}
         app._tick()
@@ -146,11 +150,30 @@ async def test_under_a_dialog_panels_wait_for_their_second_and_draw_after() -> N
         assert model.dirty == set()
         model.dirty = {"venues"}
         app._under_dialog_next = math.inf
+        await pilot.press("escape")
+        await _until(app, lambda: not isinstance(app.screen, CommandPalette), "palette closed")
+        app._tick()  # no dialog: the fixed rate again
+        assert model.dirty == set()
+
+
+async def test_under_a_confirm_panels_wait_until_it_closes() -> None:
+    """A confirm is opaque: the panels it hides are not drawn at all while it is up
+    (work the answering key would wait behind), and are drawn once it closes."""
+    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.rendered()
+        model = app.source.model
+        await pilot.press("r")  # restoring asks first
+        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
+        app._under_dialog_next = 0.0  # a see-through dialog's second would be up
+        model.dirty = {"venues"}
+        app._tick()
+        assert model.dirty == {"venues"}  # kept for when it closes, not lost
         app.pop_screen()
         await _until(
             app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
         )
-        app._tick()  # no dialog: the fixed rate again
+        app._tick()
         assert model.dirty == set()
 
 
