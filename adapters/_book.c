@@ -20,30 +20,7 @@
  * positive. A NaN price has no place in a sorted ladder: it raises ValueError
  * instead of corrupting the order.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
-
-typedef struct {
-    double key;
-    double qty;
-} Level;
-
-typedef struct {
-    PyObject_HEAD
-    Level *lv;
-    Py_ssize_t n;
-    Py_ssize_t cap;
-    int sign;
-    unsigned long long version;
-    /* Checksum text of the top levels, reused while the side is unchanged. */
-    PyObject *text;
-    unsigned long long text_version;
-    Py_ssize_t text_n;
-    int text_pp, text_qp;
-} Side;
+#include "_book.h"
 
 static int grow(Side *s, Py_ssize_t need) {
     if (need <= s->cap)
@@ -96,7 +73,7 @@ static inline double as_double(PyObject *o) {
 
 /* Read one (price, qty) pair from a tuple, a list or any 2-item sequence. The items
  * are held while converted: a __float__ could otherwise free them under us. */
-static int read_pair(PyObject *item, double *price, double *qty) {
+int read_pair(PyObject *item, double *price, double *qty) {
     PyObject *p, *q;
     PyObject *fast = PySequence_Fast(item, "a level must be a (price, qty) pair");
     if (fast == NULL)
@@ -132,7 +109,7 @@ static int read_pair(PyObject *item, double *price, double *qty) {
     return 0;
 }
 
-static int set_level(Side *s, double key, double qty) {
+int set_level(Side *s, double key, double qty) {
     Py_ssize_t i = lower(s, key);
     Level *lv = s->lv;
     int found = i < s->n && lv[i].key == key;
@@ -614,12 +591,6 @@ static PyTypeObject SideType = {
 /* ---- the book: two sides, and the reads the feed makes after every update -------
  * In C so that crossed() and the top-of-book reads cost no Python frame per frame. */
 
-typedef struct {
-    PyObject_HEAD
-    Side *bids;
-    Side *asks;
-} Book;
-
 static PyObject *new_side(int sign) {
     PyObject *args = Py_BuildValue("(i)", sign);
     if (args == NULL)
@@ -871,7 +842,7 @@ static PyMethodDef Book_methods[] = {
     {NULL},
 };
 
-static PyTypeObject BookType = {
+PyTypeObject BookType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "adapters._book.Book",
     .tp_basicsize = sizeof(Book),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
@@ -887,6 +858,8 @@ static PyMethodDef module_methods[] = {
     {"crc32", (PyCFunction)(void (*)(void))crc32, METH_FASTCALL, "zlib's CRC-32 of bytes"},
     {"fragment", (PyCFunction)(void (*)(void))fragment, METH_FASTCALL,
      "value with `places` decimals, point and leading zeros removed"},
+    {"parse_levels", (PyCFunction)levels_parse_py, METH_O,
+     "a JSON array of [price, qty] pairs as (price, qty) tuples, or None if not taken"},
     {NULL},
 };
 
@@ -910,6 +883,10 @@ PyMODINIT_FUNC PyInit__book(void) {
     Py_INCREF(&BookType);
     if (PyModule_AddObject(m, "Book", (PyObject *)&BookType) < 0) {
         Py_DECREF(&BookType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (tracker_add_type(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

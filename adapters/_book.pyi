@@ -1,4 +1,5 @@
-# Types of the native book side (adapters/_book.c); the reference is adapters.book_py.
+# Types of the native book (adapters/_book.c, _tracker.c, _levels.c); the references are
+# adapters.book_py and adapters.tracker_py.
 from collections.abc import Iterable
 
 class BookSide:
@@ -49,3 +50,48 @@ class Book:
     def spread_bps(self) -> float | None: ...
     def levels(self) -> tuple[dict[float, float], dict[float, float]]: ...
     def checksum_crc32(self, n: int, price_places: int, qty_places: int) -> int: ...
+
+def parse_levels(raw: bytes | memoryview | object) -> list[tuple[float, float]] | None: ...
+
+class Tracker:
+    def __init__(self, book: Book, rule: int = 0, depth: int = 0) -> None: ...
+    @property
+    def book(self) -> Book: ...
+    @property
+    def rule(self) -> int: ...
+    @property
+    def depth(self) -> int: ...
+    last_seq: int
+    fresh: bool
+    updates: int
+    last_update_ns: int
+    last_update_mono: int
+    last_exch_ns: int
+    @property
+    def lat_n(self) -> int: ...
+    def step(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch_ns: int,
+        recv_ns: int,
+        recv_mono: int,
+        bids: object,
+        asks: object,
+    ) -> int: ...
+    def step_ms(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch_ms: int,
+        recv_ns: int,
+        recv_mono: int,
+        bids: object,
+        asks: object,
+    ) -> int: ...
+    def force(
+        self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: object, asks: object
+    ) -> int: ...
+    def latencies(self, since_n: int = 0) -> list[int]: ...

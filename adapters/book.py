@@ -17,30 +17,36 @@ from typing import ClassVar, Final, cast
 
 from adapters import book_py
 from adapters.book_py import Book, BookSide, fragment
+from adapters.tracker_py import Tracker
 
 __all__ = [
     "Book",
     "BookSide",
     "PureBook",
+    "Tracker",
     "describe",
     "fragment",
     "implementation",
     "native_available",
     "native_book_type",
     "new_book",
+    "new_tracker",
     "use",
 ]
 
 PURE_ENV: Final = "VENUEWATCH_PURE_BOOK"
 
 PureBook = book_py.Book
+_native_tracker: Callable[[Book, int, int], Tracker] | None = None
 
 
 def _load_native() -> tuple[type[Book] | None, str]:
+    global _native_tracker
     try:
         from adapters import _book
     except ImportError as exc:
         return None, f"pure Python (native extension not built: {exc})"
+    _native_tracker = cast("Callable[[Book, int, int], Tracker]", _book.Tracker)
 
     class NativeBook(_book.Book):
         """Native sides, and the reads the feed makes per frame (crossed, best) in C too."""
@@ -99,6 +105,17 @@ def use(which: str | None = None) -> str:
 def new_book() -> Book:
     """A new empty book of the selected implementation."""
     return _selected()
+
+
+def new_tracker(rule: int = 0, depth: int = 0) -> Tracker:
+    """A new instrument tracker (a new empty book inside) of the selected implementation.
+
+    ``rule`` is a code of :data:`adapters.sequence.RULES`; ``depth`` the levels kept
+    a side after each update (0: all)."""
+    book = _selected()
+    if _native_tracker is not None and _selected is not PureBook:
+        return _native_tracker(book, rule, depth)
+    return Tracker(book, rule, depth)
 
 
 def implementation() -> str:

@@ -15,9 +15,9 @@ frame.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
-from adapters.book import new_book
+from adapters.book import new_tracker
 from adapters.model import (
     NO_SEQ,
     BookDelta,
@@ -29,12 +29,13 @@ from adapters.model import (
     Reply,
     Trade,
 )
-from adapters.venue import APPLY, GAP, RESET, Session, Venue
+from adapters.sequence import APPLY, CROSSED, GAP, OWN_RULE, RESET, UNPARSED, rule_code
+from adapters.tracker_py import LATENCY_RING
+from adapters.venue import Session, Venue
 from adapters.wire import decode_failure
 
-LATENCY_RING: Final = 512
-"""Exchange→receive latency samples kept per instrument (a power of two)."""
-_LAT_MASK: Final = LATENCY_RING - 1
+__all__ = ["LATENCY_RING", "MAX_BUFFERED", "Action", "Feed", "InstrumentState"]
+
 MAX_BUFFERED: Final = 20_000
 """Deltas held while an out-of-band snapshot is in flight."""
 
@@ -58,8 +59,26 @@ class Action:
         return f"Action({self.kind}, {self.conn}, {self.symbol}, {self.reason!r})"
 
 
+def _tracked(name: str, doc: str) -> property:
+    """An attribute that lives in the instrument's tracker (read at the engine's tick)."""
+
+    def get(self: InstrumentState) -> Any:
+        return getattr(self.core, name)
+
+    def put(self: InstrumentState, value: Any) -> None:
+        setattr(self.core, name, value)
+
+    return property(get, put, doc=doc)
+
+
 class InstrumentState:
-    """One instrument's book, continuity state and counters."""
+    """One instrument's book, continuity state and counters.
+
+    What every update touches (the sequence state, the update counter and clocks,
+    the latency ring) lives in ``core``, the instrument's tracker (native where
+    built), which applies a whole update in one call; it is read here through
+    properties of the same names as before.
+    """
 
     __slots__ = (
         "book",
@@ -69,19 +88,13 @@ class InstrumentState:
         "checksum_ok",
         "checksum_skipped",
         "conn",
+        "core",
         "crossed",
         "frames",
-        "fresh",
         "gaps",
         "lag_episodes",
         "lag_resyncs",
         "lagging",
-        "last_exch_ns",
-        "last_seq",
-        "last_update_mono",
-        "last_update_ns",
-        "lat",
-        "lat_n",
         "parse_errors",
         "resets",
         "resync_reason",
@@ -90,20 +103,24 @@ class InstrumentState:
         "snapshots",
         "symbol",
         "synced",
-        "updates",
     )
 
-    def __init__(self, symbol: str) -> None:
+    last_seq = _tracked("last_seq", "the venue's id of the last update applied (or the snapshot's)")
+    fresh = _tracked("fresh", "no update applied since the snapshot")
+    updates = _tracked("updates", "updates applied")
+    last_update_ns = _tracked("last_update_ns", "wall clock (ns) of the last update applied")
+    last_update_mono = _tracked("last_update_mono", "monotonic clock (ns) of the last update")
+    last_exch_ns = _tracked("last_exch_ns", "the venue's time (ns) of the last timed update")
+
+    def __init__(self, symbol: str, rule: int = OWN_RULE, depth: int = 0) -> None:
         self.symbol = symbol
         self.conn = ""
-        self.book = new_book()
-        self.last_seq = -1
-        self.fresh = False
+        self.core = new_tracker(rule, depth)
+        self.book = self.core.book
         self.synced = False
         self.buffering = False
         self.buffer: list[BookDelta] = []
         self.frames = 0
-        self.updates = 0
         self.snapshots = 0
         self.gaps = 0
         self.checksum_ok = 0
@@ -113,11 +130,6 @@ class InstrumentState:
         self.resets = 0
         self.parse_errors = 0
         self.crossed = 0
-        self.last_update_mono = 0
-        self.last_update_ns = 0
-        self.last_exch_ns = 0
-        self.lat = [0] * LATENCY_RING
-        self.lat_n = 0
         self.resync_since_mono = 0
         self.resync_reason = ""
         self.lagging = False
@@ -125,14 +137,14 @@ class InstrumentState:
         self.lag_episodes = 0
         self.lag_resyncs = 0
 
+    @property
+    def lat_n(self) -> int:
+        """Latency samples recorded so far."""
+        return self.core.lat_n
+
     def latencies(self, since_n: int = 0) -> list[int]:
         """Latency samples (ns) recorded after sample number ``since_n``."""
-        n = self.lat_n
-        count = min(n - since_n, LATENCY_RING, n)
-        if count <= 0:
-            return []
-        mask = LATENCY_RING - 1
-        return [self.lat[i & mask] for i in range(n - count, n)]
+        return self.core.latencies(since_n)
 
 
 class Feed:
@@ -142,11 +154,13 @@ class Feed:
         self.venue = venue
         self.name = venue.name
         self.emit: Callable[[Event], None] = emit or _drop
-        self.instruments: dict[str, InstrumentState] = {
-            s: InstrumentState(s) for s in venue.settings.symbols
-        }
         self.sequence = venue.sequence
+        self.rule = rule_code(venue)
+        """The tracker runs the venue's rule (else ``sequence`` decides in Python)."""
         self.truncate = venue.depth if venue.truncate_to_depth else 0
+        self.instruments: dict[str, InstrumentState] = {
+            s: self._new_state(s) for s in venue.settings.symbols
+        }
         self.external_snapshots = venue.snapshot_mode == "external"
         self.can_cross = venue.can_cross
         self.frames = 0
@@ -163,6 +177,9 @@ class Feed:
         self.outbox: list[tuple[str, str]] = []
         self.listeners: list[Callable[[InstrumentState], None]] = []
 
+    def _new_state(self, symbol: str) -> InstrumentState:
+        return InstrumentState(symbol, self.rule, self.truncate)
+
     # -- connection lifecycle ----------------------------------------------------------
 
     def start_connection(self, conn: str, symbols: list[str], now_ns: int, now_mono: int) -> None:
@@ -171,7 +188,7 @@ class Feed:
         for s in symbols:
             st = self.instruments.get(s)
             if st is None:
-                st = self.instruments[s] = InstrumentState(s)
+                st = self.instruments[s] = self._new_state(s)
             st.conn = conn
             self._unsync(st, now_mono)
             st.lagging = False
@@ -197,6 +214,41 @@ class Feed:
     def on_frame(self, session: Session, frame: bytes | str, recv_ns: int, recv_mono: int) -> None:
         self.frames += 1
         self.last_frame_mono = recv_mono
+        fast = session.fast_decode
+        if fast is not None and self.rule:
+            # The hot path: a delta decoded with no event made, applied by the
+            # instrument's tracker in one call. Only "applied" (and "crossed") end
+            # here; every other outcome changed nothing, and the frame takes the
+            # general path below from the start.
+            try:
+                m = fast(frame).delta
+            except Exception:  # not a delta this decoder takes: parse() says what it is
+                pass
+            else:
+                st = self.instruments.get(m.symbol)
+                if st is not None and st.synced:
+                    try:
+                        verdict = st.core.step_ms(
+                            m.seq,
+                            m.first_seq,
+                            m.prev_seq,
+                            m.exch_ms,
+                            recv_ns,
+                            recv_mono,
+                            m.bids,
+                            m.asks,
+                        )
+                    except ValueError:
+                        verdict = UNPARSED  # the general path words and handles it
+                    if not verdict:  # APPLY
+                        st.frames += 1
+                        for fn in self.listeners:
+                            fn(st)
+                        return
+                    if verdict == CROSSED:
+                        st.frames += 1
+                        self._applied(st, recv_ns, recv_mono, True, None, None)
+                        return
         try:
             events = session.parse(frame, recv_ns, recv_mono)
         except Exception as exc:  # an adapter bug must cost one frame, never the feed
@@ -273,46 +325,61 @@ class Feed:
             self.resync(st.symbol, f"lagging: {reason}", now_ns, now_mono)
 
     def _delta(self, st: InstrumentState, d: BookDelta) -> None:
-        verdict = self.sequence(st.last_seq, st.fresh, d)
-        if verdict != APPLY:
-            if verdict != RESET:
-                self._not_applied(st, d, verdict)
-                return
-            st.resets += 1
-            self.emit(
-                FeedStatus(
-                    self.name,
-                    st.conn,
+        core = st.core
+        try:
+            if self.rule:
+                verdict = core.step(
+                    d.seq,
+                    d.first_seq,
+                    d.prev_seq,
+                    d.exch_ns,
                     d.recv_ns,
                     d.recv_mono,
-                    "reset",
-                    st.symbol,
-                    f"sequence restarted: {st.last_seq} -> {d.seq}",
+                    d.bids,
+                    d.asks,
                 )
-            )
-        book = st.book
-        try:
-            crossed = book.update(d.bids, d.asks)  # both sides and the crossed check, one call
-        except ValueError as exc:  # a NaN price: no ladder can order it
+            else:
+                verdict = self.sequence(core.last_seq, core.fresh, d)
+                if verdict == RESET:
+                    st.resets += 1
+                    self.emit(
+                        FeedStatus(
+                            self.name,
+                            st.conn,
+                            d.recv_ns,
+                            d.recv_mono,
+                            "reset",
+                            st.symbol,
+                            f"sequence restarted: {core.last_seq} -> {d.seq}",
+                        )
+                    )
+                    verdict = APPLY
+                if verdict == APPLY:
+                    verdict = core.force(d.seq, d.exch_ns, d.recv_ns, d.recv_mono, d.bids, d.asks)
+        except ValueError as exc:  # a NaN price (no ladder can order it), a seq past int64
             self._refused(st, d.recv_ns, d.recv_mono, exc)
             return
-        if self.truncate:
-            book.truncate(self.truncate)
-            crossed = book.crossed()
-        st.last_seq = d.seq
-        st.fresh = False
-        st.updates += 1
-        recv_ns = st.last_update_ns = d.recv_ns
-        st.last_update_mono = d.recv_mono
-        exch_ns = d.exch_ns
-        if exch_ns:
-            st.last_exch_ns = exch_ns
-            st.lat[st.lat_n & _LAT_MASK] = recv_ns - exch_ns
-            st.lat_n += 1
-        if d.checksum is not None and not self._checksum(st, d.checksum, d):
+        if verdict in (APPLY, CROSSED):
+            self._applied(st, d.recv_ns, d.recv_mono, verdict == CROSSED, d.checksum, d)
+        elif verdict == UNPARSED:  # a session's parse gives decoded levels: never, but not silent
+            self._refused(st, d.recv_ns, d.recv_mono, ValueError("levels not decoded"))
+        else:
+            self._not_applied(st, d, verdict)
+
+    def _applied(
+        self,
+        st: InstrumentState,
+        recv_ns: int,
+        recv_mono: int,
+        crossed: bool,
+        checksum: int | None,
+        d: BookDelta | None,
+    ) -> None:
+        """The tracker applied an update: the checks it leaves to the venue, then listeners."""
+        if checksum is not None and d is not None and not self._checksum(st, checksum, d):
             return
         if crossed and not self.can_cross:
-            self._crossed(st, d)
+            self._crossed(st, recv_ns, recv_mono)
             return
         for fn in self.listeners:
             fn(st)
@@ -330,7 +397,7 @@ class Feed:
             # SKIP of an empty update is a venue keep-alive (OKX): the book is
             # confirmed current, so it counts as fresh. Other skips are updates
             # the snapshot already covered.
-            st.last_update_mono = d.recv_mono
+            st.core.last_update_mono = d.recv_mono
 
     def _buffer(self, st: InstrumentState, d: BookDelta) -> None:
         if len(st.buffer) >= MAX_BUFFERED:
@@ -351,25 +418,26 @@ class Feed:
         self.resync(st.symbol, reason, recv_ns, recv_mono)
 
     def _snapshot(self, st: InstrumentState, snap: BookSnapshot) -> None:
+        core = st.core
         try:
+            core.last_seq = snap.seq  # the native tracker refuses one past int64
             st.book.load(snap.bids, snap.asks)
         except ValueError as exc:
             self._refused(st, snap.recv_ns, snap.recv_mono, exc)
             return
         if self.truncate:
             st.book.truncate(self.truncate)
-        st.last_seq = snap.seq
-        st.fresh = True
+        core.fresh = True
         was_synced = st.synced
         st.synced = True
         st.buffering = False
         st.snapshots += 1
-        st.last_update_mono = snap.recv_mono
-        st.last_update_ns = snap.recv_ns
+        core.last_update_mono = snap.recv_mono
+        core.last_update_ns = snap.recv_ns
         if snap.checksum is not None and not self._checksum(st, snap.checksum, snap):
             return
         if not self.venue.can_cross and st.book.crossed():
-            self._crossed(st, snap)
+            self._crossed(st, snap.recv_ns, snap.recv_mono)
             return
         if not was_synced:
             self.emit(
@@ -435,13 +503,11 @@ class Feed:
         self.resync(st.symbol, reason, ev.recv_ns, ev.recv_mono)
         return False
 
-    def _crossed(self, st: InstrumentState, ev: BookDelta | BookSnapshot) -> None:
+    def _crossed(self, st: InstrumentState, recv_ns: int, recv_mono: int) -> None:
         st.crossed += 1
         reason = f"crossed book: bid {st.book.best_bid()} >= ask {st.book.best_ask()}"
-        self.emit(
-            FeedStatus(self.name, st.conn, ev.recv_ns, ev.recv_mono, "crossed", st.symbol, reason)
-        )
-        self.resync(st.symbol, reason, ev.recv_ns, ev.recv_mono)
+        self.emit(FeedStatus(self.name, st.conn, recv_ns, recv_mono, "crossed", st.symbol, reason))
+        self.resync(st.symbol, reason, recv_ns, recv_mono)
 
     def _status(self, ev: FeedStatus) -> None:
         if ev.status == "reconnect":
@@ -479,7 +545,7 @@ class Feed:
         st.synced = False
         st.buffering = False
         st.buffer = []
-        st.fresh = False
+        st.core.fresh = False
         st.book.clear()
         st.resync_since_mono = now_mono
 

@@ -20,24 +20,62 @@ holds only protocol knowledge, which is what makes it testable with bytes.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import ClassVar, Final
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Protocol
 
 import msgspec
 
 from adapters.book import Book
 from adapters.instruments import Canonical
 from adapters.model import BookDelta, BookSnapshot, Event
+from adapters.sequence import APPLY, GAP, RESET, SKIP
+from adapters.tracker_py import Levels
 
-# Verdicts of a venue's sequence rule.
-APPLY: Final = 0
-"""The delta continues the book: apply it."""
-SKIP: Final = 1
-"""Already covered by the book (older than the snapshot) or a keep-alive: ignore."""
-GAP: Final = 2
-"""Something was lost: the book is wrong until it is resynchronised."""
-RESET: Final = 3
-"""The venue restarted its numbering (e.g. after maintenance): apply and go on."""
+# The verdicts of a venue's sequence rule live with the rules the tracker runs.
+__all__ = [
+    "APPLY",
+    "GAP",
+    "RESET",
+    "SKIP",
+    "FastDelta",
+    "FastFrame",
+    "ProtocolError",
+    "Session",
+    "Venue",
+    "VenueSettings",
+]
+
+
+class FastDelta(Protocol):
+    """A book delta as a session's ``fast_decode`` gives it (a msgspec Struct whose
+    fields are renamed from the wire): no event object, and the levels may be left
+    as the raw JSON array (``msgspec.Raw``) for the tracker to parse."""
+
+    # Read-only members, so a Struct's narrower field types (msgspec.Raw) conform.
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def first_seq(self) -> int: ...
+    @property
+    def prev_seq(self) -> int: ...
+    @property
+    def exch_ms(self) -> int:
+        """The venue's time of the update in ms (0: none)."""
+
+    @property
+    def bids(self) -> Levels: ...
+    @property
+    def asks(self) -> Levels: ...
+
+
+class FastFrame(Protocol):
+    """What a session's ``fast_decode`` returns: a frame's envelope (a msgspec Struct,
+    its venue field renamed ``delta``) around the one delta it carries."""
+
+    @property
+    def delta(self) -> FastDelta: ...
 
 
 class VenueSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -69,6 +107,14 @@ class ProtocolError(Exception):
 
 class Session(abc.ABC):
     """Per-connection parser state. One is created for every (re)connection."""
+
+    fast_decode: Callable[[bytes | str], FastFrame] | None = None
+    """Optional, for the feed's hot path: decode a frame that is exactly one book
+    delta with no event made — typically a msgspec ``Decoder.decode``, so no Python
+    runs — and raise on anything else (the feed then calls :meth:`parse`). Only used
+    for venues whose ``sequence_rule`` the tracker runs; every outcome other than
+    "applied" is handled by :meth:`parse` from the same frame, so the two must agree
+    on every delta (tests/unit/test_feed_fast_path.py checks Binance's)."""
 
     def __init__(self, venue: Venue, conn: str) -> None:
         self.venue = venue
@@ -103,6 +149,11 @@ class Venue(abc.ABC):
     parsed, so the venue does not hang up on an engine that is only behind and
     the reconnect does not land in the same backlog. A substring test costs far
     less than a decode, which is the point of shedding."""
+    sequence_rule: ClassVar[str] = "always"
+    """The shape of ``sequence`` as data (:data:`adapters.sequence.RULES`), so the
+    native tracker can run it; ``""``: only the method knows. It stands for the
+    ``sequence`` of the class that declares it: a subclass overriding ``sequence``
+    without declaring a rule again keeps its own method."""
     max_symbols_per_connection: ClassVar[int] = 0
     """0: no limit; all symbols ride on one connection."""
 

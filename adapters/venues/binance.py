@@ -23,7 +23,15 @@ from urllib.parse import urlencode
 import msgspec
 
 from adapters.instruments import Canonical, split_concat
-from adapters.model import BookDelta, BookSnapshot, Event, FeedStatus, Heartbeat, ParseError
+from adapters.model import (
+    NO_SEQ,
+    BookDelta,
+    BookSnapshot,
+    Event,
+    FeedStatus,
+    Heartbeat,
+    ParseError,
+)
 from adapters.venue import APPLY, GAP, SKIP, ProtocolError, Session, Venue
 from adapters.wire import decode_failure
 
@@ -41,6 +49,40 @@ class DepthUpdate(msgspec.Struct, gc=False):
 class Combined(msgspec.Struct, gc=False):
     stream: str
     data: DepthUpdate
+
+
+class RawDepthUpdate(
+    msgspec.Struct,
+    gc=False,
+    tag_field="e",
+    tag="depthUpdate",
+    rename={
+        "exch_ms": "E",
+        "symbol": "s",
+        "first_seq": "U",
+        "seq": "u",
+        "bids": "b",
+        "asks": "a",
+    },
+):
+    """The feed's hot path (:class:`adapters.venue.FastDelta`): the same update with
+    the levels left as their JSON text, which the native tracker parses into its
+    arrays without making a tuple or a float object per level. Any other event
+    fails the tag check, and the feed hands the frame to :meth:`BinanceSession.parse`."""
+
+    exch_ms: int
+    symbol: str
+    first_seq: int
+    seq: int
+    bids: msgspec.Raw
+    asks: msgspec.Raw
+    prev_seq: int = NO_SEQ  # not on spot's wire: the rule does not read it
+
+
+class RawCombined(msgspec.Struct, gc=False, rename={"delta": "data"}):
+    """:class:`adapters.venue.FastFrame`: the stream's name is not even read."""
+
+    delta: RawDepthUpdate
 
 
 class Envelope(msgspec.Struct):
@@ -64,12 +106,14 @@ class RestDepth(msgspec.Struct):
 
 # strict=False lets msgspec turn Binance's quoted decimals into floats in C.
 _combined = msgspec.json.Decoder(Combined, strict=False)
+_raw_combined = msgspec.json.Decoder(RawCombined, strict=False)
 _envelope = msgspec.json.Decoder(Envelope)
 _rest = msgspec.json.Decoder(RestDepth, strict=False)
 
 
 class BinanceSession(Session):
     venue: BinanceSpot
+    fast_decode = _raw_combined.decode
 
     def __init__(self, venue: BinanceSpot, conn: str) -> None:
         super().__init__(venue, conn)
@@ -128,6 +172,8 @@ class BinanceSession(Session):
 
 
 class BinanceSpot(Venue):
+    # sequence() below, as data the native tracker runs (checked against it in tests)
+    sequence_rule = "first-last"
     name = "binance"
     default_url = "wss://stream.binance.com:9443"
     default_rest_url = "https://api.binance.com"

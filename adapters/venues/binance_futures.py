@@ -78,6 +78,9 @@ _rest = msgspec.json.Decoder(FuturesRestDepth, strict=False)
 
 
 class BinanceFuturesSession(BinanceSession):
+    # Its sequence rule is its own (BinanceFutures.sequence): no hot path.
+    fast_decode = None  # type: ignore[assignment]
+
     venue: BinanceFutures
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:

@@ -224,6 +224,8 @@ def _topic_symbol(text: str) -> str:
 
 
 class Bybit(Venue):
+    # sequence() below, as data the native tracker runs (checked against it in tests)
+    sequence_rule = "next"
     name = "bybit"
     default_url = URLS["spot"]
     default_depth = 50

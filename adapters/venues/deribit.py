@@ -209,6 +209,8 @@ class DeribitSession(Session):
 
 
 class Deribit(Venue):
+    # sequence() below, as data the native tracker runs (checked against it in tests)
+    sequence_rule = "prev-last"
     name = "deribit"
     default_url = "wss://www.deribit.com/ws/api/v2"
     snapshot_mode = "in_band"

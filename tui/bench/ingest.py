@@ -4,9 +4,11 @@ For each :data:`~tui.bench.frames.CASES` entry a capture is generated into
 memory, then replayed through a fresh adapter, :class:`~adapters.feed.Feed`
 and :class:`~tui.engine.engine.Engine` several times. The timed loop is what
 the supervisor does per frame minus the socket: read both clocks, call
-``Feed.on_frame`` (typed decode, sequence rule, book apply, checksum, crossed
-check, counters); the engine ticks at its own rate (4 Hz of wall time) inside
-the timed loop, so its cost is in the figure as it is in the service.
+``Feed.on_frame`` (decode, sequence rule, book apply, checksum, crossed check,
+counters: for Binance spot the envelope typed by msgspec and the levels parsed by
+the native tracker, one call per update); the engine ticks at its own rate (4 Hz
+of wall time) inside the timed loop, so its cost is in the figure as it is in the
+service.
 
 Each run starts from the same state (the setup frames and REST snapshots are
 replayed untimed), the first run is a warm-up, and the median of the others is
