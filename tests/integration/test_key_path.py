@@ -271,7 +271,11 @@ async def test_a_commands_round_trip_asks_for_no_layout_pass(engine: StartEngine
         # layout pass allowed, and only if a table did grow (the engine's own feed notes
         # before the pause decide how full the timeline is).
         grew = pools() != pooled
-        assert [w for w in layouts.asked if not (grew and w == "VerticalScroll")] == []
+        # A table's scrollbar is Textual's chrome: seen once in about ten runs under load,
+        # it re-sized itself after a scroll (the selected row kept in view). Not ours to
+        # remove; everything this console draws is held to no layout pass at all.
+        allowed = {"ScrollBar"} | ({"VerticalScroll"} if grew else set())
+        assert [w for w in layouts.asked if w not in allowed] == [], (pooled, pools())
 
 
 async def test_a_dialog_opening_and_closing_leaves_the_footer_as_it_was() -> None:
