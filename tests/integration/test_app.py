@@ -199,7 +199,7 @@ async def test_arrows_and_digits_move_the_selection_h_and_H_halt_and_resume(
     await pilot.press("left")
     inst, venue = sel.instruments[0], sel.venues[2]
     assert sel.instrument == inst
-    status = str(app.query_one("#st-selection").render())
+    status = app.status_bar.segment("selection")
     assert venue in status and inst in status
     await pilot.press("h")
     await until(app, lambda: rig.engine.facts.is_halted(venue, inst), "halt")
@@ -322,7 +322,7 @@ async def test_q_confirms_while_a_command_is_in_flight_then_quits_cleanly(
     try:
         await pilot.press("i")
         await until(app, lambda: app.in_flight == 1, "a command in flight")
-        assert "1 in flight" in str(app.query_one("#st-flight").render())
+        assert "1 in flight" in app.status_bar.segment("flight")
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Quit with 1 command in flight?"
@@ -348,7 +348,7 @@ async def test_a_dropped_connection_is_shown_and_the_console_reattaches(
     def spy() -> None:  # what the status bar says at each change of the link
         inner()
         bar = app.query_one("#status")
-        text = str(app.query_one("#st-conn").render())
+        text = app.status_bar.segment("conn")
         shown.append((source.state, text, "-reconnecting" in bar.classes))
 
     source.on_change = spy
@@ -377,7 +377,7 @@ async def test_engine_process_exit_is_shown_loudly_and_offers_to_quit(engine: St
         await until(app, lambda: isinstance(app.screen, ConfirmScreen), "the offer to quit")
         assert app.screen.question == "The engine stopped"  # type: ignore[attr-defined]
         assert source.state == "lost"
-        assert "LOST: the engine process exited (code 3)" in str(app.query_one("#st-conn").render())
+        assert "LOST: the engine process exited (code 3)" in app.status_bar.segment("conn")
         assert "-lost" in app.query_one("#status").classes
         await pilot.press("y")
         await pilot.pause()
@@ -399,7 +399,7 @@ async def test_static_snapshot_sends_nothing_and_says_so() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         assert app.selection.venue == app.selection.venues[0]
-        assert "SNAPSHOT" in str(app.query_one("#st-conn").render())
+        assert "SNAPSHOT" in app.status_bar.segment("conn")
         await pilot.press("i")
         await until(app, lambda: app.outcomes, "outcome")
         assert app.outcomes[0][0] == "error" and "NOT SENT" in app.outcomes[0][1]

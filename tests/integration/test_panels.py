@@ -7,6 +7,7 @@ responder sees and how much repainting a change costs — not pixels.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 import msgspec
 import pytest
 from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -26,7 +28,7 @@ from tui.app.panels.ladder import LadderPanel
 from tui.app.panels.matrix import MatrixPanel
 from tui.app.panels.routes import RoutesPanel
 from tui.app.panels.spreads import SpreadsPanel
-from tui.app.panels.table import Row, TablePanel
+from tui.app.panels.table import POOL_STEP, Row, TablePanel
 from tui.app.panels.timeline import TimelinePanel
 from tui.app.panels.venues import VenuesPanel
 from tui.console import protocol as p
@@ -354,13 +356,18 @@ async def test_timeline_newest_first_with_refusal_seq_and_notes(model: ConsoleMo
         assert times == sorted(times, reverse=True)
 
 
-async def test_timeline_without_notes_and_new_entry_costs_one_row(model: ConsoleModel) -> None:
+async def test_timeline_without_notes_and_a_new_entry_mounts_no_row(model: ConsoleModel) -> None:
+    """A new entry is written into the pool of mounted rows (row i shows line i): a
+    mount would ask for a layout pass of the whole screen, which a key then waits
+    behind. The rows below it are rewritten with the lines they now show."""
     panel = TimelinePanel({"notes": False})
     async with Host(panel).run_test(size=(100, 30)) as pilot:
         panel.update_from(model, fx.selection(model))
         await pilot.pause()
         assert not any(k.startswith("n") for k in panel.order_shown)
-        before = writes(panel)
+        shown_before = [(k, panel.rows[k].shown.plain) for k in panel.order_shown]
+        pool = list(pilot.app.query(Row))
+        assert len(pool) > len(panel.order_shown)  # the pane's spare height: blank rows
         entry = {
             "seq": 23,
             "ts": fx.iso(fx.T0),
@@ -374,14 +381,45 @@ async def test_timeline_without_notes_and_new_entry_costs_one_row(model: Console
             "summary": "restore kraken",
             "hash": "f" * 64,
         }
+        mounted: list[object] = []
+        real_mount = panel.query_one(VerticalScroll).mount
+
+        def mount(*widgets: Any, **kw: Any) -> Any:
+            mounted.extend(widgets)
+            return real_mount(*widgets, **kw)
+
+        panel.query_one(VerticalScroll).mount = mount  # type: ignore[method-assign]
         model.apply(p.Journal(entry))
         panel.update_from(model, fx.selection(model))
         await pilot.pause()
+        assert mounted == [] and list(pilot.app.query(Row)) == pool  # the same widgets
         assert panel.order_shown[0] == "j23"
-        after = writes(panel)
-        assert {k for k in after if after.get(k) != before.get(k)} == {"j23"}
+        assert "restore kraken" in panel.rows["j23"].shown.plain
         rows = [r for r in pilot.app.query(Row) if r.key in panel.rows]
-        assert rows[0].key == "j23"  # mounted at the top, the rest untouched
+        assert rows[0].key == "j23"  # on top, in the DOM too
+        # Every older line is still shown, one row further down, unchanged.
+        assert [(k, panel.rows[k].shown.plain) for k in panel.order_shown[1:]] == shown_before
+
+
+async def test_a_table_longer_than_its_pane_grows_its_pool_in_steps(model: ConsoleModel) -> None:
+    """Past the pane's height the pool grows POOL_STEP rows at a time, so a timeline
+    filling up line by line mounts rows once every few lines, not every line."""
+    panel = TimelinePanel({"notes": False})
+    async with Host(panel).run_test(size=(100, 12)) as pilot:
+        panel.update_from(model, fx.selection(model))
+        await pilot.pause()
+        grew = 0
+        for seq in range(23, 23 + 2 * POOL_STEP):
+            before = len(list(pilot.app.query(Row)))
+            model.apply(p.Journal({"seq": seq, "ts": fx.iso(fx.T0), "kind": "system",
+                                   "event": "tick", "hash": f"{seq:064x}"}))  # fmt: skip
+            panel.update_from(model, fx.selection(model))
+            await pilot.pause()
+            after = len(list(pilot.app.query(Row)))
+            assert after >= len(panel.order_shown)
+            grew += after != before
+            assert panel.order_shown[0] == f"j{seq}"
+        assert 1 <= grew <= 3
 
 
 # -- routes -------------------------------------------------------------------------------
@@ -470,6 +508,25 @@ async def test_spread_chart_rate_limit(model: ConsoleModel) -> None:
         elapsed = time.monotonic() - start
         # 30 updates, one rebuild: the rate limit held however fast updates came.
         assert panel.builds == 2 and elapsed < 5
+
+
+async def test_a_held_spread_chart_builds_only_once_the_hold_is_over(
+    model: ConsoleModel,
+) -> None:
+    """Right after a key the chart's thread must not compete with the key's answer:
+    a build asked for meanwhile waits, and the panel's timer builds it afterwards."""
+    panel = SpreadsPanel()
+    async with Host(panel).run_test(size=(100, 24)) as pilot:
+        panel.update_from(model, fx.selection(model))
+        await until(pilot, lambda: panel.builds == 1 and "spread" in panel.text, "first chart")
+        panel.hold(math.inf)
+        fx.add_spread_points(model, "coinbase", "BTC-USD", [9.5])
+        panel.update_from(model, fx.selection(model))
+        panel._last_start = -1e9  # as if the rate limit's half second were over
+        panel._maybe_build()
+        assert panel.builds == 1  # held: nothing started
+        panel.hold(0.0)
+        await until(pilot, lambda: panel.builds == 2, "the chart once the hold is over", 5)
 
 
 async def test_a_new_spread_chart_is_no_layout_pass(model: ConsoleModel) -> None:

@@ -83,7 +83,7 @@ async def test_stalled_publisher_turns_every_row_stale(engine: StartEngine) -> N
         rig.service.scheduler.pause()  # the socket stays open; no frame comes
         try:
             await until(app, lambda: no_live(app), "no LIVE row", STALE_AFTER_S + SLACK_S)
-            conn = str(app.query_one("#st-conn").render())
+            conn = app.status_bar.segment("conn")
             assert conn.startswith("STALE: no frame from the engine")
             assert source.state == "attached"
         finally:

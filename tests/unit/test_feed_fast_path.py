@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from adapters import book
-from adapters.feed import Feed, InstrumentState
+from adapters.feed import Action, Feed, InstrumentState
+from adapters.model import ParseError
 from adapters.venue import VenueSettings
 from adapters.venues.binance import BinanceSpot
 
@@ -223,3 +224,30 @@ def test_the_hot_path_applies_a_documented_update_and_counts_it() -> None:
         9,
     )
     assert st.latencies() == [5_000_000] and seen == [0.0024]
+
+
+@pytest.mark.usefixtures("book_impl")
+def test_levels_the_hot_path_does_not_take_are_worded_by_msgspec_or_refused_whole() -> None:
+    venue = BinanceSpot(VenueSettings(symbols=["BNBBTC"]))
+    events: list[object] = []
+    feed = Feed(venue, events.append)
+    session = venue.new_session("c1")
+    feed.start_connection("c1", ["BNBBTC"], 0, 0)
+    feed.take_actions()
+    body = '{"lastUpdateId":156,"bids":[["0.0023","1"]],"asks":[["0.0027","1"]]}'
+    feed.on_snapshot(venue.parse_snapshot("BNBBTC", body, 1, 2))
+    st = feed.instruments["BNBBTC"]
+    before = st.book.levels()
+    # Not levels at all: msgspec's typed decode says what is wrong, nothing is applied.
+    feed.on_frame(session, frame("BNBBTC", 157, 158, 1, "5", "[]"), 10, 10)
+    (err,) = [e for e in events if isinstance(e, ParseError)]
+    assert "Expected `array`, got `int`" in err.reason and "data.b" in err.reason
+    assert st.book.levels() == before and st.last_seq == 156 and st.synced
+    # A NaN price msgspec accepts: no ladder can order it, so the whole update is
+    # refused (the bids beside it too) and the book is rebuilt.
+    nan = '[["nan","1.0"]]'
+    feed.on_frame(session, frame("BNBBTC", 157, 158, 1, '[["0.0024","3"]]', nan), 11, 11)
+    refused = [e for e in events if isinstance(e, ParseError)][-1]
+    assert "levels refused by the book" in refused.reason and "NaN" in refused.reason
+    assert not st.synced and st.resyncs == 1 and st.updates == 0
+    assert [a.kind for a in feed.take_actions()] == [Action.SNAPSHOT]

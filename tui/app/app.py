@@ -19,15 +19,17 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.notifications import SeverityLevel
-from textual.widgets import Footer
+from textual.timer import Timer
 
 from tui.app import keys, themes
 from tui.app.commanding import Commanding
 from tui.app.control_actions import ControlActions
+from tui.app.footer import KeysFooter
 from tui.app.layout_actions import LayoutActions
 from tui.app.layout_tree import Layout
 from tui.app.layout_view import registry
 from tui.app.lifecycle import Lifecycle
+from tui.app.message_line import MessageLine
 from tui.app.palette import ConsoleCommands
 from tui.app.pane_actions import PaneActions
 from tui.app.panel import Panel, Selection
@@ -100,6 +102,10 @@ class ConsoleApp(
         self._startup_notes = list(notes or [])
         self._panels: list[Panel] = []
         self._stale: set[Panel] = set()
+        """Panels to draw: their data changed (or they were hidden) since they last drew."""
+        self._turn = 0
+        self.render_timer: Timer | None = None
+        """The fixed-rate render tick (tests pause it to draw tick by tick)."""
         self._panel_classes = registry()
         self._route_pinned = False
         self._frame = asyncio.Event()
@@ -109,6 +115,7 @@ class ConsoleApp(
         # clock ticks or the terminal resizes, and App.query would search the modal.
         self._status = StatusBar()
         self._body = Container(id="body")
+        self._message = MessageLine()
         self._engine_poll = engine_poll
         """Exit code of a local engine process, or None while it runs (the demo's)."""
         self._engine_dead = False
@@ -119,7 +126,8 @@ class ConsoleApp(
     def compose(self) -> ComposeResult:
         yield self._status
         yield self._body
-        yield Footer(show_command_palette=False)
+        yield self._message
+        yield KeysFooter(show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keys))
@@ -135,7 +143,7 @@ class ConsoleApp(
             self.source.on_notice = lambda text: self.notify(text, severity="warning", timeout=30)
             self.run_worker(self.source.run(), name="engine-link", group="source")
             self.run_worker(self._watch_first_attach(), name="first-attach", group="source")
-        self.set_interval(1.0 / self.fps, self._tick, name="render")
+        self.render_timer = self.set_interval(1.0 / self.fps, self._tick, name="render")
         if self._engine_poll is not None:
             self.set_interval(0.5, self._check_engine, name="engine-process")
         self.call_after_refresh(self._tick)
@@ -157,6 +165,21 @@ class ConsoleApp(
         default (file paths and TOML like ``[keys]`` must not be read as markup)."""
         self.notices.append((severity, message))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def tell(self, message: str, severity: SeverityLevel = "information") -> None:
+        """A key's answer, in the message line (no toast: see :mod:`message_line`);
+        kept in ``notices`` like every notification."""
+        self.notices.append((severity, message))
+        self._message.say(severity, message)
+
+    @property
+    def message_line(self) -> MessageLine:
+        return self._message
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """The status bar (kept by reference: a dialog may be the active screen)."""
+        return self._status
 
     def _show_status(self) -> None:
         spec = self.layout_spec

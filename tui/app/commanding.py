@@ -37,6 +37,8 @@ class Commanding(ConsoleBase):
         # result shows without waiting for the next render tick; otherwise rendering
         # stays at the fixed rate.
         self._urgent_until = time.monotonic() + URGENT_S
+        for panel in self._panels:
+            panel.hold(self._urgent_until)
         label = describe(Command(action=action, args=args))
         try:
             outcome = self.source.start(action, reason, **args)
@@ -68,16 +70,12 @@ class Commanding(ConsoleBase):
 
     def _report(self, severity: SeverityLevel, message: str) -> None:
         self.outcomes.append((severity, message))
-        self.notify(
-            message,
-            severity=severity,
-            timeout=12 if severity == "error" else self.NOTIFICATION_TIMEOUT,
-        )
+        self.tell(message, severity)
 
     def _need(self, what: str, value: str | None) -> bool:
         # Callers pass "" for "none given and none selected" (action args are strings).
         if not value:
-            self.notify(f"no {what} selected", severity="warning", timeout=3)
+            self.tell(f"no {what} selected", "warning")
             return False
         return True
 

@@ -96,7 +96,7 @@ class ControlActions(ConsoleBase):
         todo = [a for a in model.alerts if a.state == "firing" and a.key not in acked]
         mine = [a for a in todo if a.venue == self.selection.venue] or todo
         if not mine:
-            self.notify("no unacknowledged firing alert", severity="information")
+            self.tell("no unacknowledged firing alert")
             return
         newest = max(mine, key=lambda a: a.started_ns)
         self.send("ack", alert=newest.key)
@@ -127,7 +127,7 @@ class ControlActions(ConsoleBase):
         off_b = [n for n, b in model.breakers.items() if not b.armed]
         off_r = [n for n, r in model.routes.items() if not r.armed]
         if target == "all" and not model.breakers and not model.routes:
-            self.notify("no breakers or routes configured: nothing to arm", severity="warning")
+            self.tell("no breakers or routes configured: nothing to arm", "warning")
             return
         if arm is None:
             arm = bool(off_b or off_r)

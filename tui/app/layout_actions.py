@@ -74,7 +74,7 @@ class LayoutActions(ConsoleBase):
             return
         self._auto_layout = False
         await self._mount_layout(spec)
-        self.notify(f"layout: {spec.name}", timeout=3)
+        self.tell(f"layout: {spec.name}")
 
     async def action_next_layout(self) -> None:
         names = list(layout_file.available())
@@ -116,7 +116,7 @@ class LayoutActions(ConsoleBase):
             return
         parent = spec.parent_of(pane.leaf.name)
         if parent is None:
-            self.notify("this pane fills the screen: nothing to resize", timeout=3)
+            self.tell("this pane fills the screen: nothing to resize")
             return
         pane.leaf.size = pane.leaf.size.step(step)
         apply_size(pane, pane.leaf.size, parent.direction)
@@ -153,12 +153,12 @@ class LayoutActions(ConsoleBase):
             try:
                 path = layout_file.save(spec, name)
             except (LayoutError, OSError) as exc:
-                self.notify(f"layout not saved: {exc}", severity="error")
+                self.tell(f"layout not saved: {exc}", "error")
                 return
             spec.name, spec.path = name, path
             self.layout_modified = False
             self._show_status()
-            self.notify(f"layout saved: {path}", timeout=6)
+            self.tell(f"layout saved: {path}")
 
         self.push_screen(
             TextScreen(

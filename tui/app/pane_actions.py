@@ -15,7 +15,7 @@ class PaneActions(ConsoleBase):
         panel = pane.panel if pane is not None else None
         fn = getattr(panel, "details", None)
         if not isinstance(panel, Panel) or fn is None:
-            self.notify("this pane has no details view", severity="warning", timeout=3)
+            self.tell("this pane has no details view", "warning")
             return
         rows = fn(self.source.model, self.selection)
         title = f"{panel.TITLE} — in full"
@@ -31,7 +31,7 @@ class PaneActions(ConsoleBase):
         panel = pane.panel if pane is not None else None
         fn = getattr(panel, "page", None)
         if fn is None:
-            self.notify("this pane has nothing to page", severity="warning", timeout=3)
+            self.tell("this pane has nothing to page", "warning")
         elif not fn(step):
             where = "start" if step < 0 else "end"
-            self.notify(f"already at the {where}", severity="information", timeout=2)
+            self.tell(f"already at the {where}")

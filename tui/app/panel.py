@@ -121,6 +121,11 @@ class Panel(Widget):
         set ``SELECTS`` say which)."""
         return []
 
+    def hold(self, until: float) -> None:
+        """Put off work that is not drawing (a chart built in a thread) until the
+        ``time.monotonic()`` given: a key was just pressed, and its answer should
+        not share the interpreter with it. Panels with no such work ignore it."""
+
     def update_from(self, model: ConsoleModel, selection: Selection) -> None:
         """Render from the model. Must be cheap when little changed."""
         raise NotImplementedError

@@ -4,6 +4,8 @@ Rendering is pull, not push: frames from the engine only mark areas of the
 model dirty; a timer at ``fps`` (10 Hz by default) takes the dirty set and
 updates the visible panels whose ``AREAS`` intersect it — plus every visible
 panel when the selection moves. A burst of a hundred frames costs one repaint.
+A tick draws panels only within a time budget; the rest take their turn next
+tick, so a key is never queued behind a whole screen's redraw.
 A panel that was hidden when its area changed is remembered as stale and
 updated the moment it is visible again.
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Final
+from collections.abc import Callable, Collection, Sequence
+from typing import Final, TypeVar
 
 from textual.screen import ModalScreen
 
@@ -25,22 +28,45 @@ STATE_AREAS: Final = frozenset({"venues", "instruments", "consensus", "routes", 
 """Model areas an engine state update changes (what a command's effect shows in)."""
 
 
+P = TypeVar("P")
+
 UNDER_DIALOG_S: Final = 1.0
 """While a dialog is open, the panels below are redrawn this often."""
+
+
+def draw_order(
+    panels: Sequence[P], due: Collection[P], turn: int, first: Callable[[P], bool]
+) -> list[P]:
+    """The panels in ``due``, in the order a tick draws them: those ``first`` picks,
+    then the rest, each group in turn from ``panels[turn]`` on (wrapping), so a panel
+    passed over this tick is ahead of the ones drawn."""
+    n = len(panels)
+    start = turn % n if n else 0
+    order = sorted((p for p in due), key=lambda p: (panels.index(p) - start) % n)
+    order.sort(key=lambda p: not first(p))  # stable: the turns are kept in each group
+    return order
 
 
 class Rendering(ConsoleBase):
     """The render tick, stale-data marking, and the waits tests and snapshots use."""
 
+    RENDER_BUDGET_S: float = 0.012
+    """Panel drawing one tick may do before the rest wait for the next (at least one
+    panel a tick). On a quiet machine every changed panel fits; under load a redraw
+    is spread over a few ticks, so a key never waits behind all of it."""
+
     def _tick(self) -> None:
         """One frame: dirty areas → visible panels; selection change → all visible panels."""
         if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
             return
-        if isinstance(self.screen, ModalScreen) and time.monotonic() < self._under_dialog_next:
-            # A dialog is open: the panels below are redrawn once a second, not at the
-            # fixed rate. Each redraw under a dialog repaints the whole terminal, and the
-            # key that answers the dialog waits behind those repaints. The status bar
-            # (the link's state) stays live; what changed is drawn when the time comes.
+        if isinstance(self.screen, ModalScreen) and (
+            self.screen.styles.background.a >= 1.0 or time.monotonic() < self._under_dialog_next
+        ):
+            # A dialog is open. An opaque one (a confirm, help) hides the panels: they
+            # are drawn when it closes, a few a tick. Under one the panels show through
+            # (the palette) they are redrawn once a second, not at the fixed rate: each
+            # redraw under a dialog repaints the whole terminal, and the key that answers
+            # the dialog waits behind those repaints. What changed is kept for then.
             self._show_status()
             self._frame.set()
             return
@@ -58,17 +84,35 @@ class Rendering(ConsoleBase):
             if not under_dialog:
                 panel.mark_focus(focused is not None and panel.parent is focused)
             panel.mark_squeezed()
-        for panel in self._panels:
-            if panel in self._stale or panel.AREAS & dirty:
-                if panel.display and panel.is_on_screen:
-                    self._stale.discard(panel)
-                    self._update(panel, model)
-                else:
-                    self._stale.add(panel)
+        self._stale.update(p for p in self._panels if p.AREAS & dirty)
+        self._draw_some(model)
         self._show_status()
         self._follow_terminal()
         self.ticks += 1
         self._frame.set()
+
+    def _draw_some(self, model: ConsoleModel) -> None:
+        """Draw the panels waiting for it, within :data:`RENDER_BUDGET_S`, and leave the
+        rest for the next tick.
+
+        A key waits for whatever the loop is doing when it lands: a tick that redraws
+        every panel, and the repaint of all they changed, is one long stretch. Cut
+        into slices, a key is handled between two of them. At least one panel is drawn
+        a tick; they take turns (the one after the last drawn goes first), so none
+        waits more than a few ticks. For a moment after a key, panels showing the
+        engine's state go first: the command's effect shows there."""
+        visible = {p for p in self._panels if p in self._stale and p.display and p.is_on_screen}
+        urgent = time.monotonic() < self._urgent_until
+        order = draw_order(
+            self._panels, visible, self._turn, lambda p: urgent and bool(p.AREAS & STATE_AREAS)
+        )
+        began = time.perf_counter()
+        for i, panel in enumerate(order):
+            if i and time.perf_counter() - began >= self.RENDER_BUDGET_S:
+                break  # the rest stay in _stale: next tick
+            self._stale.discard(panel)
+            self._update(panel, model)
+            self._turn = self._panels.index(panel) + 1
 
     def _mark_staleness(self, model: ConsoleModel) -> None:
         """Stale data is redrawn as stale once a second (ages count up), and every

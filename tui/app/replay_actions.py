@@ -30,14 +30,14 @@ class ReplayActions(ConsoleBase):
             try:
                 out = await self.source.command(action, **args)
             except Exception as exc:  # NotSent and friends: tell the person, never crash
-                self.notify(f"{action}: not sent: {exc}", severity="error")
+                self.tell(f"{action}: not sent: {exc}", "error")
                 return
             if out.ok and action == "replay-speed":
                 # The header shows the pace the engine reported at attach: keep it true.
                 self.source.engine = f"replay {out.detail.removeprefix('speed ').strip()}"
-            self.notify(
+            self.tell(
                 out.detail if out.ok else f"REFUSED: {out.detail}",
-                severity="information" if out.ok else "error",
+                "information" if out.ok else "error",
             )
 
         self.run_worker(go(), group="replay")

@@ -102,14 +102,14 @@ class Selecting(ConsoleBase):
         # (a digit that meant another venue a second ago would isolate the wrong one).
         venues = self.selection.digits
         if n > len(venues):
-            self.notify(f"no venue #{n}: {len(venues)} venues", severity="warning", timeout=3)
+            self.tell(f"no venue #{n}: {len(venues)} venues", "warning")
             return
         self.select(venue=venues[n - 1])
 
     def action_next_route(self) -> None:
         routes = list(self.source.model.routes)
         if not routes:
-            self.notify("no routes configured", severity="warning", timeout=3)
+            self.tell("no routes configured", "warning")
             return
         cur = self.selection.route
         nxt = routes[(routes.index(cur) + 1) % len(routes)] if cur in routes else routes[0]

@@ -8,53 +8,112 @@ from __future__ import annotations
 
 import time
 
-from rich.cells import cell_len
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Label
+from textual.content import Content
+from textual.widgets import Static
 
 from tui.app.panel import Selection
 from tui.app.source import LiveSource, Source
 
 
-class StatusBar(Horizontal):
+class StatusBar(Static):
     """Always on screen: connection, clock, breakers, selection, commands in flight.
 
-    Each segment is its own label, rewritten only when its text changes (the clock
-    changes once a second, the rest rarely)."""
+    One widget drawing one line, not a label per segment: its size is fixed (docked,
+    one row, the full width), so a segment appearing ("1 in flight" on every key),
+    vanishing or changing width repaints this line alone. With a label each, those
+    changes asked for a layout pass of the whole screen — on the key's own path."""
 
     SEGMENTS = ("conn", "selection", "flight", "breakers", "layout", "clock")
 
     def __init__(self) -> None:
-        super().__init__(id="status")
-        self._last: dict[str, str] = {}
+        super().__init__("", id="status", markup=False)
         self._state = ""
-        self._labels = {
-            seg: Label("", id=f"st-{seg}", classes="st", markup=False) for seg in self.SEGMENTS
-        }
-
-    def compose(self) -> ComposeResult:
-        yield from self._labels.values()
+        self._segments: dict[str, str] = {}
+        self._alarms: set[str] = set()
+        self._shown = Content("")
 
     def show(self, state: str, segments: dict[str, str], alarms: set[str]) -> None:
-        """``state``: attached/connecting/reconnecting/lost/static (a CSS class);
-        ``alarms``: segments to highlight (tripped breakers, commands in flight)."""
+        """``state``: attached/connecting/reconnecting/lost/static (a CSS class: the
+        bar's colour); ``alarms``: segments to highlight (tripped breakers, in flight)."""
         if state != self._state:
             if self._state:
                 self.remove_class(f"-{self._state}")
             self.add_class(f"-{state}")
             self._state = state
-        for seg in self.SEGMENTS:
-            text = segments.get(seg, "")
-            label = self._labels[seg]
-            label.set_class(seg in alarms, "-alarm")
-            label.display = bool(text)
-            old = self._last.get(seg)
-            if old != text:
-                self._last[seg] = text
-                # The same width (the clock each second): repaint the label alone. A
-                # layout pass re-arranges the whole screen, tens of ms on a busy console.
-                label.update(text, layout=old is None or cell_len(old) != cell_len(text))
+        self._segments = dict(segments)
+        self._alarms = set(alarms)
+        self._draw()
+
+    def segment(self, name: str) -> str:
+        """What a segment says now ("" when it is not shown)."""
+        return self._segments.get(name, "")
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.size.width or (self.app.size.width if self.is_attached else 0)
+        content = bar(self._state, self._segments, self._alarms, width)
+        if not content.is_same(self._shown):
+            self._shown = content
+            self.update(content, layout=False)
+
+
+_STATE_STYLE = {"attached": " $success", "static": " $primary"}
+
+
+def _style(seg: str, state: str, alarms: set[str]) -> tuple[str, str]:
+    """(text style, background of the segment's cells, its padding included)."""
+    if seg in alarms:
+        return "bold $background", "on $error"
+    if state in ("reconnecting", "lost"):
+        # The whole bar changes colour (CSS); every word on it is drawn to stand out.
+        return "bold $background", ""
+    if seg == "conn":
+        return "bold" + _STATE_STYLE.get(
+            state, ""
+        ), "on $warning 40%" if state == "connecting" else ""
+    if seg == "selection":
+        return "bold", ""
+    return "", ""
+
+
+def _cells(text: Content, style: tuple[str, str]) -> Content:
+    """``text`` with a cell of room each side, as a label with ``padding: 0 1`` has."""
+    fg, bg = style
+    inner = text.stylize(f"{fg} {bg}".strip()) if (fg or bg) else text
+    pad = Content.styled(" ", bg) if bg else Content(" ")
+    return Content.assemble(pad, inner, pad)
+
+
+def bar(state: str, segments: dict[str, str], alarms: set[str], width: int) -> Content:
+    """The status line in ``width`` cells: segments left to right with a cell of room
+    each side, an empty one taking none, the breakers taking what is left (cut with an
+    ellipsis rather than push the clock off), the clock at the right edge."""
+
+    def seg(name: str) -> Content:
+        text = segments.get(name, "")
+        return _cells(Content(text), _style(name, state, alarms)) if text else Content("")
+
+    left = [seg(n) for n in ("conn", "selection", "flight")]
+    right = [seg(n) for n in ("layout", "clock")]
+    fixed = sum(c.cell_length for c in left + right)
+    room = max(0, width - fixed)
+    text = segments.get("breakers", "")
+    breakers = Content("")
+    if text and room > 2:
+        inner = Content(text).truncate(room - 2, ellipsis=True)
+        style = _style("breakers", state, alarms)
+        breakers = _cells(inner, style)
+        spare = room - breakers.cell_length
+        if spare:
+            breakers = Content.assemble(breakers, Content.styled(" " * spare, style[1]))
+    head = Content.assemble(*left, breakers)
+    tail = Content.assemble(*right).truncate(width)
+    # Too narrow for all of it: the clock keeps its place at the right edge.
+    head = head.truncate(max(0, width - tail.cell_length))
+    gap = Content(" " * max(0, width - head.cell_length - tail.cell_length))
+    return Content.assemble(head, gap, tail)
 
 
 NARROW = 100

@@ -97,6 +97,7 @@ class SpreadsPanel(Panel):
         self._stale = False
         self._worker: Worker[tuple[Text, str]] | None = None
         self._last_start = -1e9
+        self._hold_until = 0.0
         self.builds = 0
         """Charts built so far (tests check the rate limit with it)."""
         self.text = ""
@@ -134,9 +135,16 @@ class SpreadsPanel(Panel):
         except (TypeError, ValueError):
             return WINDOW_S
 
+    def hold(self, until: float) -> None:
+        # A build's thread holds the GIL in stretches (plotext is pure Python): the
+        # key's own answer would wait its turn behind them.
+        self._hold_until = until
+
     def _maybe_build(self) -> None:
         if not self._stale or self.model is None or not self.is_mounted:
             return
+        if time.monotonic() < self._hold_until:
+            return  # a key was just pressed: the timer builds it once that is over
         if self._worker is not None and self._worker.state in (
             WorkerState.PENDING,
             WorkerState.RUNNING,

@@ -2,9 +2,10 @@
 
 A ``DataTable`` repaints every visible cell on any change (~33 ms a frame at
 20×10 here); a row that is rewritten only when its text or styling changed
-keeps a 10 Hz console at a few percent of a core. Rows are *keyed* (a venue, an
-alert, a journal seq), so a new timeline entry mounts one row at the top
-instead of shifting — and rewriting — every row below it.
+keeps a 10 Hz console at a few percent of a core. Rows are a pool mounted once and
+rewritten in place (row *i* shows line *i*): a new timeline entry rewrites the rows
+below it rather than mount a widget, because a mount asks for a layout pass of the
+whole screen, and that is what a key waits behind on a busy console.
 
 Columns are chosen for the width the panel actually has: each column has a
 priority, the most important ones that fit are shown (in their declared
@@ -23,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.geometry import Size
 from textual.widgets import Static
 
 from tui.app.panel import Panel, Selection
@@ -32,6 +34,8 @@ from tui.console.model import ConsoleModel
 Cell = Content | str
 
 ROW_CLASSES: Final = ("-selected", "-dim", "-section", "-alarm")
+BLANK: Final = "\x00blank"
+"""The key of a pooled row that shows no line."""
 
 
 class Row(Static):
@@ -55,6 +59,15 @@ class Row(Static):
         self.key = key
         self.shown = content
         self.writes = 1
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # A row's "virtual size" is its own region (a leaf: nothing scrolls inside it),
+        # so a new one can change nobody's layout. Textual sets it as a reactive that
+        # asks for another layout pass: after each pass, every row whose width or clip
+        # moved asked for one more (67 rows at once when a dialog closed).
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def show(self, content: Content) -> bool:
         """Rewrite only if text or styling changed; True if it did."""
@@ -159,7 +172,7 @@ class Line:
 
 
 class TablePanel(Panel):
-    """A panel that is a header line over a scrolling list of keyed rows."""
+    """A panel that is a header line over a scrolling list of rows (keyed lines)."""
 
     DEFAULT_CSS = """
     TablePanel {
@@ -182,8 +195,11 @@ class TablePanel(Panel):
         self.model: ConsoleModel | None = None
         self.selection = Selection()
         self.rows: dict[str, Row] = {}
+        """Line key -> the row showing it."""
         self.order_shown: list[str] = []
+        self._pool: list[Row] = []
         self._width = 0
+        self._height = 0
         self._selected_key: str | None = None
         self.names: dict[str, str] = {}
         self.hidden = ""
@@ -251,7 +267,9 @@ class TablePanel(Panel):
             self.render_rows()
 
     def on_resize(self, event: Resize) -> None:
-        if self.model is not None and self.row_width != self._width:
+        if self.model is not None and (
+            self.row_width != self._width or self._body_height() != self._height
+        ):
             self.render_rows()
         self.call_after_refresh(self.note_hidden)
 
@@ -292,6 +310,7 @@ class TablePanel(Panel):
         """Bring the rows up to date; returns how many rows were written."""
         assert self.model is not None
         self._width = width = self.row_width
+        self._height = self._body_height()
         head, lines = self.lines(self.model, self.selection, width)
         for ln in lines:
             # Banners and sections are free text: never wider than the panel.
@@ -311,46 +330,67 @@ class TablePanel(Panel):
                 self.call_after_refresh(self._reveal, row)
         return written
 
+    def _body_height(self) -> int:
+        return self.query_one(VerticalScroll).scrollable_content_region.height
+
     def _reveal(self, row: Row) -> None:
         if row.is_attached:
             self.query_one(VerticalScroll).scroll_to_widget(row, animate=False)
 
     def _sync(self, lines: list[Line]) -> int:
+        """Write ``lines`` into the pool of rows, row *i* showing line *i*.
+
+        A row is a widget mounted once and rewritten in place: a new journal line or
+        alert, or a venue moving up, rewrites the rows whose text changed (a repaint of
+        those lines) instead of mounting or moving a widget, which asks for a layout
+        pass of the whole screen — tens of ms on a busy console, each time, while the
+        next key waits. The pool fills the pane's height (the spare rows are blank, in
+        what would be empty space) and beyond that grows :data:`POOL_STEP` rows at a
+        time, so a timeline growing line by line mounts rows once every few lines."""
         body = self.query_one(VerticalScroll)
-        wanted = [ln.key for ln in lines]
-        keep = set(wanted)
-        old = set(self.order_shown)
-        for key in self.order_shown:
-            if key not in keep:
-                self.rows.pop(key).remove()
+        self._size_pool(body, len(lines))
         written = 0
-        fresh: list[tuple[Row, Row | None]] = []
-        previous: Row | None = None
-        for ln in lines:
-            row = self.rows.get(ln.key)
-            if row is None:
-                row = self.rows[ln.key] = Row(ln.content, ln.key)
-                fresh.append((row, previous))
-                written += 1
-            elif row.show(ln.content):
+        rows: dict[str, Row] = {}
+        for ln, row in zip(lines, self._pool, strict=False):
+            row.key = ln.key
+            if row.show(ln.content):
                 written += 1
             for cls in ROW_CLASSES:
                 row.set_class(cls in ln.classes, cls)
-            previous = row
-        kept_now = [k for k in self.order_shown if k in keep]
-        kept_wanted = [k for k in wanted if k in old]
-        if kept_now != kept_wanted:
-            # Reorder the rows that stay (rare: a venue becoming the worst);
-            # moving a row does not rewrite it.
-            for key in kept_wanted:
-                body.move_child(self.rows[key], after=-1)
-        first_old = self.rows[kept_wanted[0]] if kept_wanted else None
-        for row, after in fresh:
-            if after is not None:
-                body.mount(row, after=after)
-            elif first_old is not None:
-                body.mount(row, before=first_old)
-            else:
-                body.mount(row)
-        self.order_shown = wanted
+            rows[ln.key] = row
+        for row in self._pool[len(lines) :]:
+            if row.key != BLANK:
+                row.key = BLANK
+                row.show(Content(""))
+                for cls in ROW_CLASSES:
+                    row.set_class(False, cls)
+        self.rows = rows
+        self.order_shown = [ln.key for ln in lines]
         return written
+
+    def _size_pool(self, body: VerticalScroll, n: int) -> None:
+        height = body.scrollable_content_region.height
+        want = pool_size(n, height)
+        have = len(self._pool)
+        if want > have:
+            fresh = [Row(Content(""), BLANK) for _ in range(want - have)]
+            self._pool.extend(fresh)
+            body.mount(*fresh)
+        elif have - want >= 2 * POOL_STEP:
+            # Far more rows than lines (many alerts resolved): drop the spare ones. Not
+            # at each line less: a count going up and down across a step would mount
+            # and remove rows each time (a few spare blank rows past the bottom cost
+            # a scrollbar's length, not a layout pass).
+            surplus, self._pool = self._pool[want:], self._pool[:want]
+            body.remove_children(surplus)
+
+
+POOL_STEP: Final = 8
+"""Rows the pool grows by past the pane's height (blank until used)."""
+
+
+def pool_size(lines: int, height: int) -> int:
+    """Rows to keep mounted for ``lines`` lines in a pane ``height`` rows high."""
+    if lines <= height:
+        return height
+    return -(-lines // POOL_STEP) * POOL_STEP

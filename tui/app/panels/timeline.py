@@ -7,7 +7,7 @@ gaps, resyncs…) by time. Times are UTC to the millisecond, like the journal a
 post-mortem will read. ``»`` marks what a person did, ``!`` what went wrong.
 
 Entries never change once written, so each row's content is built once per
-width and cached; a new entry mounts one row at the top.
+width and cached; a new entry rewrites the pooled rows in place (no mount).
 """
 
 from __future__ import annotations
