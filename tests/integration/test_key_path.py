@@ -156,24 +156,30 @@ async def test_under_the_palette_panels_wait_for_their_second_and_draw_after() -
         assert model.dirty == set()
 
 
-async def test_under_a_confirm_panels_wait_until_it_closes() -> None:
-    """A confirm is opaque: the panels it hides are not drawn at all while it is up
-    (work the answering key would wait behind), and are drawn once it closes."""
+async def test_under_a_confirm_the_screen_stays_visible_and_panels_wait_for_their_second() -> None:
+    """A confirm is see-through (the rows it is about and the header stay visible while
+    the responder decides); the panels below are redrawn once a second, not lost."""
     app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         model = app.source.model
         await pilot.press("r")  # restoring asks first
         await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
-        app._under_dialog_next = 0.0  # a see-through dialog's second would be up
+        assert app.screen.styles.background.a < 1.0
+        app._under_dialog_next = math.inf  # the panels below were just drawn
         model.dirty = {"venues"}
         app._tick()
-        assert model.dirty == {"venues"}  # kept for when it closes, not lost
+        assert model.dirty == {"venues"}  # kept for the panels' next turn, not lost
+        app._under_dialog_next = 0.0  # their second is up
+        app._tick()
+        assert model.dirty == set()
+        model.dirty = {"venues"}
+        app._under_dialog_next = math.inf
         app.pop_screen()
         await _until(
             app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
         )
-        app._tick()
+        app._tick()  # no dialog: the fixed rate again
         assert model.dirty == set()
 
 
@@ -290,8 +296,6 @@ async def test_a_dialog_opening_and_closing_leaves_the_footer_as_it_was() -> Non
         layouts = LayoutsAsked(app.screen)
         await pilot.press("r")  # restoring asks first
         await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
-        # Opaque: a repaint of the dialog does not composite the whole screen below.
-        assert app.screen.styles.background.a == 1.0
         await pilot.press("escape")
         await _until(
             app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"

@@ -59,14 +59,11 @@ class Rendering(ConsoleBase):
         """One frame: dirty areas → visible panels; selection change → all visible panels."""
         if not self.screen_stack:  # the app is closing: a timer tick outlived the last screen
             return
-        if isinstance(self.screen, ModalScreen) and (
-            self.screen.styles.background.a >= 1.0 or time.monotonic() < self._under_dialog_next
-        ):
-            # A dialog is open. An opaque one (a confirm, help) hides the panels: they
-            # are drawn when it closes, a few a tick. Under one the panels show through
-            # (the palette) they are redrawn once a second, not at the fixed rate: each
-            # redraw under a dialog repaints the whole terminal, and the key that answers
-            # the dialog waits behind those repaints. What changed is kept for then.
+        if isinstance(self.screen, ModalScreen) and time.monotonic() < self._under_dialog_next:
+            # A dialog is open: the panels below are redrawn once a second, not at the
+            # fixed rate. Each redraw under a dialog repaints the whole terminal, and the
+            # key that answers the dialog waits behind those repaints. The status bar
+            # (the link's state) stays live; what changed is drawn when the time comes.
             self._show_status()
             self._frame.set()
             return
