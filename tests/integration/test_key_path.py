@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from textual import messages
 
 from tui.app.app import ConsoleApp
@@ -130,16 +131,22 @@ async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
         assert app.ticks == before + 1
 
 
-async def test_under_the_palette_panels_wait_for_their_second_and_draw_after() -> None:
-    """The palette is see-through: the panels below are redrawn, once a second."""
+@pytest.mark.parametrize(("opens", "dialog"), [("ctrl+p", "palette"), ("r", "confirm")])
+async def test_under_a_dialog_the_screen_stays_visible_and_panels_wait_for_their_second(
+    opens: str, dialog: str
+) -> None:
+    """Dialogs are see-through (a confirm leaves the rows it is about and the header
+    visible while the responder decides); the panels below are redrawn once a second,
+    and what changed meanwhile is kept, not lost."""
     from textual.command import CommandPalette
 
+    kind = CommandPalette if dialog == "palette" else ConfirmScreen
     app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         model = app.source.model
-        await pilot.press("ctrl+p")
-        await _until(app, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(opens)  # restoring ("r") asks first
+        await _until(app, lambda: isinstance(app.screen, kind), f"the {dialog}")
         assert app.screen.styles.background.a < 1.0
         app._under_dialog_next = math.inf  # the panels below were just drawn
         model.dirty = {"venues"}
@@ -151,34 +158,7 @@ async def test_under_the_palette_panels_wait_for_their_second_and_draw_after() -
         model.dirty = {"venues"}
         app._under_dialog_next = math.inf
         await pilot.press("escape")
-        await _until(app, lambda: not isinstance(app.screen, CommandPalette), "palette closed")
-        app._tick()  # no dialog: the fixed rate again
-        assert model.dirty == set()
-
-
-async def test_under_a_confirm_the_screen_stays_visible_and_panels_wait_for_their_second() -> None:
-    """A confirm is see-through (the rows it is about and the header stay visible while
-    the responder decides); the panels below are redrawn once a second, not lost."""
-    app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.rendered()
-        model = app.source.model
-        await pilot.press("r")  # restoring asks first
-        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
-        assert app.screen.styles.background.a < 1.0
-        app._under_dialog_next = math.inf  # the panels below were just drawn
-        model.dirty = {"venues"}
-        app._tick()
-        assert model.dirty == {"venues"}  # kept for the panels' next turn, not lost
-        app._under_dialog_next = 0.0  # their second is up
-        app._tick()
-        assert model.dirty == set()
-        model.dirty = {"venues"}
-        app._under_dialog_next = math.inf
-        app.pop_screen()
-        await _until(
-            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
-        )
+        await _until(app, lambda: not isinstance(app.screen, kind), f"the {dialog} taken down")
         app._tick()  # no dialog: the fixed rate again
         assert model.dirty == set()
 
