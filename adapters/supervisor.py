@@ -26,7 +26,7 @@ import msgspec
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
-from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
+from adapters.lag import BEHIND_BYTES, PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
 from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
@@ -223,6 +223,7 @@ class Supervisor:
         mono_ns = time.monotonic_ns
         recv = ws.recv
         pending = ws.pending
+        unread = ws.unread
         gov = self.governors[conn] = LagGovernor(**self.lag_settings)
         slice_ns = int(SLICE_S * 1e9)
         slice_start = 0
@@ -259,24 +260,31 @@ class Supervisor:
                 if recv_mono - slice_start >= slice_ns:
                     # The slice is used up: give controls, the journal and the
                     # consoles their turn, whatever is still queued.
-                    stop = await self._govern(conn, ws, gov, pending())
+                    stop = await self._govern(conn, ws, gov)
                     if stop:
                         return stop
                     await PRIORITY.turn()
                     slice_start = 0
                 elif not pending():
-                    gov.caught_up()  # the next recv waits, and the loop runs meanwhile
+                    # The next recv waits, and the loop runs meanwhile; but an empty
+                    # queue is caught up only if the kernel holds no backlog either.
+                    if unread() <= BEHIND_BYTES:
+                        gov.caught_up()
                     slice_start = 0
         finally:
             self.governors.pop(conn, None)
 
-    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor, waiting: int) -> str:
+    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor) -> str:
         """Start or stop shedding on ``conn`` as the governor says."""
         now = time.monotonic_ns()
         lag_s = gov.lag_s(now)
-        verdict = gov.observe(now, waiting)
+        queued, unread = ws.pending(), ws.unread()
+        verdict = gov.observe(now, queued or int(unread > BEHIND_BYTES))
         if verdict == SHED:
-            reason = f"{waiting} frames queued, behind for {lag_s:.1f}s: shedding"
+            reason = (
+                f"{queued} frames queued and {unread} bytes unread, "
+                f"behind for {lag_s:.1f}s: shedding"
+            )
             self.feed.start_shedding(conn, reason, time.time_ns(), now)
         elif verdict == RECOVER:
             why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
@@ -377,7 +385,7 @@ class Supervisor:
             gov = self.governors.get(conn)
             if gov is not None:
                 # The reader only judges while frames flow; once they stop, this does.
-                reason = await self._govern(conn, ws, gov, ws.pending())
+                reason = await self._govern(conn, ws, gov)
                 if reason:
                     await ws.close(1000, reason[:120])
                     return
