@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 try:  # POSIX: how many received bytes the kernel holds for a socket
@@ -40,8 +40,14 @@ class Connection(Protocol):
         """The next whole message (text or binary) as bytes; raises :class:`Closed`."""
         ...
 
+    async def take(self) -> Sequence[bytes]:
+        """Every whole message received so far (at least one; waits for one), in order;
+        raises :class:`Closed`. What the supervisor's reader uses: a burst read from
+        the socket at once costs one wake-up, not one per message."""
+        ...
+
     def pending(self) -> int:
-        """How many received messages wait in the client's queue."""
+        """How many received messages wait in the client's queue (not yet taken)."""
         ...
 
     def unread(self) -> int:

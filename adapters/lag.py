@@ -30,7 +30,8 @@ fix that here, on the same loop, with no shared-state hazards:
 Behind
 ------
 A connection is *behind* when frames wait in its client's queue
-(``Connection.pending()``), **or** when that queue is empty but the kernel
+(``Connection.pending()``) or in the reader's hands (a batch its slice cut,
+:attr:`LagGovernor.held`), **or** when that queue is empty but the kernel
 still holds more than :data:`BEHIND_BYTES` it has not read
 (``Connection.unread()``: one ``ioctl(FIONREAD)`` on the socket, asked only
 when the queue is empty). It is *caught up* only when both are low. The
@@ -106,6 +107,7 @@ class LagGovernor:
         "busy_ns",
         "cost_ns",
         "episodes",
+        "held",
         "min_shed_ns",
         "rate",
         "recover_duty",
@@ -132,6 +134,9 @@ class LagGovernor:
         """Monotonic ns since which the queue has not been seen empty (0: caught up)."""
         self.shed_since = 0
         self.episodes = 0
+        self.held = 0
+        """Frames the reader has taken from the client but not handled yet (a batch
+        cut by its slice): still behind, though no longer in the client's queue."""
         self.win_start = 0
         self.win_frames = 0
         self.win_applied = 0
@@ -147,9 +152,9 @@ class LagGovernor:
         self.win_applied += 1
         self.busy_ns += busy_ns
 
-    def shed(self) -> None:
-        """A frame was dropped unparsed."""
-        self.win_frames += 1
+    def shed(self, n: int = 1) -> None:
+        """``n`` frames were dropped unparsed."""
+        self.win_frames += n
 
     def caught_up(self) -> None:
         """The receive queue is empty: whatever lag there was is gone."""

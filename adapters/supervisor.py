@@ -214,14 +214,18 @@ class Supervisor:
         return reason
 
     async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
-        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules."""
+        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules.
+
+        Frames come a batch at a time (whatever one wake-up found queued); the
+        slice may end mid-batch, and the rest of the batch is then still behind.
+        """
         feed = self.feed
         on_frame = feed.on_frame
         recorder = self.recorder
         name = self.venue.name
         time_ns = time.time_ns
         mono_ns = time.monotonic_ns
-        recv = ws.recv
+        take = ws.take
         pending = ws.pending
         unread = ws.unread
         gov = self.governors[conn] = LagGovernor(**self.lag_settings)
@@ -229,44 +233,61 @@ class Supervisor:
         slice_start = 0
         answer = self.venue.must_answer
         answer_s = answer.decode()
+        # Shed frames can go uncounted one by one only if none needs a look (an answer
+        # the venue waits for) or a record (a capture keeps every frame).
+        bulk_shed = not answer and recorder is None
         try:
             while True:
-                frame = await recv()
-                recv_ns = time_ns()
-                recv_mono = clock.mono = mono_ns()
-                if not slice_start:
-                    slice_start = recv_mono
-                if recorder is not None:
-                    recorder.frame(recv_ns, name, conn, frame)
-                if gov.shedding:
-                    gov.shed()  # an arrival either way; never a sample of the apply cost
-                    if answer and (
-                        answer in frame if isinstance(frame, bytes) else answer_s in frame
-                    ):
-                        on_frame(session, frame, recv_ns, recv_mono)
-                        if feed.actions or feed.outbox:
-                            stop = await self._act(ws)
-                            if stop:
-                                return stop
+                batch = await take()
+                n = len(batch)
+                i = 0
+                while i < n:
+                    if bulk_shed and gov.shedding:
+                        # Dropped unparsed, the rest of the batch at once: a count.
+                        recv_mono = clock.mono = mono_ns()
+                        gov.shed(n - i)
+                        feed.shed(recv_mono, n - i)
+                        i = n
                     else:
-                        feed.shed(recv_mono)
-                else:
-                    on_frame(session, frame, recv_ns, recv_mono)
-                    gov.applied(mono_ns() - recv_mono)
-                    if feed.actions or feed.outbox:
-                        stop = await self._act(ws)
+                        frame = batch[i]
+                        i += 1
+                        recv_ns = time_ns()
+                        recv_mono = clock.mono = mono_ns()
+                        if recorder is not None:
+                            recorder.frame(recv_ns, name, conn, frame)
+                        if gov.shedding:
+                            gov.shed()  # an arrival either way; never a sample of the cost
+                            if answer and (
+                                answer in frame if isinstance(frame, bytes) else answer_s in frame
+                            ):
+                                on_frame(session, frame, recv_ns, recv_mono)
+                                if feed.actions or feed.outbox:
+                                    stop = await self._act(ws)
+                                    if stop:
+                                        return stop
+                            else:
+                                feed.shed(recv_mono)
+                        else:
+                            on_frame(session, frame, recv_ns, recv_mono)
+                            gov.applied(mono_ns() - recv_mono)
+                            if feed.actions or feed.outbox:
+                                stop = await self._act(ws)
+                                if stop:
+                                    return stop
+                    if not slice_start:
+                        slice_start = recv_mono
+                    elif recv_mono - slice_start >= slice_ns:
+                        # The slice is used up: give controls, the journal and the
+                        # consoles their turn, whatever is still queued.
+                        gov.held = n - i
+                        stop = await self._govern(conn, ws, gov)
                         if stop:
                             return stop
-                if recv_mono - slice_start >= slice_ns:
-                    # The slice is used up: give controls, the journal and the
-                    # consoles their turn, whatever is still queued.
-                    stop = await self._govern(conn, ws, gov)
-                    if stop:
-                        return stop
-                    await PRIORITY.turn()
-                    slice_start = 0
-                elif not pending():
-                    # The next recv waits, and the loop runs meanwhile; but an empty
+                        await PRIORITY.turn()
+                        gov.held = 0
+                        slice_start = 0
+                if not pending():
+                    # The next take waits, and the loop runs meanwhile; but an empty
                     # queue is caught up only if the kernel holds no backlog either.
                     if unread() <= BEHIND_BYTES:
                         gov.caught_up()
@@ -278,7 +299,7 @@ class Supervisor:
         """Start or stop shedding on ``conn`` as the governor says."""
         now = time.monotonic_ns()
         lag_s = gov.lag_s(now)
-        queued, unread = ws.pending(), ws.unread()
+        queued, unread = gov.held + ws.pending(), ws.unread()
         verdict = gov.observe(now, queued or int(unread > BEHIND_BYTES))
         if verdict == SHED:
             reason = (

@@ -112,7 +112,7 @@ class _CappedReads(asyncio.BufferedProtocol):
 
     def __init__(self, inner: Any, listener: _Listener) -> None:
         self.inner = inner
-        self.messages = listener.messages
+        self.listener = listener
         self.most_per_read = 0
         """The most frames one read has handed the reader so far."""
 
@@ -121,7 +121,7 @@ class _CappedReads(asyncio.BufferedProtocol):
         return buf[:READ_BYTES] if len(buf) > READ_BYTES else buf
 
     def buffer_updated(self, nbytes: int) -> None:
-        messages = self.messages
+        messages = self.listener.messages
         before = len(messages)
         self.inner.buffer_updated(nbytes)
         # Nothing takes from the queue during the call: the growth is this read's.
@@ -179,6 +179,20 @@ class PicowsConnection:
         if listener.paused:
             listener.resume_if_drained()
         return frame
+
+    async def take(self) -> deque[bytes]:
+        """Every message queued now (at least one): one wake-up for a whole read."""
+        listener = self.listener
+        messages = listener.messages
+        while not messages:
+            if listener.closed is not None:
+                raise Closed(listener.closed)
+            waiter = listener.waiter = asyncio.get_running_loop().create_future()
+            await waiter
+        listener.messages = deque()  # the listener fills a fresh queue meanwhile
+        if listener.paused:
+            listener.resume_if_drained()
+        return messages
 
     def pending(self) -> int:
         return len(self.listener.messages)

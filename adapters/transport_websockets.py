@@ -36,6 +36,10 @@ class WebsocketsConnection:
         except websockets.exceptions.ConnectionClosed as exc:
             raise Closed(close_reason(exc)) from None
 
+    async def take(self) -> tuple[bytes]:
+        # The client hands out one message a call: a batch of one.
+        return (await self.recv(),)
+
     def pending(self) -> int:
         return len(self._queued)
 
