@@ -46,6 +46,17 @@ class Connection(Protocol):
         the socket at once costs one wake-up, not one per message."""
         ...
 
+    def drop(self, on: bool) -> None:
+        """While on, whole text/binary messages may be counted instead of copied and
+        queued (the reader is shedding and would only count them): a client that can
+        does so as it parses them; :meth:`take` then also returns (perhaps empty)
+        when the count moves, so the reader sees the connection alive."""
+        ...
+
+    def dropped(self) -> int:
+        """How many messages were counted and dropped (see :meth:`drop`) so far."""
+        ...
+
     def pending(self) -> int:
         """How many received messages wait in the client's queue (not yet taken)."""
         ...

@@ -236,11 +236,19 @@ class Supervisor:
         # Shed frames can go uncounted one by one only if none needs a look (an answer
         # the venue waits for) or a record (a capture keeps every frame).
         bulk_shed = not answer and recorder is None
+        dropped = ws.dropped
+        seen = dropped()
         try:
             while True:
                 batch = await take()
                 n = len(batch)
                 i = 0
+                if (gone := dropped() - seen) > 0:
+                    # Counted by the client while shedding (see Connection.drop).
+                    seen += gone
+                    recv_mono = clock.mono = mono_ns()
+                    gov.shed(gone)
+                    feed.shed(recv_mono, gone)
                 while i < n:
                     if bulk_shed and gov.shedding:
                         # Dropped unparsed, the rest of the batch at once: a count.
@@ -307,7 +315,12 @@ class Supervisor:
                 f"behind for {lag_s:.1f}s: shedding"
             )
             self.feed.start_shedding(conn, reason, time.time_ns(), now)
+            # Frames the reader would only count can be counted by the client, uncopied;
+            # not when one may need an answer, or a capture keeps them all.
+            if not self.venue.must_answer and self.recorder is None:
+                ws.drop(True)
         elif verdict == RECOVER:
+            ws.drop(False)
             why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
             self.feed.stop_shedding(conn, why, time.time_ns(), now)
             return await self._act(ws)

@@ -51,14 +51,25 @@ class _Listener(WSListener):
         self.parts: list[bytes] = []
         self.closed: str | None = None
         """Why the connection ended, once it has."""
+        self.dropping = False
+        """Shedding: whole messages are counted, not copied or queued."""
+        self.dropped = 0
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
-        if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+        if kind is _TEXT or kind is _BINARY:
             if frame.fin:
+                if self.dropping:
+                    self.dropped += 1
+                    waiter = self.waiter  # the reader counts them (and the silence clock)
+                    if waiter is not None:
+                        self.waiter = None
+                        if not waiter.done():
+                            waiter.set_result(None)
+                    return
                 self._push(frame.get_payload_as_bytes())
             else:
                 self.parts = [frame.get_payload_as_bytes()]
@@ -100,6 +111,10 @@ class _Listener(WSListener):
             self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+
+_TEXT: Final = WSMsgType.TEXT
+_BINARY: Final = WSMsgType.BINARY
 
 
 class _CappedReads(asyncio.BufferedProtocol):
@@ -147,7 +162,7 @@ class _CappedReads(asyncio.BufferedProtocol):
 
 
 class PicowsConnection:
-    __slots__ = ("close_timeout", "listener", "reads", "transport", "unread")
+    __slots__ = ("close_timeout", "listener", "reads", "seen", "transport", "unread")
 
     def __init__(self, transport: WSTransport, listener: _Listener, close_timeout: float) -> None:
         self.transport = transport
@@ -156,6 +171,8 @@ class PicowsConnection:
         under = transport.underlying_transport
         self.reads = _CappedReads(under.get_protocol(), listener)
         under.set_protocol(self.reads)
+        self.seen = 0
+        """The listener's drop count when the reader last took."""
         self.unread = unread_counter(under.get_extra_info("socket"))
         """Bytes waiting in the kernel (see :func:`~adapters.connection.unread_counter`)."""
 
@@ -169,30 +186,38 @@ class PicowsConnection:
 
     async def recv(self) -> bytes:
         listener = self.listener
-        messages = listener.messages
-        while not messages:
+        while not listener.messages:
             if listener.closed is not None:
                 raise Closed(listener.closed)
             waiter = listener.waiter = asyncio.get_running_loop().create_future()
             await waiter
-        frame = messages.popleft()
+        frame = listener.messages.popleft()
         if listener.paused:
             listener.resume_if_drained()
         return frame
 
     async def take(self) -> deque[bytes]:
-        """Every message queued now (at least one): one wake-up for a whole read."""
+        """Every message queued now: one wake-up for a whole read. Empty only when
+        messages were dropped (see :meth:`drop`) and none queued."""
         listener = self.listener
         messages = listener.messages
-        while not messages:
+        while not messages and listener.dropped == self.seen:
             if listener.closed is not None:
                 raise Closed(listener.closed)
             waiter = listener.waiter = asyncio.get_running_loop().create_future()
             await waiter
+            messages = listener.messages
+        self.seen = listener.dropped
         listener.messages = deque()  # the listener fills a fresh queue meanwhile
         if listener.paused:
             listener.resume_if_drained()
         return messages
+
+    def drop(self, on: bool) -> None:
+        self.listener.dropping = on
+
+    def dropped(self) -> int:
+        return self.listener.dropped
 
     def pending(self) -> int:
         return len(self.listener.messages)

@@ -40,6 +40,13 @@ class WebsocketsConnection:
         # The client hands out one message a call: a batch of one.
         return (await self.recv(),)
 
+    def drop(self, on: bool) -> None:
+        """The client copies and queues every message before it is taken: nothing to
+        drop earlier (the reader sheds them in bulk as it takes them)."""
+
+    def dropped(self) -> int:
+        return 0
+
     def pending(self) -> int:
         return len(self._queued)
 
