@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from tui.app import keys, themes
+from tui.app.asking import Asking
 from tui.app.commanding import Commanding
 from tui.app.control_actions import ControlActions
 from tui.app.footer import KeysFooter
@@ -44,6 +45,7 @@ from tui.app.status_bar import NARROW, StatusBar, status
 
 
 class ConsoleApp(
+    Asking,
     Rendering,
     Selecting,
     Commanding,
@@ -111,7 +113,7 @@ class ConsoleApp(
         self._frame = asyncio.Event()
         self.ticks = 0
         self._relayout = False
-        # Kept by reference: a modal (palette, confirm) may be the active screen when the
+        # Kept by reference: a modal (palette, help) may be the active screen when the
         # clock ticks or the terminal resizes, and App.query would search the modal.
         self._status = StatusBar()
         self._body = Container(id="body")
