@@ -201,7 +201,8 @@ class ConsoleApp(
         notes = (
             f"Selected: {self.selection.venue or '-'} · {self.selection.instrument or '-'} · "
             f"route {self.selection.route or '-'}. tab moves between panes; enter shows "
-            "the focused pane's rows in full.\n\n" + legend.text()
+            "the focused pane's rows in full. A question in the message line: y confirms, "
+            "n or escape cancels, any other key cancels and is not run.\n\n" + legend.text()
         )
         self.push_screen(HelpScreen(effective, display, notes))
 
