@@ -302,6 +302,7 @@ async def test_a_key_is_handled_between_two_slices_of_a_redraw() -> None:
         app.select = select  # type: ignore[method-assign]
         everything = {"venues", "instruments", "consensus", "routes", "breakers", "alerts"}
         app.source.model.dirty = everything | {"journal", "history"}
+        app._slow_next.clear()  # no batch window open: every changed panel is due now
         app._tick()
         assert len(events) == 1 and len(app._stale) == len(app._panels) - 1
         await pilot.press("down")

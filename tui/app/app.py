@@ -105,6 +105,9 @@ class ConsoleApp(
         self._panels: list[Panel] = []
         self._stale: set[Panel] = set()
         """Panels to draw: their data changed (or they were hidden) since they last drew."""
+        self._held: set[Panel] = set()
+        """Panels with new data that is not the engine's state, batched (rendering.SLOW_S)."""
+        self._slow_next: dict[Panel, float] = {}
         self._turn = 0
         self.render_timer: Timer | None = None
         """The fixed-rate render tick (tests pause it to draw tick by tick)."""

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
         ticks: int
         _panels: list[Panel]
         _stale: set[Panel]
+        _held: set[Panel]
+        _slow_next: dict[Panel, float]
         _turn: int
         _panel_classes: Panels
         _route_pinned: bool
