@@ -133,6 +133,14 @@ class Pusher:
         return _response(200, body)
 
     async def handle(self, ws: ServerConnection) -> None:
+        # Each connection is a new client from the stream's start: its snapshot is the
+        # one before the first frame, and the push waits for *its* snapshot requests.
+        # (Kept from the last connection, a second client got the final book and
+        # skipped every frame as already covered: it measured skipping, not applying.)
+        # The server calls this as soon as the handshake's answer is written, so a
+        # client's requests after its connect are always counted here.
+        self.sent = 0
+        self.served = set()
         for frame in self.capture.setup:
             await ws.send(frame.decode())
         reader = asyncio.create_task(self._drain_input(ws))
