@@ -446,6 +446,43 @@ static int put_digits(char **buf, Py_ssize_t *len, Py_ssize_t *cap, double value
     return 0;
 }
 
+/* The checksum text of the best k levels (new reference), reused while the side is
+ * unchanged: an update usually changes one side, and the other's text stands. */
+static PyObject *side_text(Side *s, Py_ssize_t k_asked, int pp, int qp) {
+    if (s->text != NULL && s->text_version == s->version && s->text_n == k_asked &&
+        s->text_pp == pp && s->text_qp == qp) {
+        Py_INCREF(s->text);
+        return s->text;
+    }
+    Py_ssize_t k = k_asked;
+    if (k < 0)
+        k = 0;
+    if (k > s->n)
+        k = s->n;
+    Py_ssize_t cap = 64 * (k + 1), len = 0;
+    char *buf = PyMem_Malloc((size_t)cap);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const Level *l = &s->lv[s->n - 1 - j];
+        if (put_digits(&buf, &len, &cap, l->key * s->sign, pp) < 0 ||
+            put_digits(&buf, &len, &cap, l->qty, qp) < 0) {
+            PyMem_Free(buf);
+            return NULL;
+        }
+    }
+    PyObject *out = PyBytes_FromStringAndSize(buf, len);
+    PyMem_Free(buf);
+    if (out == NULL)
+        return NULL;
+    Py_XSETREF(s->text, Py_NewRef(out));
+    s->text_version = s->version;
+    s->text_n = k_asked;
+    s->text_pp = pp;
+    s->text_qp = qp;
+    return out;
+}
+
 static PyObject *Side_checksum_text(Side *s, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "checksum_text(n, price_places, qty_places)");
@@ -460,37 +497,7 @@ static PyObject *Side_checksum_text(Side *s, PyObject *const *args, Py_ssize_t n
         PyErr_SetString(PyExc_ValueError, "precision out of range");
         return NULL;
     }
-    if (s->text != NULL && s->text_version == s->version && s->text_n == k &&
-        s->text_pp == (int)pp && s->text_qp == (int)qp) {
-        Py_INCREF(s->text);
-        return s->text;
-    }
-    if (k < 0)
-        k = 0;
-    if (k > s->n)
-        k = s->n;
-    Py_ssize_t cap = 64 * (k + 1), len = 0;
-    char *buf = PyMem_Malloc((size_t)cap);
-    if (buf == NULL)
-        return PyErr_NoMemory();
-    for (Py_ssize_t j = 0; j < k; j++) {
-        const Level *l = &s->lv[s->n - 1 - j];
-        if (put_digits(&buf, &len, &cap, l->key * s->sign, (int)pp) < 0 ||
-            put_digits(&buf, &len, &cap, l->qty, (int)qp) < 0) {
-            PyMem_Free(buf);
-            return NULL;
-        }
-    }
-    PyObject *out = PyBytes_FromStringAndSize(buf, len);
-    PyMem_Free(buf);
-    if (out == NULL)
-        return NULL;
-    Py_XSETREF(s->text, Py_NewRef(out));
-    s->text_version = s->version;
-    s->text_n = PyLong_AsSsize_t(args[0]);
-    s->text_pp = (int)pp;
-    s->text_qp = (int)qp;
-    return out;
+    return side_text(s, k, (int)pp, (int)qp);
 }
 
 static PyObject *fragment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
@@ -790,21 +797,41 @@ static uint32_t crc_update(uint32_t crc, const char *buf, Py_ssize_t len) {
     return ~crc;
 }
 
+int book_crc32(Book *b, Py_ssize_t n, int pp, int qp, uint32_t *out) {
+    PyObject *asks = side_text(b->asks, n, pp, qp);
+    if (asks == NULL)
+        return -1;
+    PyObject *bids = side_text(b->bids, n, pp, qp);
+    if (bids == NULL) {
+        Py_DECREF(asks);
+        return -1;
+    }
+    uint32_t crc = crc_update(0, PyBytes_AS_STRING(asks), PyBytes_GET_SIZE(asks));
+    *out = crc_update(crc, PyBytes_AS_STRING(bids), PyBytes_GET_SIZE(bids));
+    Py_DECREF(asks);
+    Py_DECREF(bids);
+    return 0;
+}
+
 static PyObject *Book_checksum_crc32(Book *b, PyObject *const *args, Py_ssize_t nargs) {
     if (!ready(b))
         return NULL;
-    PyObject *asks = Side_checksum_text(b->asks, args, nargs);
-    if (asks == NULL)
-        return NULL;
-    PyObject *bids = Side_checksum_text(b->bids, args, nargs);
-    if (bids == NULL) {
-        Py_DECREF(asks);
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "checksum_crc32(n, price_places, qty_places)");
         return NULL;
     }
-    uint32_t crc = crc_update(0, PyBytes_AS_STRING(asks), PyBytes_GET_SIZE(asks));
-    crc = crc_update(crc, PyBytes_AS_STRING(bids), PyBytes_GET_SIZE(bids));
-    Py_DECREF(asks);
-    Py_DECREF(bids);
+    Py_ssize_t k = PyLong_AsSsize_t(args[0]);
+    long pp = PyLong_AsLong(args[1]);
+    long qp = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (pp < 0 || pp > 1000000 || qp < 0 || qp > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "precision out of range");
+        return NULL;
+    }
+    uint32_t crc;
+    if (book_crc32(b, k, (int)pp, (int)qp, &crc) < 0)
+        return NULL;
     return PyLong_FromUnsignedLong(crc);
 }
 

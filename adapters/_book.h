@@ -44,6 +44,9 @@ extern PyTypeObject BookType;
 int read_pair(PyObject *item, double *price, double *qty);
 /* Set an absolute quantity at key (price * sign); 0 removes. -1 only on no memory. */
 int set_level(Side *s, double key, double qty);
+/* Kraken's CRC32 of the best n levels' text (asks, then bids), from the sides' cached
+ * texts. pp/qp must be in 0..1000000. -1 with an error set (no memory). */
+int book_crc32(Book *b, Py_ssize_t n, int pp, int qp, uint32_t *out);
 
 /* Levels staged before anything is applied: a message is applied whole or not at all. */
 typedef struct {

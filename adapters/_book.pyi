@@ -91,6 +91,21 @@ class Tracker:
         bids: object,
         asks: object,
     ) -> int: ...
+    def step_checked(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch: int | str,
+        recv_ns: int,
+        recv_mono: int,
+        bids: object,
+        asks: object,
+        checksum: int,
+        n: int,
+        price_places: int,
+        qty_places: int,
+    ) -> int: ...
     def force(
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: object, asks: object
     ) -> int: ...

@@ -8,7 +8,9 @@
  * msgspec and leaves "b"/"a" as msgspec.Raw, and the tracker hands those bytes here.
  *
  * The grammar is strict and small: an array of two-element arrays of JSON numbers,
- * each bare or in double quotes, JSON whitespace between tokens. Anything else --
+ * each bare or in double quotes, JSON whitespace between tokens; or (Kraken v2) an
+ * array of {"price": number, "qty": number} objects, bare numbers, those two members
+ * in that order. Anything else --
  * "nan", "inf", hex, a sign msgspec would not take, escapes, a third element, a
  * number longer than LEVELS_MAX_NUMBER, a value that overflows to infinity -- is
  * "not parsed" (0): nothing is applied and the caller decodes the same bytes with
@@ -161,6 +163,41 @@ static const char *value(const char *p, const char *end, double *out) {
     return number(p, end, out);
 }
 
+/* `"key"` ws `:` ws a bare number (Kraken's levels are objects of JSON numbers; a
+ * quoted number there is a string msgspec's typed decode refuses, so this does too). */
+static const char *member(const char *p, const char *end, const char *key, Py_ssize_t klen,
+                          double *out) {
+    if (end - p < klen + 2 || *p != '"' || memcmp(p + 1, key, (size_t)klen) != 0 ||
+        p[klen + 1] != '"')
+        return NULL;
+    p = skip_ws(p + klen + 2, end);
+    if (p >= end || *p != ':')
+        return NULL;
+    return number(skip_ws(p + 1, end), end, out);
+}
+
+/* One level: [price, qty] (bare or quoted numbers), or, when objects is set,
+ * {"price": number, "qty": number} in that order with no other member. */
+static const char *level(const char *p, const char *end, int objects, double *price, double *qty) {
+    if (p >= end || *p != (objects ? '{' : '['))
+        return NULL;
+    p = skip_ws(p + 1, end);
+    p = objects ? member(p, end, "price", 5, price) : value(p, end, price);
+    if (p == NULL)
+        return NULL;
+    p = skip_ws(p, end);
+    if (p >= end || *p != ',')
+        return NULL;
+    p = skip_ws(p + 1, end);
+    p = objects ? member(p, end, "qty", 3, qty) : value(p, end, qty);
+    if (p == NULL)
+        return NULL;
+    p = skip_ws(p, end);
+    if (p >= end || *p != (objects ? '}' : ']'))
+        return NULL;
+    return p + 1;
+}
+
 int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
     const char *p = buf, *end = buf + len;
     out->n = 0;
@@ -170,25 +207,14 @@ int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']')
         return skip_ws(p + 1, end) == end;
+    int objects = p < end && *p == '{'; /* the first level decides the array's form */
     for (;;) {
         double price, qty;
-        if (p >= end || *p != '[')
-            return 0;
-        p = skip_ws(p + 1, end);
-        if ((p = value(p, end, &price)) == NULL)
-            return 0;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ',')
-            return 0;
-        p = skip_ws(p + 1, end);
-        if ((p = value(p, end, &qty)) == NULL)
-            return 0;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ']')
+        if ((p = level(p, end, objects, &price, &qty)) == NULL)
             return 0;
         if (pairs_push(out, price, qty) < 0)
             return -1;
-        p = skip_ws(p + 1, end);
+        p = skip_ws(p, end);
         if (p < end && *p == ',') {
             p = skip_ws(p + 1, end);
             continue;

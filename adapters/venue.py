@@ -37,6 +37,7 @@ __all__ = [
     "GAP",
     "RESET",
     "SKIP",
+    "CheckedDelta",
     "FastDelta",
     "FastFrame",
     "ProtocolError",
@@ -68,6 +69,17 @@ class FastDelta(Protocol):
     def bids(self) -> Levels: ...
     @property
     def asks(self) -> Levels: ...
+
+
+class CheckedDelta(FastDelta, Protocol):
+    """A :class:`FastDelta` of a venue with a checksum the native tracker verifies
+    (:meth:`Venue.checksum_spec`), stamped with ISO text rather than ms."""
+
+    @property
+    def checksum(self) -> int | None: ...
+    @property
+    def timestamp(self) -> str:
+        """The venue's ISO time of the update ("": none)."""
 
 
 class FastFrame(Protocol):
@@ -198,6 +210,13 @@ class Venue(abc.ABC):
 
     def checksum(self, book: Book, symbol: str) -> int | None:
         """The venue's checksum of ``book``; None if it cannot be computed."""
+        return None
+
+    def checksum_spec(self, symbol: str) -> tuple[int, int, int] | None:
+        """:meth:`checksum` as data the native tracker verifies in the same call as the
+        update (``Tracker.step_checked``), when it is Kraken's rule — CRC32 of the best
+        ``n`` levels' digits, asks then bids: ``(n, price places, qty places)``. None:
+        only :meth:`checksum` knows (or it cannot be computed yet)."""
         return None
 
     # -- out-of-band snapshots ---------------------------------------------------------
