@@ -885,7 +885,7 @@ static PyMethodDef module_methods[] = {
     {"crc32", (PyCFunction)(void (*)(void))crc32, METH_FASTCALL, "zlib's CRC-32 of bytes"},
     {"fragment", (PyCFunction)(void (*)(void))fragment, METH_FASTCALL,
      "value with `places` decimals, point and leading zeros removed"},
-    {"parse_levels", (PyCFunction)levels_parse_py, METH_O,
+    {"parse_levels", (PyCFunction)(void (*)(void))levels_parse_py, METH_FASTCALL,
      "a JSON array of [price, qty] pairs as (price, qty) tuples, or None if not taken"},
     {NULL},
 };

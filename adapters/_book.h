@@ -67,15 +67,16 @@ void pairs_init(Pairs *p);
 void pairs_free(Pairs *p);
 int pairs_push(Pairs *p, double price, double qty); /* -1: no memory (error set) */
 
-/* Parse a JSON array of [price, qty] pairs (numbers, or numbers in quotes) into out.
+/* Parse a JSON array of [price, qty] pairs (numbers, or numbers in quotes) into out;
+ * objects: of {"price": number, "qty": number} objects instead (Kraken v2).
  * 1: parsed; 0: not in the strict grammar (nothing to apply: the caller lets msgspec
  * decide and word the error); -1: an error is set (no memory). */
-int levels_parse(const char *buf, Py_ssize_t len, Pairs *out);
+int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects);
 
 /* The longest number text the native parser takes (a longer one is msgspec's). */
 #define LEVELS_MAX_NUMBER 400
 
-PyObject *levels_parse_py(PyObject *module, PyObject *arg);
+PyObject *levels_parse_py(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 int tracker_add_type(PyObject *module);
 
 #endif

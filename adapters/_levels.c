@@ -8,9 +8,10 @@
  * msgspec and leaves "b"/"a" as msgspec.Raw, and the tracker hands those bytes here.
  *
  * The grammar is strict and small: an array of two-element arrays of JSON numbers,
- * each bare or in double quotes, JSON whitespace between tokens; or (Kraken v2) an
- * array of {"price": number, "qty": number} objects, bare numbers, those two members
- * in that order. Anything else --
+ * each bare or in double quotes, JSON whitespace between tokens; or, when the caller
+ * asks for objects (Kraken v2), an array of {"price": number, "qty": number}, bare
+ * numbers, those two members in that order. The caller names the form its venue
+ * sends: the other is refused like any other unexpected text. Anything else --
  * "nan", "inf", hex, a sign msgspec would not take, escapes, a third element, a
  * number longer than LEVELS_MAX_NUMBER, a value that overflows to infinity -- is
  * "not parsed" (0): nothing is applied and the caller decodes the same bytes with
@@ -198,7 +199,7 @@ static const char *level(const char *p, const char *end, int objects, double *pr
     return p + 1;
 }
 
-int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
+int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects) {
     const char *p = buf, *end = buf + len;
     out->n = 0;
     p = skip_ws(p, end);
@@ -207,7 +208,6 @@ int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']')
         return skip_ws(p + 1, end) == end;
-    int objects = p < end && *p == '{'; /* the first level decides the array's form */
     for (;;) {
         double price, qty;
         if ((p = level(p, end, objects, &price, &qty)) == NULL)
@@ -225,15 +225,23 @@ int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
     }
 }
 
-/* parse_levels(buffer): the pairs as a list of (price, qty) tuples, or None when the
- * native grammar does not take them. For tests (the tracker never makes the tuples). */
-PyObject *levels_parse_py(PyObject *Py_UNUSED(module), PyObject *arg) {
+/* parse_levels(buffer, objects=False): the pairs as a list of (price, qty) tuples, or
+ * None when the native grammar does not take them. For tests (the tracker never makes
+ * the tuples). */
+PyObject *levels_parse_py(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "parse_levels(raw, objects=False)");
+        return NULL;
+    }
+    int objects = nargs == 2 ? PyObject_IsTrue(args[1]) : 0;
+    if (objects < 0)
+        return NULL;
     Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
         return NULL;
     Pairs pairs;
     pairs_init(&pairs);
-    int ok = levels_parse(view.buf, view.len, &pairs);
+    int ok = levels_parse(view.buf, view.len, &pairs, objects);
     PyBuffer_Release(&view);
     if (ok <= 0) {
         pairs_free(&pairs);

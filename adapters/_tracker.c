@@ -51,9 +51,10 @@ static int as_ll(PyObject *o, long long *out, const char *what) {
     return 0;
 }
 
-/* The levels of one side, staged: a list of pairs, or raw JSON bytes (msgspec.Raw).
+/* The levels of one side, staged: a list of pairs, or raw JSON bytes (msgspec.Raw) of
+ * [price, qty] pairs, or of {"price", "qty"} objects when `objects` is set.
  * 1 staged, 0 bytes the native parser does not take, -1 error set. */
-static int stage(PyObject *levels, Pairs *out) {
+static int stage(PyObject *levels, Pairs *out, int objects) {
     if (PyList_CheckExact(levels) || PyTuple_CheckExact(levels) || !PyObject_CheckBuffer(levels)) {
         PyObject *fast = PySequence_Fast(levels, "levels must be iterable");
         if (fast == NULL)
@@ -76,7 +77,7 @@ static int stage(PyObject *levels, Pairs *out) {
     Py_buffer view;
     if (PyObject_GetBuffer(levels, &view, PyBUF_SIMPLE) < 0)
         return -1;
-    int ok = levels_parse(view.buf, view.len, out);
+    int ok = levels_parse(view.buf, view.len, out, objects);
     PyBuffer_Release(&view);
     return ok;
 }
@@ -103,16 +104,16 @@ static void truncate_side(Side *s, Py_ssize_t depth) {
 /* Apply one update whose clocks are read: APPLIED, CROSSED or UNPARSED (nothing
  * applied), -1 with an error set. exch_ns 0: no venue time (no latency sample). */
 static int apply_core(Tracker *t, long long seq, long long exch_ns, long long recv_ns,
-                      long long recv_mono, PyObject *bids_in, PyObject *asks_in) {
+                      long long recv_mono, PyObject *bids_in, PyObject *asks_in, int objects) {
     long long lat = 0;
     if (__builtin_sub_overflow(recv_ns, exch_ns, &lat))
         exch_ns = 0;
     Pairs bids, asks;
     pairs_init(&bids);
     pairs_init(&asks);
-    int ok = stage(bids_in, &bids);
+    int ok = stage(bids_in, &bids, objects);
     if (ok == 1)
-        ok = stage(asks_in, &asks);
+        ok = stage(asks_in, &asks, objects);
     if (ok != 1) {
         pairs_free(&bids);
         pairs_free(&asks);
@@ -162,7 +163,7 @@ static PyObject *apply_update(Tracker *t, PyObject *const *args, long long exch_
     if (as_ll(args[0], &seq, "sequence number") < 0 || as_ll(args[2], &recv_ns, "recv_ns") < 0 ||
         as_ll(args[3], &recv_mono, "recv_mono") < 0 || exch_of(args[1], exch_unit, &exch_ns) < 0)
         return NULL;
-    int v = apply_core(t, seq, exch_ns, recv_ns, recv_mono, args[4], args[5]);
+    int v = apply_core(t, seq, exch_ns, recv_ns, recv_mono, args[4], args[5], 0);
     return v < 0 ? NULL : PyLong_FromLong(v);
 }
 
@@ -278,7 +279,8 @@ static PyObject *Tracker_force(Tracker *t, PyObject *const *args, Py_ssize_t nar
  * then bids), verified natively after the update: CHECKSUM when it differs (the update
  * is applied, as the feed's general path applies it before checking). exch is the venue
  * time in ns, or its ISO text ("" none; a shape iso_ns does not read: UNPARSED, nothing
- * applied, so the venue's parser decides). */
+ * applied, so the venue's parser decides). Raw levels are Kraken's objects
+ * ({"price": .., "qty": ..}), not pairs. */
 static PyObject *Tracker_step_checked(Tracker *t, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 12) {
         PyErr_SetString(PyExc_TypeError,
@@ -327,7 +329,7 @@ static PyObject *Tracker_step_checked(Tracker *t, PyObject *const *args, Py_ssiz
     } else if (exch_of(args[3], 1, &exch_ns) < 0) {
         return NULL;
     }
-    v = apply_core(t, seq, exch_ns, recv_ns, recv_mono, args[6], args[7]);
+    v = apply_core(t, seq, exch_ns, recv_ns, recv_mono, args[6], args[7], 1);
     if (v < 0)
         return NULL;
     if (v == UNPARSED)

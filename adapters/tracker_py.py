@@ -97,11 +97,11 @@ Levels = Iterable[Level] | RawLevels
 """Decoded pairs, or the JSON text of the array (``msgspec.Raw``)."""
 
 
-def parse_levels(raw: RawLevels) -> list[Level] | None:
-    """The pairs in ``raw``, or None when the native grammar does not take them."""
+def parse_levels(raw: RawLevels, objects: bool = False) -> list[Level] | None:
+    """The pairs in ``raw``, or None when the native grammar does not take them;
+    ``objects``: Kraken's ``{"price": .., "qty": ..}`` levels instead of pairs."""
     data = bytes(memoryview(raw))
-    objects = _OBJECTS.fullmatch(data) is not None
-    if not objects and not _GRAMMAR.fullmatch(data):
+    if not (_OBJECTS if objects else _GRAMMAR).fullmatch(data):
         return None
     if any(len(m) > MAX_NUMBER for m in _NUMBER.findall(data)):
         return None
@@ -138,9 +138,9 @@ def iso_ns(text: str) -> int | None:
     return calendar.timegm(when.timetuple()) * 1_000_000_000 + us * 1000
 
 
-def _stage(levels: Levels) -> list[Level] | None:
+def _stage(levels: Levels, objects: bool = False) -> list[Level] | None:
     if isinstance(levels, msgspec.Raw | bytes | bytearray | memoryview):
-        return parse_levels(levels)
+        return parse_levels(levels, objects)
     out = []
     for price, qty in levels:
         price, qty = float(price), float(qty)
@@ -258,7 +258,7 @@ class Tracker:
         level's price then qty digits, asks then bids) compared with ``checksum``:
         CHECKSUM when they differ (the update stays applied). ``exch`` is ns, or the
         venue's ISO text ("": none; any other shape than :func:`iso_ns` reads is
-        UNPARSED, nothing applied)."""
+        UNPARSED, nothing applied). Raw levels are Kraken's objects, not pairs."""
         for v, what in ((seq, "sequence number"), (first_seq, "first_seq"), (prev_seq, "prev_seq")):
             _in_range(v, what)
         if not isinstance(checksum, int):
@@ -276,7 +276,7 @@ class Tracker:
                 return UNPARSED
         else:
             exch_ns = exch
-        verdict = self.force(seq, exch_ns, recv_ns, recv_mono, bids, asks)
+        verdict = self._apply(seq, exch_ns, recv_ns, recv_mono, bids, asks, True)
         if verdict == UNPARSED:
             return verdict
         book = self.book
@@ -291,6 +291,18 @@ class Tracker:
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: Levels, asks: Levels
     ) -> int:
         """Apply an update the venue's own rule accepted: APPLY, CROSSED or UNPARSED."""
+        return self._apply(seq, exch_ns, recv_ns, recv_mono, bids, asks, False)
+
+    def _apply(
+        self,
+        seq: int,
+        exch_ns: int,
+        recv_ns: int,
+        recv_mono: int,
+        bids: Levels,
+        asks: Levels,
+        objects: bool,
+    ) -> int:
         _in_range(seq, "sequence number")
         _in_range(recv_ns, "recv_ns")
         _in_range(recv_mono, "recv_mono")
@@ -298,8 +310,8 @@ class Tracker:
         lat = recv_ns - exch_ns
         if not (-_LIMIT <= exch_ns < _LIMIT and -_LIMIT <= lat < _LIMIT):
             exch_ns = 0
-        b = _stage(bids)
-        a = None if b is None else _stage(asks)
+        b = _stage(bids, objects)
+        a = None if b is None else _stage(asks, objects)
         if b is None or a is None:
             return UNPARSED
         book = self.book

@@ -38,7 +38,9 @@ ask_prices = st.integers(min_value=1, max_value=30).map(lambda t: f"{105 + t / 4
 def levels(draw: st.DrawFn, price: st.SearchStrategy[str]) -> str:
     pairs = draw(st.lists(st.tuples(price, qtys), max_size=6))
     text = msgspec.json.encode([list(p) for p in pairs]).decode()
-    odd = draw(st.sampled_from(["", "", "", "", "", "nan", "int", "ws", "bare", "num", "three"]))
+    odd = draw(
+        st.sampled_from(["", "", "", "", "", "nan", "int", "ws", "bare", "num", "three", "object"])
+    )
     if odd == "nan":
         return '[["nan","1.0"]]'
     if odd == "int":
@@ -51,6 +53,8 @@ def levels(draw: st.DrawFn, price: st.SearchStrategy[str]) -> str:
         return '[[" 1.5","2"]]'
     if odd == "three":
         return '[["1","2","3"]]'
+    if odd == "object":  # Kraken's form: not Binance's, refused by both paths alike
+        return '[{"price":100.5,"qty":1}]'
     return text
 
 
