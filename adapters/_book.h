@@ -78,5 +78,15 @@ int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects);
 
 PyObject *levels_parse_py(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 int tracker_add_type(PyObject *module);
+/* The rule's verdict on an update whose levels are staged and, if it applies, the
+ * update (step_ms's semantics): a verdict, -2 when `tracker` is not a native Tracker
+ * that can take it, -1 with an error set. */
+int tracker_step_staged(PyObject *tracker, long long seq, long long first, long long prev,
+                        long long exch_ms, long long recv_ns, long long recv_mono,
+                        const Pairs *bids, const Pairs *asks);
+/* Scan a JSON level array at p (see levels_parse): the byte after it, or NULL when it is
+ * not in the grammar (*error set to 1 on no memory, with the exception set). */
+const char *levels_scan(const char *p, const char *end, Pairs *out, int objects, int *error);
+int binance_add(PyObject *module);
 
 #endif

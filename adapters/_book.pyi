@@ -1,6 +1,7 @@
 # Types of the native book (adapters/_book.c, _tracker.c, _levels.c); the references are
 # adapters.book_py and adapters.tracker_py.
 from collections.abc import Iterable
+from typing import Any
 
 class BookSide:
     def __init__(self, sign: int) -> None: ...
@@ -112,3 +113,10 @@ class Tracker:
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: object, asks: object
     ) -> int: ...
     def latencies(self, since_n: int = 0) -> list[int]: ...
+
+def route_binance(
+    instruments: dict[str, Any], frame: bytes | str, recv_ns: int, recv_mono: int
+) -> Any: ...
+def parse_binance(
+    frame: bytes,
+) -> tuple[str, int, int, int, list[tuple[float, float]], list[tuple[float, float]]] | None: ...

@@ -199,30 +199,40 @@ static const char *level(const char *p, const char *end, int objects, double *pr
     return p + 1;
 }
 
-int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects) {
-    const char *p = buf, *end = buf + len;
+const char *levels_scan(const char *p, const char *end, Pairs *out, int objects, int *error) {
     out->n = 0;
-    p = skip_ws(p, end);
+    *error = 0;
     if (p >= end || *p != '[')
-        return 0;
+        return NULL;
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']')
-        return skip_ws(p + 1, end) == end;
+        return p + 1;
     for (;;) {
         double price, qty;
         if ((p = level(p, end, objects, &price, &qty)) == NULL)
-            return 0;
-        if (pairs_push(out, price, qty) < 0)
-            return -1;
+            return NULL;
+        if (pairs_push(out, price, qty) < 0) {
+            *error = 1;
+            return NULL;
+        }
         p = skip_ws(p, end);
         if (p < end && *p == ',') {
             p = skip_ws(p + 1, end);
             continue;
         }
         if (p < end && *p == ']')
-            return skip_ws(p + 1, end) == end;
-        return 0;
+            return p + 1;
+        return NULL;
     }
+}
+
+int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects) {
+    const char *end = buf + len;
+    int error;
+    const char *p = levels_scan(skip_ws(buf, end), end, out, objects, &error);
+    if (p == NULL)
+        return error ? -1 : 0;
+    return skip_ws(p, end) == end;
 }
 
 /* parse_levels(buffer, objects=False): the pairs as a list of (price, qty) tuples, or

@@ -101,29 +101,15 @@ static void truncate_side(Side *s, Py_ssize_t depth) {
     s->version++;
 }
 
-/* Apply one update whose clocks are read: APPLIED, CROSSED or UNPARSED (nothing
- * applied), -1 with an error set. exch_ns 0: no venue time (no latency sample). */
-static int apply_core(Tracker *t, long long seq, long long exch_ns, long long recv_ns,
-                      long long recv_mono, PyObject *bids_in, PyObject *asks_in, int objects) {
+/* Apply one update whose clocks are read and whose levels are staged: APPLIED or
+ * CROSSED, -1 with an error set (no memory). exch_ns 0: no venue time (no sample). */
+static int apply_staged(Tracker *t, long long seq, long long exch_ns, long long recv_ns,
+                        long long recv_mono, const Pairs *bids, const Pairs *asks) {
     long long lat = 0;
     if (__builtin_sub_overflow(recv_ns, exch_ns, &lat))
         exch_ns = 0;
-    Pairs bids, asks;
-    pairs_init(&bids);
-    pairs_init(&asks);
-    int ok = stage(bids_in, &bids, objects);
-    if (ok == 1)
-        ok = stage(asks_in, &asks, objects);
-    if (ok != 1) {
-        pairs_free(&bids);
-        pairs_free(&asks);
-        return ok < 0 ? -1 : UNPARSED;
-    }
     Book *b = t->book;
-    int bad = apply_side(b->bids, &bids) < 0 || apply_side(b->asks, &asks) < 0;
-    pairs_free(&bids);
-    pairs_free(&asks);
-    if (bad)
+    if (apply_side(b->bids, bids) < 0 || apply_side(b->asks, asks) < 0)
         return -1;
     if (t->depth > 0) {
         truncate_side(b->bids, t->depth);
@@ -142,6 +128,25 @@ static int apply_core(Tracker *t, long long seq, long long exch_ns, long long re
     Side *bs = b->bids, *as = b->asks;
     int crossed = bs->n > 0 && as->n > 0 && bs->lv[bs->n - 1].key >= -as->lv[as->n - 1].key;
     return crossed ? CROSSED : APPLIED;
+}
+
+/* Stage both sides, then apply: APPLIED, CROSSED or UNPARSED (nothing applied), -1
+ * with an error set. */
+static int apply_core(Tracker *t, long long seq, long long exch_ns, long long recv_ns,
+                      long long recv_mono, PyObject *bids_in, PyObject *asks_in, int objects) {
+    Pairs bids, asks;
+    pairs_init(&bids);
+    pairs_init(&asks);
+    int ok = stage(bids_in, &bids, objects);
+    if (ok == 1)
+        ok = stage(asks_in, &asks, objects);
+    if (ok == 1)
+        ok = apply_staged(t, seq, exch_ns, recv_ns, recv_mono, &bids, &asks);
+    else if (ok == 0)
+        ok = UNPARSED;
+    pairs_free(&bids);
+    pairs_free(&asks);
+    return ok;
 }
 
 /* A venue time as a Python int in units of `unit` ns; one that is no clock (out of
@@ -488,6 +493,28 @@ static PyTypeObject TrackerType = {
     .tp_methods = Tracker_methods,
     .tp_getset = Tracker_getset,
 };
+
+/* For a frame router that parsed the levels itself (adapters/_binance.c): the rule's
+ * verdict and, if it applies, the update -- as step_ms() would. -2: not a native tracker
+ * ready for it (the caller takes the ordinary path); -1: error set. */
+int tracker_step_staged(PyObject *o, long long seq, long long first, long long prev,
+                        long long exch_ms, long long recv_ns, long long recv_mono,
+                        const Pairs *bids, const Pairs *asks) {
+    if (!Py_IS_TYPE(o, &TrackerType))
+        return -2;
+    Tracker *t = (Tracker *)o;
+    if (t->book == NULL)
+        return -2;
+    int v = verdict(t, seq, first, prev);
+    if (v < 0)
+        return -2;
+    if (v != APPLIED)
+        return v;
+    long long exch_ns;
+    if (__builtin_mul_overflow(exch_ms, 1000000LL, &exch_ns))
+        exch_ns = 0;
+    return apply_staged(t, seq, exch_ns, recv_ns, recv_mono, bids, asks);
+}
 
 int tracker_add_type(PyObject *module) {
     if (PyType_Ready(&TrackerType) < 0)

@@ -232,6 +232,16 @@ class Feed:
             # instrument's tracker in one call. Only "applied" (and "crossed") end
             # here; every other outcome changed nothing, and the frame takes the
             # general path below from the start.
+            route = session.fast_route
+            if route is not None:  # the frame read natively, straight into the tracker
+                done = route(self.instruments, frame, recv_ns, recv_mono)
+                if done is not None:
+                    if done.__class__ is tuple:
+                        self._applied(done[1], recv_ns, recv_mono, True, None, None)
+                    else:
+                        for fn in self.listeners:
+                            fn(done)
+                    return
             try:
                 m = fast(frame).delta
             except Exception:  # not a delta this decoder takes: parse() says what it is

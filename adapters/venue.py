@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import msgspec
 
@@ -126,7 +126,15 @@ class Session(abc.ABC):
     runs — and raise on anything else (the feed then calls :meth:`parse`). Only used
     for venues whose ``sequence_rule`` the tracker runs; every outcome other than
     "applied" is handled by :meth:`parse` from the same frame, so the two must agree
-    on every delta (tests/unit/test_feed_fast_path.py checks Binance's)."""
+    on every delta (tests/unit/test_feed_fast_path.py checks Binance's,
+    tests/unit/test_feed_fast_path_kraken.py Kraken's)."""
+
+    fast_route: Callable[[dict[str, Any], bytes | str, int, int], Any] | None = None
+    """Optional, ahead of ``fast_decode``: read a frame natively straight into its
+    instrument's tracker (``adapters._book.route_binance``). Returns the instrument's
+    state when the update applied, ``(CROSSED, state, None)`` when it applied and
+    crossed the book, None when nothing was applied (``fast_decode``, then
+    :meth:`parse`, take the frame)."""
 
     def __init__(self, venue: Venue, conn: str) -> None:
         self.venue = venue
