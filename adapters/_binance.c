@@ -20,68 +20,10 @@
  *   (CROSSED, state, None)    applied, and the book is crossed: the feed's to handle
  *   None                      nothing applied: the feed's ordinary path takes the frame
  */
-#include "_book.h"
+#include "_json.h"
 
 enum { APPLIED = 0, CROSSED = 4 };
 
-static PyObject *s_synced, *s_core, *s_frames;
-
-static inline const char *ws(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* ws "name" ws ':' ws */
-static const char *key(const char *p, const char *end, const char *name) {
-    size_t n = strlen(name);
-    p = ws(p, end);
-    if ((size_t)(end - p) < n + 2 || *p != '"' || memcmp(p + 1, name, n) != 0 || p[n + 1] != '"')
-        return NULL;
-    p = ws(p + n + 2, end);
-    if (p >= end || *p != ':')
-        return NULL;
-    return ws(p + 1, end);
-}
-
-/* A string of printable ASCII with no escape: its bytes in [*s, *s + *n). */
-static const char *text(const char *p, const char *end, const char **s, Py_ssize_t *n) {
-    if (p >= end || *p != '"')
-        return NULL;
-    const char *q = ++p;
-    while (q < end && *q != '"') {
-        unsigned char c = (unsigned char)*q;
-        if (c < 0x20 || c > 0x7e || c == '\\')
-            return NULL;
-        q++;
-    }
-    if (q >= end)
-        return NULL;
-    *s = p;
-    *n = q - p;
-    return q + 1;
-}
-
-/* A JSON integer >= 0 of at most 18 digits (no leading zero): fits a long long. */
-static const char *integer(const char *p, const char *end, long long *out) {
-    const char *start = p;
-    long long v = 0;
-    while (p < end && *p >= '0' && *p <= '9')
-        v = v * 10 + (*p++ - '0');
-    Py_ssize_t n = p - start;
-    if (n == 0 || n > 18 || (n > 1 && *start == '0'))
-        return NULL;
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
-        return NULL;
-    *out = v;
-    return p;
-}
-
-/* ws ',' */
-static const char *comma(const char *p, const char *end) {
-    p = ws(p, end);
-    return p < end && *p == ',' ? p + 1 : NULL;
-}
 
 typedef struct {
     const char *sym;
@@ -130,29 +72,6 @@ static int read_frame(const char *p, const char *end, Head *h, Pairs *bids, Pair
     if (p >= end || *p != '}')
         return 0;
     return ws(p + 1, end) == end;
-}
-
-static int as_ll(PyObject *o, long long *out) {
-    int overflow = 0;
-    *out = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (*out == -1 && PyErr_Occurred())
-        return -1;
-    return overflow ? 0 : 1;
-}
-
-static int bump(PyObject *st, PyObject *name) {
-    PyObject *v = PyObject_GetAttr(st, name);
-    if (v == NULL)
-        return -1;
-    PyObject *one = PyLong_FromLong(1);
-    PyObject *w = one == NULL ? NULL : PyNumber_Add(v, one);
-    Py_DECREF(v);
-    Py_XDECREF(one);
-    if (w == NULL)
-        return -1;
-    int r = PyObject_SetAttr(st, name, w);
-    Py_DECREF(w);
-    return r;
 }
 
 static PyObject *route_binance(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs) {
@@ -275,10 +194,21 @@ static PyMethodDef methods[] = {
     {NULL},
 };
 
-int binance_add(PyObject *module) {
+PyObject *s_synced, *s_core, *s_frames, *s_checksum_ok;
+
+int json_init(void) {
+    if (s_synced != NULL)
+        return 0;
     if ((s_synced = PyUnicode_InternFromString("synced")) == NULL ||
         (s_core = PyUnicode_InternFromString("core")) == NULL ||
-        (s_frames = PyUnicode_InternFromString("frames")) == NULL)
+        (s_frames = PyUnicode_InternFromString("frames")) == NULL ||
+        (s_checksum_ok = PyUnicode_InternFromString("checksum_ok")) == NULL)
+        return -1;
+    return 0;
+}
+
+int binance_add(PyObject *module) {
+    if (json_init() < 0)
         return -1;
     return PyModule_AddFunctions(module, methods);
 }

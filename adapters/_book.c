@@ -933,7 +933,7 @@ PyMODINIT_FUNC PyInit__book(void) {
         Py_DECREF(m);
         return NULL;
     }
-    if (binance_add(m) < 0 || tracker_add_type(m) < 0) {
+    if (binance_add(m) < 0 || kraken_add(m) < 0 || tracker_add_type(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -84,6 +84,11 @@ int tracker_add_type(PyObject *module);
 int tracker_step_staged(PyObject *tracker, long long seq, long long first, long long prev,
                         long long exch_ms, long long recv_ns, long long recv_mono,
                         const Pairs *bids, const Pairs *asks);
+int tracker_step_checked_staged(PyObject *tracker, const char *ts, Py_ssize_t ts_n,
+                                long long recv_ns, long long recv_mono, const Pairs *bids,
+                                const Pairs *asks, long long expected, Py_ssize_t n, int pp,
+                                int qp);
+int kraken_add(PyObject *module);
 /* Scan a JSON level array at p (see levels_parse): the byte after it, or NULL when it is
  * not in the grammar (*error set to 1 on no memory, with the exception set). */
 const char *levels_scan(const char *p, const char *end, Pairs *out, int objects, int *error);

@@ -1,6 +1,6 @@
 # Types of the native book (adapters/_book.c, _tracker.c, _levels.c); the references are
 # adapters.book_py and adapters.tracker_py.
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 class BookSide:
@@ -120,3 +120,10 @@ def route_binance(
 def parse_binance(
     frame: bytes,
 ) -> tuple[str, int, int, int, list[tuple[float, float]], list[tuple[float, float]]] | None: ...
+def route_kraken(
+    checksum_spec: Callable[[str], tuple[int, int, int] | None],
+    instruments: dict[str, Any],
+    frame: bytes | str,
+    recv_ns: int,
+    recv_mono: int,
+) -> Any: ...

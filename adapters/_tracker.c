@@ -516,6 +516,33 @@ int tracker_step_staged(PyObject *o, long long seq, long long first, long long p
     return apply_staged(t, seq, exch_ns, recv_ns, recv_mono, bids, asks);
 }
 
+/* The same for Kraken's update (step_checked's semantics: no sequence numbers, the
+ * venue's ISO time, CRC32 of the best n levels verified after the update). */
+int tracker_step_checked_staged(PyObject *o, const char *ts, Py_ssize_t ts_n, long long recv_ns,
+                                long long recv_mono, const Pairs *bids, const Pairs *asks,
+                                long long expected, Py_ssize_t n, int pp, int qp) {
+    if (!Py_IS_TYPE(o, &TrackerType))
+        return -2;
+    Tracker *t = (Tracker *)o;
+    if (t->book == NULL)
+        return -2;
+    int v = verdict(t, -1, -1, -1);
+    if (v < 0)
+        return -2;
+    if (v != APPLIED)
+        return v;
+    long long exch_ns = 0;
+    if (ts_n && !iso_ns(ts, ts_n, &exch_ns))
+        return UNPARSED;
+    v = apply_staged(t, -1, exch_ns, recv_ns, recv_mono, bids, asks);
+    if (v < 0)
+        return -1;
+    uint32_t crc;
+    if (book_crc32(t->book, n, pp, qp, &crc) < 0)
+        return -1;
+    return expected == (long long)crc ? v : CHECKSUM;
+}
+
 int tracker_add_type(PyObject *module) {
     if (PyType_Ready(&TrackerType) < 0)
         return -1;

@@ -28,6 +28,7 @@ __all__ = [
     "describe",
     "fragment",
     "implementation",
+    "kraken_route",
     "native_available",
     "native_book_type",
     "new_book",
@@ -40,16 +41,18 @@ PURE_ENV: Final = "VENUEWATCH_PURE_BOOK"
 PureBook = book_py.Book
 _native_tracker: Callable[[Book, int, int], Tracker] | None = None
 _binance_route: Callable[[dict[str, Any], bytes | str, int, int], Any] | None = None
+_kraken_route: Callable[..., Any] | None = None
 
 
 def _load_native() -> tuple[type[Book] | None, str]:
-    global _native_tracker, _binance_route
+    global _native_tracker, _binance_route, _kraken_route
     try:
         from adapters import _book
     except ImportError as exc:
         return None, f"pure Python (native extension not built: {exc})"
     _native_tracker = cast("Callable[[Book, int, int], Tracker]", _book.Tracker)
     _binance_route = _book.route_binance
+    _kraken_route = _book.route_kraken
 
     class NativeBook(_book.Book):
         """Native sides, and the reads the feed makes per frame (crossed, best) in C too."""
@@ -125,6 +128,12 @@ def binance_route() -> Callable[[dict[str, Any], bytes | str, int, int], Any] | 
     """The native reader of Binance spot depth frames (adapters/_binance.c) when the
     native book is selected, else None (it feeds native trackers only)."""
     return _binance_route if _selected is not PureBook else None
+
+
+def kraken_route() -> Callable[..., Any] | None:
+    """The native reader of Kraken v2 book updates (adapters/_kraken.c), first argument
+    the venue's ``checksum_spec``, when the native book is selected, else None."""
+    return _kraken_route if _selected is not PureBook else None
 
 
 def implementation() -> str:

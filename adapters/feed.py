@@ -237,7 +237,7 @@ class Feed:
                 done = route(self.instruments, frame, recv_ns, recv_mono)
                 if done is not None:
                     if done.__class__ is tuple:
-                        self._applied(done[1], recv_ns, recv_mono, True, None, None)
+                        self._routed(done, recv_ns, recv_mono)
                     else:
                         for fn in self.listeners:
                             fn(done)
@@ -293,6 +293,16 @@ class Feed:
                     self._buffer(st, ev)
             else:
                 self._event(session, ev)
+
+    def _routed(self, done: tuple[int, InstrumentState, int], recv_ns: int, recv_mono: int) -> None:
+        """The native reader applied an update the feed has more to say about."""
+        verdict, st, expected = done
+        if verdict == CHECKSUM:
+            self._mismatch(
+                st, expected, self.venue.checksum(st.book, st.symbol), recv_ns, recv_mono
+            )
+        else:  # CROSSED
+            self._applied(st, recv_ns, recv_mono, True, None, None)
 
     def _checked(self, st: InstrumentState, m: CheckedDelta, recv_ns: int, recv_mono: int) -> bool:
         """The hot path of a venue whose checksum the tracker verifies (Kraken): update

@@ -20,13 +20,14 @@ Protocol (https://docs.kraken.com/api/docs/websocket-v2/book and the guide
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import msgspec
 
-from adapters.book import Book, implementation
+from adapters.book import Book, implementation, kraken_route
 from adapters.instruments import Canonical, split_delimited
 from adapters.model import (
     BookDelta,
@@ -134,6 +135,9 @@ class KrakenSession(Session):
             # The pure-Python book checks the checksum from texts parse() tracks per
             # level, which the hot path would not update: it takes parse() only.
             self.fast_decode = _raw_book.decode
+            route = kraken_route()
+            if route is not None:  # the frame read natively (adapters/_kraken.c)
+                self.fast_route = functools.partial(route, venue.checksum_spec)
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:
