@@ -18,11 +18,12 @@
  * route_binance(instruments, frame, recv_ns, recv_mono) ->
  *   the InstrumentState       the update applied (its `frames` counted)
  *   (CROSSED, state, None)    applied, and the book is crossed: the feed's to handle
+ *   (SKIP, state, None)       already covered by the book: counted, nothing to do
  *   None                      nothing applied: the feed's ordinary path takes the frame
  */
 #include "_json.h"
 
-enum { APPLIED = 0, CROSSED = 4 };
+enum { APPLIED = 0, SKIP = 1, CROSSED = 4 };
 
 
 typedef struct {
@@ -119,19 +120,24 @@ static PyObject *route_binance(PyObject *Py_UNUSED(m), PyObject *const *args, Py
                                 recv_mono, &bids, &asks);
     if (v == -1)
         goto done;
-    if (v != APPLIED && v != CROSSED) { /* skip, gap, a pure tracker: nothing applied */
+    if (v != APPLIED && v != CROSSED && v != SKIP) { /* a gap, a pure tracker */
         result = Py_NewRef(Py_None);
         goto done;
     }
     if (bump(st, s_frames) < 0)
         goto done;
+    /* A skipped update changed nothing; an empty one is the venue saying the book is
+     * current (the feed's _not_applied, which the general path would run). */
+    if (v == SKIP && bids.n == 0 && asks.n == 0 &&
+        PyObject_SetAttr(core, s_last_update_mono, args[3]) < 0)
+        goto done;
     if (v == APPLIED) {
         result = Py_NewRef(st);
     } else {
-        PyObject *crossed = PyLong_FromLong(CROSSED);
-        if (crossed != NULL)
-            result = PyTuple_Pack(3, crossed, st, Py_None);
-        Py_XDECREF(crossed);
+        PyObject *verdict = PyLong_FromLong(v);
+        if (verdict != NULL)
+            result = PyTuple_Pack(3, verdict, st, Py_None);
+        Py_XDECREF(verdict);
     }
 done:
     pairs_free(&bids);
@@ -194,7 +200,7 @@ static PyMethodDef methods[] = {
     {NULL},
 };
 
-PyObject *s_synced, *s_core, *s_frames, *s_checksum_ok;
+PyObject *s_synced, *s_core, *s_frames, *s_checksum_ok, *s_last_update_mono;
 
 int json_init(void) {
     if (s_synced != NULL)
@@ -202,7 +208,8 @@ int json_init(void) {
     if ((s_synced = PyUnicode_InternFromString("synced")) == NULL ||
         (s_core = PyUnicode_InternFromString("core")) == NULL ||
         (s_frames = PyUnicode_InternFromString("frames")) == NULL ||
-        (s_checksum_ok = PyUnicode_InternFromString("checksum_ok")) == NULL)
+        (s_checksum_ok = PyUnicode_InternFromString("checksum_ok")) == NULL ||
+        (s_last_update_mono = PyUnicode_InternFromString("last_update_mono")) == NULL)
         return -1;
     return 0;
 }

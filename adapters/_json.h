@@ -9,7 +9,7 @@
 
 #include "_book.h"
 
-extern PyObject *s_synced, *s_core, *s_frames, *s_checksum_ok;
+extern PyObject *s_synced, *s_core, *s_frames, *s_checksum_ok, *s_last_update_mono;
 int json_init(void);
 
 static inline const char *ws(const char *p, const char *end) {

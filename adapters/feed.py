@@ -295,14 +295,15 @@ class Feed:
                 self._event(session, ev)
 
     def _routed(self, done: tuple[int, InstrumentState, int], recv_ns: int, recv_mono: int) -> None:
-        """The native reader applied an update the feed has more to say about."""
+        """The native reader read an update the feed has more to say about (or, for a
+        skipped one, nothing)."""
         verdict, st, expected = done
         if verdict == CHECKSUM:
-            self._mismatch(
-                st, expected, self.venue.checksum(st.book, st.symbol), recv_ns, recv_mono
-            )
-        else:  # CROSSED
+            got = self.venue.checksum(st.book, st.symbol)
+            self._mismatch(st, expected, got, recv_ns, recv_mono)
+        elif verdict == CROSSED:
             self._applied(st, recv_ns, recv_mono, True, None, None)
+        # SKIP: an update the book already covers, counted by the reader: nothing to do
 
     def _checked(self, st: InstrumentState, m: CheckedDelta, recv_ns: int, recv_mono: int) -> bool:
         """The hot path of a venue whose checksum the tracker verifies (Kraken): update

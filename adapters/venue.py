@@ -132,9 +132,9 @@ class Session(abc.ABC):
     fast_route: Callable[[dict[str, Any], bytes | str, int, int], Any] | None = None
     """Optional, ahead of ``fast_decode``: read a frame natively straight into its
     instrument's tracker (``adapters._book.route_binance``). Returns the instrument's
-    state when the update applied, ``(CROSSED, state, None)`` when it applied and
-    crossed the book, None when nothing was applied (``fast_decode``, then
-    :meth:`parse`, take the frame)."""
+    state when the update applied, ``(verdict, state, checksum)`` when the feed has
+    more to do (CROSSED, CHECKSUM) or nothing at all (SKIP, counted), None when
+    nothing was applied (``fast_decode``, then :meth:`parse`, take the frame)."""
 
     def __init__(self, venue: Venue, conn: str) -> None:
         self.venue = venue
