@@ -371,10 +371,10 @@ class Feed:
         elif cls is Trade:
             self.trades += 1
 
-    def shed(self, recv_mono: int) -> None:
-        """A frame dropped unparsed: counted (rates, silence) but never applied."""
-        self.frames += 1
-        self.shed_frames += 1
+    def shed(self, recv_mono: int, n: int = 1) -> None:
+        """``n`` frames dropped unparsed: counted (rates, silence) but never applied."""
+        self.frames += n
+        self.shed_frames += n
         self.last_frame_mono = recv_mono
 
     def start_shedding(self, conn: str, reason: str, now_ns: int, now_mono: int) -> None:

@@ -17,7 +17,7 @@ fix that here, on the same loop, with no shared-state hazards:
   applied, acknowledged), readers do not start another slice (:data:`PRIORITY`,
   held by the controller; at most :data:`MAX_HOLD_S`), so on a starved CPU the
   engine spends its turns on the command's hops, not on frames.
-* **Shedding.** If a connection stays behind (its receive queue never empties)
+* **Shedding.** If a connection stays behind (see *Behind* below)
   for :data:`SHED_AFTER_S`, the governor says *shed*: the feed marks every book
   on that connection **lagging** (book cleared, so a lagging book is never shown
   as current; health and the ``book-lagging`` alert say so) and the reader drops
@@ -26,6 +26,26 @@ fix that here, on the same loop, with no shared-state hazards:
   apply cost ≤ :data:`RECOVER_DUTY`). Then it says *recover*: the feed resyncs
   every lagging book through the venue's usual machinery (REST snapshot or
   resubscribe), which makes them exact again.
+
+Behind
+------
+A connection is *behind* when frames wait in its client's queue
+(``Connection.pending()``) or in the reader's hands (a batch its slice cut,
+:attr:`LagGovernor.held`), **or** when that queue is empty but the kernel
+still holds more than :data:`BEHIND_BYTES` it has not read
+(``Connection.unread()``: one ``ioctl(FIONREAD)`` on the socket, asked only
+when the queue is empty). It is *caught up* only when both are low. The
+kernel's count is what makes the rule true under real overload: the client
+stops reading at its queue bound (``max_queue``), so the backlog lives in the
+kernel (and the venue's send buffer), and the client's queue empties every
+time the reader drains what one read brought. Judged by the queue alone, an
+engine megabytes behind looked caught up several times a second and never
+shed; the venue's delivered rate then sank to what the engine applied. The
+threshold is one capped read's worth (the picows transport reads at most
+:data:`~adapters.transport_picows.READ_BYTES` at a time; asyncio's reads under
+``websockets`` are at most 256 KiB): an engine that keeps up leaves in the
+kernel only what arrived while it applied the last read, less than a read.
+Both transports report both counts, so the rule does not depend on the client.
 
 Each connection's reader has its own slice, so with several saturated
 connections one loop turn is up to a slice per connection (the gate keeps them
@@ -61,6 +81,9 @@ WINDOW_S: Final = 0.25
 RECOVER_DUTY: Final = 0.5
 """Stop shedding only if the arrivals would take at most this share of the loop."""
 
+BEHIND_BYTES: Final = 64 * 1024
+"""With the client's queue empty, more unread bytes than this in the kernel is still behind."""
+
 NEVER_S: Final = 1e9
 """A ``shed_after_s`` at least this large means never shed."""
 
@@ -76,7 +99,7 @@ class LagGovernor:
 
     The reader calls :meth:`applied` / :meth:`shed` per frame (counters only)
     and :meth:`observe` at every slice boundary and on the watchdog's tick,
-    with how many frames are waiting in the receive queue.
+    with how much is waiting (any positive count is behind: see *Behind* above).
     """
 
     __slots__ = (
@@ -84,6 +107,7 @@ class LagGovernor:
         "busy_ns",
         "cost_ns",
         "episodes",
+        "held",
         "min_shed_ns",
         "rate",
         "recover_duty",
@@ -110,6 +134,9 @@ class LagGovernor:
         """Monotonic ns since which the queue has not been seen empty (0: caught up)."""
         self.shed_since = 0
         self.episodes = 0
+        self.held = 0
+        """Frames the reader has taken from the client but not handled yet (a batch
+        cut by its slice): still behind, though no longer in the client's queue."""
         self.win_start = 0
         self.win_frames = 0
         self.win_applied = 0
@@ -125,9 +152,9 @@ class LagGovernor:
         self.win_applied += 1
         self.busy_ns += busy_ns
 
-    def shed(self) -> None:
-        """A frame was dropped unparsed."""
-        self.win_frames += 1
+    def shed(self, n: int = 1) -> None:
+        """``n`` frames were dropped unparsed."""
+        self.win_frames += n
 
     def caught_up(self) -> None:
         """The receive queue is empty: whatever lag there was is gone."""

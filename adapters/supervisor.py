@@ -26,7 +26,7 @@ import msgspec
 
 from adapters.backoff import Backoff
 from adapters.feed import Action, Feed
-from adapters.lag import PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
+from adapters.lag import BEHIND_BYTES, PRIORITY, RECOVER, SHED, SLICE_S, LagGovernor
 from adapters.model import FeedStatus, ParseError, excerpt
 from adapters.tasks import spawn
 from adapters.transport import Closed, ConnectFailed, Connection, Options, choose, connect
@@ -214,71 +214,113 @@ class Supervisor:
         return reason
 
     async def _read(self, conn: str, ws: Connection, session: Session, clock: _LastFrame) -> str:
-        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules."""
+        """Receive, apply and yield: see :mod:`adapters.lag` for the overload rules.
+
+        Frames come a batch at a time (whatever one wake-up found queued); the
+        slice may end mid-batch, and the rest of the batch is then still behind.
+        """
         feed = self.feed
         on_frame = feed.on_frame
         recorder = self.recorder
         name = self.venue.name
         time_ns = time.time_ns
         mono_ns = time.monotonic_ns
-        recv = ws.recv
+        take = ws.take
         pending = ws.pending
+        unread = ws.unread
         gov = self.governors[conn] = LagGovernor(**self.lag_settings)
         slice_ns = int(SLICE_S * 1e9)
         slice_start = 0
         answer = self.venue.must_answer
         answer_s = answer.decode()
+        # Shed frames can go uncounted one by one only if none needs a look (an answer
+        # the venue waits for) or a record (a capture keeps every frame).
+        bulk_shed = not answer and recorder is None
+        dropped = ws.dropped
+        seen = dropped()
         try:
             while True:
-                frame = await recv()
-                recv_ns = time_ns()
-                recv_mono = clock.mono = mono_ns()
-                if not slice_start:
-                    slice_start = recv_mono
-                if recorder is not None:
-                    recorder.frame(recv_ns, name, conn, frame)
-                if gov.shedding:
-                    gov.shed()  # an arrival either way; never a sample of the apply cost
-                    if answer and (
-                        answer in frame if isinstance(frame, bytes) else answer_s in frame
-                    ):
-                        on_frame(session, frame, recv_ns, recv_mono)
-                        if feed.actions or feed.outbox:
-                            stop = await self._act(ws)
-                            if stop:
-                                return stop
+                batch = await take()
+                n = len(batch)
+                i = 0
+                if (gone := dropped() - seen) > 0:
+                    # Counted by the client while shedding (see Connection.drop).
+                    seen += gone
+                    recv_mono = clock.mono = mono_ns()
+                    gov.shed(gone)
+                    feed.shed(recv_mono, gone)
+                while i < n:
+                    if bulk_shed and gov.shedding:
+                        # Dropped unparsed, the rest of the batch at once: a count.
+                        recv_mono = clock.mono = mono_ns()
+                        gov.shed(n - i)
+                        feed.shed(recv_mono, n - i)
+                        i = n
                     else:
-                        feed.shed(recv_mono)
-                else:
-                    on_frame(session, frame, recv_ns, recv_mono)
-                    gov.applied(mono_ns() - recv_mono)
-                    if feed.actions or feed.outbox:
-                        stop = await self._act(ws)
+                        frame = batch[i]
+                        i += 1
+                        recv_ns = time_ns()
+                        recv_mono = clock.mono = mono_ns()
+                        if recorder is not None:
+                            recorder.frame(recv_ns, name, conn, frame)
+                        if gov.shedding:
+                            gov.shed()  # an arrival either way; never a sample of the cost
+                            if answer and (
+                                answer in frame if isinstance(frame, bytes) else answer_s in frame
+                            ):
+                                on_frame(session, frame, recv_ns, recv_mono)
+                                if feed.actions or feed.outbox:
+                                    stop = await self._act(ws)
+                                    if stop:
+                                        return stop
+                            else:
+                                feed.shed(recv_mono)
+                        else:
+                            on_frame(session, frame, recv_ns, recv_mono)
+                            gov.applied(mono_ns() - recv_mono)
+                            if feed.actions or feed.outbox:
+                                stop = await self._act(ws)
+                                if stop:
+                                    return stop
+                    if not slice_start:
+                        slice_start = recv_mono
+                    elif recv_mono - slice_start >= slice_ns:
+                        # The slice is used up: give controls, the journal and the
+                        # consoles their turn, whatever is still queued.
+                        gov.held = n - i
+                        stop = await self._govern(conn, ws, gov)
                         if stop:
                             return stop
-                if recv_mono - slice_start >= slice_ns:
-                    # The slice is used up: give controls, the journal and the
-                    # consoles their turn, whatever is still queued.
-                    stop = await self._govern(conn, ws, gov, pending())
-                    if stop:
-                        return stop
-                    await PRIORITY.turn()
-                    slice_start = 0
-                elif not pending():
-                    gov.caught_up()  # the next recv waits, and the loop runs meanwhile
+                        await PRIORITY.turn()
+                        gov.held = 0
+                        slice_start = 0
+                if not pending():
+                    # The next take waits, and the loop runs meanwhile; but an empty
+                    # queue is caught up only if the kernel holds no backlog either.
+                    if unread() <= BEHIND_BYTES:
+                        gov.caught_up()
                     slice_start = 0
         finally:
             self.governors.pop(conn, None)
 
-    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor, waiting: int) -> str:
+    async def _govern(self, conn: str, ws: Connection, gov: LagGovernor) -> str:
         """Start or stop shedding on ``conn`` as the governor says."""
         now = time.monotonic_ns()
         lag_s = gov.lag_s(now)
-        verdict = gov.observe(now, waiting)
+        queued, unread = gov.held + ws.pending(), ws.unread()
+        verdict = gov.observe(now, queued or int(unread > BEHIND_BYTES))
         if verdict == SHED:
-            reason = f"{waiting} frames queued, behind for {lag_s:.1f}s: shedding"
+            reason = (
+                f"{queued} frames queued and {unread} bytes unread, "
+                f"behind for {lag_s:.1f}s: shedding"
+            )
             self.feed.start_shedding(conn, reason, time.time_ns(), now)
+            # Frames the reader would only count can be counted by the client, uncopied;
+            # not when one may need an answer, or a capture keeps them all.
+            if not self.venue.must_answer and self.recorder is None:
+                ws.drop(True)
         elif verdict == RECOVER:
+            ws.drop(False)
             why = f"caught up ({self.feed.shed_frames} frames shed on this venue so far)"
             self.feed.stop_shedding(conn, why, time.time_ns(), now)
             return await self._act(ws)
@@ -377,7 +419,7 @@ class Supervisor:
             gov = self.governors.get(conn)
             if gov is not None:
                 # The reader only judges while frames flow; once they stop, this does.
-                reason = await self._govern(conn, ws, gov, ws.pending())
+                reason = await self._govern(conn, ws, gov)
                 if reason:
                     await ws.close(1000, reason[:120])
                     return

@@ -11,6 +11,15 @@ answering the venue's close frame, reassembling fragmented messages, bounding
 the queue (reading from the socket pauses at ``max_queue`` messages and
 resumes at a quarter of it, as ``websockets`` does) and the close reasons the
 supervisor reports, worded as :mod:`adapters.transport_websockets` words them.
+
+And one thing picows does that a loop shared with commands cannot afford: it
+doubles its read buffer whenever a read fills it, and parses a whole read in
+one callback. An engine that falls behind leaves megabytes in the kernel, so
+its reads grew to megabytes, tens of thousands of frames parsed in one go,
+holding the loop for hundreds of milliseconds. :class:`_CappedReads` hands
+picows at most :data:`READ_BYTES` a read, so one read is a bounded number of
+frames (``READ_BYTES`` over the smallest frame) and the backlog stays in the
+kernel, where :meth:`PicowsConnection.unread` sees it.
 """
 
 from __future__ import annotations
@@ -18,12 +27,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from typing import Any
+from typing import Any, Final
 
 import picows
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
-from adapters.connection import Closed, ConnectFailed, Options
+from adapters.connection import Closed, ConnectFailed, Options, unread_counter
+
+READ_BYTES: Final = 64 * 1024
+"""The most one socket read hands picows: ~270 of a ~240-byte market-data frame,
+a fraction of a millisecond of parsing; at most ~9,000 of the smallest frames."""
 
 
 class _Listener(WSListener):
@@ -38,14 +51,25 @@ class _Listener(WSListener):
         self.parts: list[bytes] = []
         self.closed: str | None = None
         """Why the connection ended, once it has."""
+        self.dropping = False
+        """Shedding: whole messages are counted, not copied or queued."""
+        self.dropped = 0
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
-        if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
+        if kind is _TEXT or kind is _BINARY:
             if frame.fin:
+                if self.dropping:
+                    self.dropped += 1
+                    waiter = self.waiter  # the reader counts them (and the silence clock)
+                    if waiter is not None:
+                        self.waiter = None
+                        if not waiter.done():
+                            waiter.set_result(None)
+                    return
                 self._push(frame.get_payload_as_bytes())
             else:
                 self.parts = [frame.get_payload_as_bytes()]
@@ -89,13 +113,68 @@ class _Listener(WSListener):
                 waiter.set_result(None)
 
 
+_TEXT: Final = WSMsgType.TEXT
+_BINARY: Final = WSMsgType.BINARY
+
+
+class _CappedReads(asyncio.BufferedProtocol):
+    """Between the socket transport and picows's protocol: reads of at most READ_BYTES.
+
+    picows offers no bound on its read buffer (only its initial size), so the
+    buffer it offers is cut here; it then stops growing at about twice the cap.
+    Costs one Python call per read, not per frame.
+    """
+
+    def __init__(self, inner: Any, listener: _Listener) -> None:
+        self.inner = inner
+        self.listener = listener
+        self.most_per_read = 0
+        """The most frames one read has handed the reader so far."""
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        buf: memoryview = self.inner.get_buffer(sizehint)
+        return buf[:READ_BYTES] if len(buf) > READ_BYTES else buf
+
+    def buffer_updated(self, nbytes: int) -> None:
+        messages = self.listener.messages
+        before = len(messages)
+        self.inner.buffer_updated(nbytes)
+        # Nothing takes from the queue during the call: the growth is this read's.
+        n = len(messages) - before
+        if n > self.most_per_read:
+            self.most_per_read = n
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.inner.connection_lost(exc)
+
+    def eof_received(self) -> bool | None:
+        result: bool | None = self.inner.eof_received()
+        return result
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+
 class PicowsConnection:
-    __slots__ = ("close_timeout", "listener", "transport")
+    __slots__ = ("close_timeout", "listener", "reads", "seen", "transport", "unread")
 
     def __init__(self, transport: WSTransport, listener: _Listener, close_timeout: float) -> None:
         self.transport = transport
         self.listener = listener
         self.close_timeout = close_timeout
+        under = transport.underlying_transport
+        self.reads = _CappedReads(under.get_protocol(), listener)
+        under.set_protocol(self.reads)
+        self.seen = 0
+        """The listener's drop count when the reader last took."""
+        self.unread = unread_counter(under.get_extra_info("socket"))
+        """Bytes waiting in the kernel (see :func:`~adapters.connection.unread_counter`)."""
 
     @property
     def close_reason(self) -> str:
@@ -107,16 +186,38 @@ class PicowsConnection:
 
     async def recv(self) -> bytes:
         listener = self.listener
-        messages = listener.messages
-        while not messages:
+        while not listener.messages:
             if listener.closed is not None:
                 raise Closed(listener.closed)
             waiter = listener.waiter = asyncio.get_running_loop().create_future()
             await waiter
-        frame = messages.popleft()
+        frame = listener.messages.popleft()
         if listener.paused:
             listener.resume_if_drained()
         return frame
+
+    async def take(self) -> deque[bytes]:
+        """Every message queued now: one wake-up for a whole read. Empty only when
+        messages were dropped (see :meth:`drop`) and none queued."""
+        listener = self.listener
+        messages = listener.messages
+        while not messages and listener.dropped == self.seen:
+            if listener.closed is not None:
+                raise Closed(listener.closed)
+            waiter = listener.waiter = asyncio.get_running_loop().create_future()
+            await waiter
+            messages = listener.messages
+        self.seen = listener.dropped
+        listener.messages = deque()  # the listener fills a fresh queue meanwhile
+        if listener.paused:
+            listener.resume_if_drained()
+        return messages
+
+    def drop(self, on: bool) -> None:
+        self.listener.dropping = on
+
+    def dropped(self) -> int:
+        return self.listener.dropped
 
     def pending(self) -> int:
         return len(self.listener.messages)

@@ -8,11 +8,11 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
-from adapters.connection import Closed, ConnectFailed, Options
+from adapters.connection import Closed, ConnectFailed, Options, unread_counter
 
 
 class WebsocketsConnection:
-    __slots__ = ("_queued", "ws")
+    __slots__ = ("_queued", "unread", "ws")
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
@@ -23,6 +23,8 @@ class WebsocketsConnection:
         # time-sliced.
         frames = getattr(getattr(ws, "recv_messages", None), "frames", None)
         self._queued: Sized = frames if isinstance(frames, Sized) else ()
+        # Its reads are asyncio's (256 KiB at most), so only the kernel's count is added.
+        self.unread = unread_counter(ws.transport.get_extra_info("socket"))
 
     @property
     def close_reason(self) -> str:
@@ -33,6 +35,17 @@ class WebsocketsConnection:
             return await self.ws.recv(decode=False)
         except websockets.exceptions.ConnectionClosed as exc:
             raise Closed(close_reason(exc)) from None
+
+    async def take(self) -> tuple[bytes]:
+        # The client hands out one message a call: a batch of one.
+        return (await self.recv(),)
+
+    def drop(self, on: bool) -> None:
+        """The client copies and queues every message before it is taken: nothing to
+        drop earlier (the reader sheds them in bulk as it takes them)."""
+
+    def dropped(self) -> int:
+        return 0
 
     def pending(self) -> int:
         return len(self._queued)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.app import actions, palette
 from tui.app.app import ConsoleApp
-from tui.app.screens import ConfirmScreen, HelpScreen
+from tui.app.screens import HelpScreen
 from tui.app.source import StaticSource
 
 from support import console_model
@@ -89,18 +89,20 @@ async def test_confirm_dialogs_take_their_text_from_the_registry(
         await app.rendered()
         venue = app.selection.venue
         await pilot.press("r")
-        assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question == f"Really bring {venue} back?"
-        assert app.screen.detail.endswith("Probation follows.")
-        assert app.screen.yes_label == "Bring back"
+        q = app.question
+        assert q is not None
+        assert q.question == f"Really bring {venue} back?"
+        assert q.detail.endswith("Probation follows.")
+        assert q.yes == "Bring back"
+        assert "y: Bring back" in app.message_line.plain
         await pilot.press("n")
         # The palette's per-venue restore runs the same action, so the same dialog.
         (entry,) = [e for e in palette.entries(app) if e.title == "Restore kraken"]
         assert entry.action == "restore('kraken')"
         await app.run_action(entry.action)
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question == "Really bring kraken back?"
+        assert app.question is not None
+        assert app.question.question == "Really bring kraken back?"
 
 
 async def test_palette_entries_are_action_strings_the_app_runs() -> None:

@@ -20,7 +20,7 @@ from tui.app import palette
 from tui.app import settings as settings_mod
 from tui.app.actions import BY_ID
 from tui.app.app import ConsoleApp
-from tui.app.screens import ConfirmScreen, HelpScreen, TextScreen
+from tui.app.screens import HelpScreen, TextScreen
 from tui.app.source import LiveSource, StaticSource
 from tui.config import config_dir
 from tui.control import journal
@@ -121,7 +121,7 @@ async def test_i_isolates_the_selected_venue_at_once_and_a_repeat_is_refused(
     venue = app.selection.venue
     assert venue == app.selection.venues[0]  # default: first in the venues panel's order
     await pilot.press("i")
-    assert not isinstance(app.screen, ConfirmScreen)  # stopping is one key
+    assert app.question is None  # stopping is one key
     await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation")
     ok = await until(app, lambda: [m for s, m in app.outcomes if "done" in m], "outcome")
     (cmd,) = commands(rig, "isolate")
@@ -135,8 +135,8 @@ async def test_i_isolates_the_selected_venue_at_once_and_a_repeat_is_refused(
     # restores, the risky direction, so it asks exactly as r does.
     await until(app, lambda: app.in_flight == 0, "refusal settled")
     await pilot.press("u")
-    assert isinstance(app.screen, ConfirmScreen)
-    assert f"#{cmd['seq']}" in app.screen.question and "restore" in app.screen.detail
+    q = app.question
+    assert q is not None and f"#{cmd['seq']}" in q.question and "restore" in q.detail
     await pilot.press("y")
     await until(app, lambda: rig.engine.state(venue) == "RECOVERING", "undo → restore")
     (undo,) = commands(rig, "undo")
@@ -153,7 +153,7 @@ async def test_u_never_undoes_another_persons_command(console: Console) -> None:
         app, lambda: any(e.get("id") == out.id for e in app.source.model.journal), "bob's entry"
     )
     await pilot.press("u")
-    assert not isinstance(app.screen, ConfirmScreen)
+    assert app.question is None
     refused = await until(app, lambda: [o for o in app.outcomes if "REFUSED" in o[1]], "no")
     assert "nothing of yours" in refused[0][1]
     assert rig.engine.state("coinbase") == "ISOLATED"
@@ -166,10 +166,10 @@ async def test_r_restores_only_after_confirm(console: Console) -> None:
     await pilot.press("i")
     await until(app, lambda: rig.engine.state(venue) == "ISOLATED", "isolation")
     await pilot.press("r")
-    assert isinstance(app.screen, ConfirmScreen)
-    assert f"Restore {venue}?" in app.screen.question
-    await pilot.press("n")  # cancel: nothing is sent
-    assert not isinstance(app.screen, ConfirmScreen)
+    assert app.question is not None and f"Restore {venue}?" in app.question.question
+    await pilot.press("n")  # cancel: nothing is sent, and the line says so
+    assert app.message_line.shown == ("information", f"cancelled: Restore {venue}?")
+    assert app.question is None
     await app.frame()
     assert commands(rig, "restore") == [] and rig.engine.state(venue) == "ISOLATED"
     await pilot.press("r")
@@ -248,16 +248,17 @@ async def test_a_arms_everything_when_any_is_disarmed_then_disarms_all(
     breaker = rig.engine.facts.breakers["deviation-hard"]
     assert not breaker.armed
     await pilot.press("a")
-    assert isinstance(app.screen, ConfirmScreen)
-    assert app.screen.question == "Arm all breakers and auto-failover?"
-    assert "breaker deviation-hard" in app.screen.detail
+    q = app.question
+    assert q is not None and q.question == "Arm all breakers and auto-failover?"
+    assert "breaker deviation-hard" in q.detail
     await pilot.press("y")
     await until(app, lambda: breaker.armed, "armed")
     assert commands(rig, "arm")[0]["args"] == {"target": "all"}
     await rig.step()  # the engine is paused: publish the new state to the console
     await until(app, lambda: app.source.model.breakers["deviation-hard"].armed, "model")
     await pilot.press("a")
-    assert app.screen.question == "Disarm all breakers and auto-failover?"
+    assert app.question is not None
+    assert app.question.question == "Disarm all breakers and auto-failover?"
     await pilot.press("y")
     await until(app, lambda: not breaker.armed, "disarmed")
     assert not any(r.armed for r in rig.engine.facts.routes.values())
@@ -326,8 +327,8 @@ async def test_q_confirms_while_a_command_is_in_flight_then_quits_cleanly(
         await until(app, lambda: app.in_flight == 1, "a command in flight")
         assert "1 in flight" in app.status_bar.segment("flight")
         await pilot.press("q")
-        assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question == "Quit with 1 command in flight?"
+        assert app.question is not None
+        assert app.question.question == "Quit with 1 command in flight?"
         await pilot.press("n")
         assert app.is_running
     finally:
@@ -376,8 +377,8 @@ async def test_engine_process_exit_is_shown_loudly_and_offers_to_quit(engine: St
     async with app.run_test(size=(80, 24)) as pilot:
         await until(app, lambda: source.state == "attached", "attached")
         exit_code.append(3)
-        await until(app, lambda: isinstance(app.screen, ConfirmScreen), "the offer to quit")
-        assert app.screen.question == "The engine stopped"  # type: ignore[attr-defined]
+        q = await until(app, lambda: app.question, "the offer to quit")
+        assert q.question == "The engine stopped"
         assert source.state == "lost"
         assert "LOST: the engine process exited (code 3)" in app.status_bar.segment("conn")
         assert "-lost" in app.query_one("#status").classes

@@ -98,6 +98,14 @@ def _responsiveness(stdout: str, r: Section) -> None:
         # The overload case: twice the rate measured in the same run, books exact after it.
         _positive(r, "sustainable_frames_per_s")
         assert r["engine_frames_per_s"] == int(r["sustainable_frames_per_s"] * r["overload"])
+        # What the venue delivered is reported next to what it was paced at, and a run
+        # that did not overload the engine says so as a miss, not silently.
+        _positive(r, "paced_frames_per_s", "delivered_frames_per_s")
+        multiple = r["delivered_frames_per_s"] / r["sustainable_frames_per_s"]
+        assert r["delivered_multiple"] == round(multiple, 2)
+        assert f"delivered {r['delivered_frames_per_s']:,}" in stdout
+        overloaded = r["delivered_multiple"] >= r["min_delivered_multiple"]
+        assert overloaded == ("MISS: not an overload" not in stdout)
         books = r["books"]
         assert books["books"] > 0 and books["settled"] and books["exact"], books
     else:

@@ -1,8 +1,8 @@
 """A key's command leaves the console before anything else the key causes is drawn.
 
 Under load the console's loop is busy repainting; a command that waited for a
-task's turn (a worker, ``asyncio.wait_for``'s inner task) or for a confirm dialog
-to be taken down left hundreds of milliseconds after its key. These check the
+task's turn (a worker, ``asyncio.wait_for``'s inner task) or for a question to be
+taken down left hundreds of milliseconds after its key. These check the
 order of events, not how long anything took.
 """
 
@@ -13,14 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from textual import messages
 
 from tui.app.app import ConsoleApp
 from tui.app.footer import KeysFooter
 from tui.app.panels.table import Row, TablePanel
 from tui.app.panels.venues import VenuesPanel
-from tui.app.screens import ConfirmScreen
 from tui.app.source import LiveSource, StaticSource
 from tui.control import journal
 from tui.control.commands import Outcome
@@ -70,7 +68,7 @@ async def test_start_puts_the_command_on_the_wire_before_it_returns(
     assert notes and notes[-1]["args"] == {"text": "on the wire at once"}
 
 
-async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
+async def test_a_confirmed_command_is_sent_before_the_question_is_taken_down(
     engine: StartEngine,
 ) -> None:
     rig = await engine(["binance", "kraken"])
@@ -91,24 +89,25 @@ async def test_a_confirmed_command_is_sent_before_the_dialog_is_taken_down(
             "the isolation applied and answered",
         )
         events: list[str] = []
-        real_start, real_pop = source.start, app.pop_screen
+        line = app.message_line
+        real_start, real_done = source.start, line.done
 
         def start(action: str, reason: str = "", **args: str) -> Awaitable[Outcome]:
             events.append(f"sent {action}")
             return real_start(action, reason, **args)
 
-        def pop_screen() -> Any:
-            events.append("dialog down")
-            return real_pop()
+        def done(*args: Any) -> None:
+            events.append("question down")
+            real_done(*args)
 
         source.start = start  # type: ignore[method-assign]
-        app.pop_screen = pop_screen  # type: ignore[method-assign]
+        line.done = done  # type: ignore[method-assign,assignment]
         await pilot.press("u")  # undoing an isolation restores: it asks first
-        assert isinstance(app.screen, ConfirmScreen)
+        assert app.question is not None and not app.screen.is_modal
         await pilot.press("y")
         await _until(app, lambda: rig.engine.state(venue) != "ISOLATED", "the undo applied")
-        assert events[:2] == ["sent undo", "dialog down"]
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert events[:2] == ["sent undo", "question down"]
+        assert app.question is None
 
 
 async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
@@ -131,21 +130,18 @@ async def test_after_a_key_only_state_frames_are_drawn_as_they_land() -> None:
         assert app.ticks == before + 1
 
 
-@pytest.mark.parametrize(("opens", "dialog"), [("ctrl+p", "palette"), ("r", "confirm")])
-async def test_under_a_dialog_the_screen_stays_visible_and_panels_wait_for_their_second(
-    opens: str, dialog: str
-) -> None:
-    """Dialogs are see-through (a confirm leaves the rows it is about and the header
-    visible while the responder decides); the panels below are redrawn once a second,
-    and what changed meanwhile is kept, not lost."""
+async def test_under_a_dialog_the_screen_stays_visible_and_panels_wait_for_their_second() -> None:
+    """Dialogs are see-through (the rows and the header stay visible under the
+    palette); the panels below are redrawn once a second, and what changed meanwhile
+    is kept, not lost."""
     from textual.command import CommandPalette
 
-    kind = CommandPalette if dialog == "palette" else ConfirmScreen
+    kind, dialog = CommandPalette, "palette"
     app = ConsoleApp(StaticSource(console_model.build()), layout="compact")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.rendered()
         model = app.source.model
-        await pilot.press(opens)  # restoring ("r") asks first
+        await pilot.press("ctrl+p")
         await _until(app, lambda: isinstance(app.screen, kind), f"the {dialog}")
         assert app.screen.styles.background.a < 1.0
         app._under_dialog_next = math.inf  # the panels below were just drawn
@@ -184,15 +180,13 @@ async def test_a_dialog_closing_restyles_no_row_and_the_pane_mark_stays() -> Non
             real_update(nodes, animate=animate)
 
         sheet.update_nodes = update_nodes  # type: ignore[method-assign]
-        await pilot.press("r")  # restoring asks first
-        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
+        await pilot.press("question_mark")  # the help screen: a dialog taking the focus
+        await _until(app, lambda: app.screen.is_modal, "the help dialog")
         app._under_dialog_next = 0.0  # the panels below get their turn under the dialog
         app._tick()
         assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
         await pilot.press("escape")
-        await _until(
-            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
-        )
+        await _until(app, lambda: not app.screen.is_modal, "the help dialog taken down")
         await app.frame()
         assert not [n for n in restyled if isinstance(n, Row)]
         assert [p for p in app.query(Panel) if p.has_class("-focused-pane")] == marked
@@ -274,12 +268,10 @@ async def test_a_dialog_opening_and_closing_leaves_the_footer_as_it_was() -> Non
         footer = app.query_one(KeysFooter)
         built = footer.recomposes
         layouts = LayoutsAsked(app.screen)
-        await pilot.press("r")  # restoring asks first
-        await _until(app, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
+        await pilot.press("question_mark")
+        await _until(app, lambda: app.screen.is_modal, "the help dialog")
         await pilot.press("escape")
-        await _until(
-            app, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm dialog taken down"
-        )
+        await _until(app, lambda: not app.screen.is_modal, "the help dialog taken down")
         await app.frame()
         await app.frame()
         assert footer.recomposes == built
@@ -310,6 +302,7 @@ async def test_a_key_is_handled_between_two_slices_of_a_redraw() -> None:
         app.select = select  # type: ignore[method-assign]
         everything = {"venues", "instruments", "consensus", "routes", "breakers", "alerts"}
         app.source.model.dirty = everything | {"journal", "history"}
+        app._slow_next.clear()  # no batch window open: every changed panel is due now
         app._tick()
         assert len(events) == 1 and len(app._stale) == len(app._panels) - 1
         await pilot.press("down")
@@ -318,3 +311,58 @@ async def test_a_key_is_handled_between_two_slices_of_a_redraw() -> None:
             app._tick()
         assert not app._stale
         assert sorted(events[2:]) == sorted(type(p).__name__ for p in app._panels)
+
+
+async def test_a_question_asked_and_answered_resizes_no_pane_and_restyles_no_row() -> None:
+    """A confirm asks in the message line, on a layer above the panes: asking and
+    answering lay out the line alone. The modal dialog it replaces restyled and
+    repainted the whole screen below as it opened, and laid it out as it closed."""
+    from textual import events
+
+    from tui.app.message_line import MessageLine
+    from tui.app.panel import Panel
+
+    app = ConsoleApp(StaticSource(console_model.build()), layout="default")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.rendered()
+        await app.frame()
+        resized: list[str] = []
+        for widget in app._body.walk_children():
+
+            def post(message: Any, real: Any = widget.post_message, w: Any = widget) -> bool:
+                if isinstance(message, events.Resize):
+                    resized.append(type(w).__name__)
+                return bool(real(message))
+
+            widget.post_message = post  # type: ignore[method-assign]
+        restyled: list[Any] = []
+        sheet = app.stylesheet
+        real_update = sheet.update_nodes
+
+        def update_nodes(nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            real_update(nodes, animate=animate)
+
+        sheet.update_nodes = update_nodes  # type: ignore[method-assign]
+        layouts = LayoutsAsked(app.screen)
+        line = app.message_line
+        for _ in range(50):  # until the screen is settled: a table may still fill its pool
+            resized.clear()
+            restyled.clear()
+            layouts.asked.clear()
+            await app.frame()
+            await app.frame()
+            if not (resized or restyled or layouts.asked):
+                break
+        await pilot.press("r")  # restoring asks first
+        assert app.question is not None and line.size.height > 1  # question, then detail
+        await app.frame()
+        await pilot.press("n")
+        await app.frame()
+        await app.frame()
+        assert app.question is None and line.size.height == 1
+        assert resized == []
+        assert not [n for n in restyled if isinstance(n, (Row, Panel))]
+        assert MessageLine in {type(n) for n in restyled}  # the spy did see the line's
+        assert set(layouts.asked) <= {"MessageLine", "ScrollBar"}

@@ -422,6 +422,31 @@ async def test_a_table_longer_than_its_pane_grows_its_pool_in_steps(model: Conso
         assert 1 <= grew <= 3
 
 
+async def test_a_timeline_filling_to_its_limit_mounts_rows_a_few_times(
+    model: ConsoleModel,
+) -> None:
+    """Each growth of the pool is a mount (a layout pass of the whole screen): filling a
+    timeline line by line to 200 lines grows it by half again each time, not 8 rows at
+    a time (that was 24 mounts), and it ends with more than a third of it in use."""
+    panel = TimelinePanel({"notes": False})
+    async with Host(panel).run_test(size=(100, 12)) as pilot:
+        panel.update_from(model, fx.selection(model))
+        await pilot.pause()
+        sizes = [len(panel._pool)]
+        for seq in range(23, 223):
+            model.apply(p.Journal({"seq": seq, "ts": fx.iso(fx.T0), "kind": "system",
+                                   "event": "tick", "hash": f"{seq:064x}"}))  # fmt: skip
+            panel.update_from(model, fx.selection(model))
+            if len(panel._pool) != sizes[-1]:
+                sizes.append(len(panel._pool))
+        await pilot.pause()
+        lines = len(panel.order_shown)
+        assert lines > 200 and len(panel._pool) >= lines
+        assert len(sizes) - 1 <= 10, sizes
+        assert lines > 2 * len(panel._pool) // 3, sizes
+        assert len(list(pilot.app.query(Row))) == len(panel._pool)
+
+
 # -- routes -------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from tui.app import keys, themes
+from tui.app.asking import Asking
 from tui.app.commanding import Commanding
 from tui.app.control_actions import ControlActions
 from tui.app.footer import KeysFooter
@@ -44,6 +45,7 @@ from tui.app.status_bar import NARROW, StatusBar, status
 
 
 class ConsoleApp(
+    Asking,
     Rendering,
     Selecting,
     Commanding,
@@ -103,6 +105,9 @@ class ConsoleApp(
         self._panels: list[Panel] = []
         self._stale: set[Panel] = set()
         """Panels to draw: their data changed (or they were hidden) since they last drew."""
+        self._held: set[Panel] = set()
+        """Panels with new data that is not the engine's state, batched (rendering.SLOW_S)."""
+        self._slow_next: dict[Panel, float] = {}
         self._turn = 0
         self.render_timer: Timer | None = None
         """The fixed-rate render tick (tests pause it to draw tick by tick)."""
@@ -111,7 +116,7 @@ class ConsoleApp(
         self._frame = asyncio.Event()
         self.ticks = 0
         self._relayout = False
-        # Kept by reference: a modal (palette, confirm) may be the active screen when the
+        # Kept by reference: a modal (palette, help) may be the active screen when the
         # clock ticks or the terminal resizes, and App.query would search the modal.
         self._status = StatusBar()
         self._body = Container(id="body")
@@ -199,7 +204,8 @@ class ConsoleApp(
         notes = (
             f"Selected: {self.selection.venue or '-'} · {self.selection.instrument or '-'} · "
             f"route {self.selection.route or '-'}. tab moves between panes; enter shows "
-            "the focused pane's rows in full.\n\n" + legend.text()
+            "the focused pane's rows in full. A question in the message line: y confirms, "
+            "n or escape cancels, any other key cancels and is not run.\n\n" + legend.text()
         )
         self.push_screen(HelpScreen(effective, display, notes))
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from tui.app.layout_tree import Layout
     from tui.app.layout_view import Pane, Panels
+    from tui.app.message_line import MessageLine
     from tui.app.panel import Panel, Selection
     from tui.app.settings import Settings
     from tui.app.source import Source
@@ -45,12 +46,15 @@ if TYPE_CHECKING:
         ticks: int
         _panels: list[Panel]
         _stale: set[Panel]
+        _held: set[Panel]
+        _slow_next: dict[Panel, float]
         _turn: int
         _panel_classes: Panels
         _route_pinned: bool
         _frame: asyncio.Event
         _relayout: bool
         _status: StatusBar
+        _message: MessageLine
         _body: Container
         _layout_arg: str | None
         _auto_layout: bool
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
         def _tick(self) -> None: ...
         def _show_status(self) -> None: ...
         def tell(self, message: str, severity: SeverityLevel = ...) -> None: ...
+        def ask(self, texts: tuple[str, str, str], then: Callable[[], object]) -> None: ...
         def _sync_selection(self, model: ConsoleModel) -> bool: ...
         def _follow_terminal(self) -> None: ...
         def focused_pane(self) -> Pane | None: ...

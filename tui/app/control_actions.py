@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tui.app import actions
 from tui.app.console_base import ConsoleBase
-from tui.app.screens import TextScreen, confirm
+from tui.app.screens import TextScreen
 from tui.console import controls_view as cv
 from tui.control.commands import RISKY
 
@@ -31,8 +31,7 @@ class ControlActions(ConsoleBase):
     def ask_restore(self, venue: str) -> None:
         row = self.source.model.venues.get(venue)
         now = f"{venue} is {row.state}{f' ({row.note})' if row.note else ''} now. " if row else ""
-        confirm(
-            self,
+        self.ask(
             actions.confirm("restore-venue", venue=venue, now=now),
             lambda: self.send("restore", venue=venue),
         )
@@ -83,8 +82,7 @@ class ControlActions(ConsoleBase):
     def ask_undo(self, seq: int, summary: str, actor: str, inverse: str) -> None:
         whose = "your own" if actor == self.me() else f"{actor}'s"
         risky = actions.confirm("undo", "risky", inverse=inverse)[0] if inverse in RISKY else ""
-        confirm(
-            self,
+        self.ask(
             actions.confirm("undo", seq=seq, summary=summary, whose=whose, risky=risky),
             lambda: self.send("undo", seq=str(seq)),
         )
@@ -134,8 +132,7 @@ class ControlActions(ConsoleBase):
         off = [f"breaker {n}" for n in off_b] + [f"auto-failover {n}" for n in off_r]
         variant = f"{'arm' if arm else 'disarm'}-{'all' if target == 'all' else 'one'}"
         action = "arm" if arm else "disarm"
-        confirm(
-            self,
+        self.ask(
             actions.confirm("arm-toggle", variant, target=target, off=", ".join(off)),
             lambda: self.send(action, target=target),
         )

@@ -65,6 +65,7 @@ class LayoutActions(ConsoleBase):
     def _collect_panels(self) -> None:
         self._panels = [p.panel for p in self._body.query(Pane) if isinstance(p.panel, Panel)]
         self._stale = set(self._panels)
+        self._held = set()
 
     async def switch_layout(self, name: str) -> None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tui.app import actions
 from tui.app.console_base import ConsoleBase
-from tui.app.screens import confirm
 from tui.app.source import LiveSource
 
 
@@ -22,11 +21,9 @@ class Lifecycle(ConsoleBase):
             texts = actions.confirm(
                 "quit", "in-flight", n=n, s="s" if n > 1 else "", note=self.quit_note
             )
-            confirm(self, (texts[0], texts[1].strip(), texts[2]), lambda: self.exit(0))
+            self.ask(texts, lambda: self.exit(0))
         elif self.quit_note:
-            confirm(
-                self, actions.confirm("quit", "always", note=self.quit_note), lambda: self.exit(0)
-            )
+            self.ask(actions.confirm("quit", "always", note=self.quit_note), lambda: self.exit(0))
         else:
             self.exit(0)
 
@@ -42,8 +39,7 @@ class Lifecycle(ConsoleBase):
         if isinstance(self.source, LiveSource):
             self.source.engine_gone(why)
         self._show_status()
-        confirm(
-            self,
+        self.ask(
             (
                 "The engine stopped",
                 f"{why}. The console shows the last state it "

@@ -33,6 +33,17 @@ P = TypeVar("P")
 UNDER_DIALOG_S: Final = 1.0
 """While a dialog is open, the panels below are redrawn this often."""
 
+SLOW_S: Final = 0.5
+"""A panel whose new data is not the engine's state (journal lines, alerts, chart
+points: areas outside :data:`STATE_AREAS`) is redrawn for it at most this often.
+
+Under overload the engine journals book-lagging alerts and feed notes many times a
+second; each new timeline line shifts every visible row, and Textual repaints each
+of them. Drawn at the fixed rate, those repaints were most of the console's loop
+time while a key waited its turn (py-spy, 2x load). Batched, a burst of lines is one
+repaint; the engine's state (where a command's effect shows) keeps the fixed rate,
+and a selection move still redraws every panel at once."""
+
 
 def draw_order(
     panels: Sequence[P], due: Collection[P], turn: int, first: Callable[[P], bool]
@@ -81,12 +92,29 @@ class Rendering(ConsoleBase):
             if not under_dialog:
                 panel.mark_focus(focused is not None and panel.parent is focused)
             panel.mark_squeezed()
-        self._stale.update(p for p in self._panels if p.AREAS & dirty)
+        self._batch(dirty)
         self._draw_some(model)
         self._show_status()
         self._follow_terminal()
         self.ticks += 1
         self._frame.set()
+
+    def _batch(self, dirty: set[str]) -> None:
+        """Panels whose areas changed become due: at once for the engine's state, else
+        held until :data:`SLOW_S` after they last drew (what changed is kept meanwhile:
+        a panel draws from the whole model, so one draw takes in every line held)."""
+        now = time.monotonic()
+        for panel in self._panels:
+            hit = panel.AREAS & dirty
+            if not hit:
+                continue
+            if hit & STATE_AREAS or now >= self._slow_next.get(panel, 0.0):
+                self._stale.add(panel)
+            else:
+                self._held.add(panel)
+        ready = {p for p in self._held if now >= self._slow_next.get(p, 0.0)}
+        self._held -= ready
+        self._stale |= ready
 
     def _draw_some(self, model: ConsoleModel) -> None:
         """Draw the panels waiting for it, within :data:`RENDER_BUDGET_S`, and leave the
@@ -108,6 +136,8 @@ class Rendering(ConsoleBase):
             if i and time.perf_counter() - began >= self.RENDER_BUDGET_S:
                 break  # the rest stay in _stale: next tick
             self._stale.discard(panel)
+            self._held.discard(panel)  # drawn from the latest model: nothing left held
+            self._slow_next[panel] = time.monotonic() + SLOW_S
             self._update(panel, model)
             self._turn = self._panels.index(panel) + 1
 
@@ -144,10 +174,11 @@ class Rendering(ConsoleBase):
     async def rendered(self, timeout: float = 10.0) -> None:
         """Wait until every panel has drawn the current model (tests, snapshots)."""
         deadline = time.monotonic() + timeout
-        while self.ticks == 0 or self._stale:
+        while self.ticks == 0 or self._stale or self._held:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"panels still stale: {[type(p).__name__ for p in self._stale]}")
+                waiting = self._stale | self._held
+                raise TimeoutError(f"panels still stale: {[type(p).__name__ for p in waiting]}")
             self._frame.clear()
             try:
                 await asyncio.wait_for(self._frame.wait(), left)

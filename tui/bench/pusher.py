@@ -22,7 +22,9 @@ snapshot its buffered stream continues, never the one from before the push.
 
 It talks to the bench over stdout, one JSON object a line: ``ready`` (with the
 adapter settings pointing at it), then ``pushed`` (with the books a correct
-client now holds and the pusher's own CPU time). It exits when stdin closes.
+client now holds, the pusher's own CPU time, and the rate it was paced at
+against the rate it delivered: every frame written, over the time until the
+last one had left its buffer). It exits when stdin closes.
 """
 
 from __future__ import annotations
@@ -148,12 +150,17 @@ class Pusher:
                 await self._paced(ws)
             else:
                 await self._blast(ws)
+            seconds = time.monotonic() - t0
             emit(
                 {
                     "event": "pushed",
                     "frames": self.n,
                     "setup_frames": len(self.capture.setup),
-                    "seconds": time.monotonic() - t0,
+                    "seconds": seconds,
+                    # What the venue offered, and what the client's reading let it write:
+                    # a paced push that fell behind its schedule was not the load asked for.
+                    "paced_frames_per_s": self.rate,
+                    "delivered_frames_per_s": round(self.n / seconds) if seconds > 0 else 0,
                     "cpu_s": cpu_s() - cpu0,
                     "expected": {
                         s: [list(b.items()), list(a.items())] for s, (b, a) in self.expected.items()

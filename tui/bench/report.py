@@ -93,6 +93,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if r.get("available"):
         goals = r["targets"]
         over = f" at {r.get('overload', 2):g}× sustainable load"
+        if "delivered_multiple" in r:
+            # A case that did not overload the engine measured nothing the goals ask.
+            out.append(
+                _t(
+                    "load delivered, × sustainable",
+                    r["delivered_multiple"],
+                    r["min_delivered_multiple"],
+                    ">=",
+                )
+            )
         for key, name, goal in (
             ("key_to_journal_ms", "key → journal fsync p99 ms", goals["journal_p99_ms"]),
             ("key_to_screen_ms", "key → screen p99 ms", goals["screen_p99_ms"]),
@@ -221,6 +231,12 @@ def table(results: dict[str, Any]) -> str:
                 )
                 + (f"; load average {r['load_average'][0]}" if r.get("load_average") else "")
             )
+            if "delivered_multiple" in r:
+                lines.append(
+                    f"   venue paced at {_n(r['paced_frames_per_s'])} frames/s, delivered "
+                    f"{_n(r['delivered_frames_per_s'])} = {r['delivered_multiple']:g}× "
+                    f"sustainable (an overload needs ≥ {r['min_delivered_multiple']:g}×)"
+                )
             for key, label in (
                 ("key_to_journal_ms", "key → journal fsync"),
                 ("key_to_screen_ms", "key → screen"),
@@ -273,6 +289,8 @@ def table(results: dict[str, Any]) -> str:
                     "   WARNING: the venue's load ran out during the presses (its frames are "
                     "pre-generated, at most a fixed number): later presses were not under overload"
                 )
+            for miss in r.get("misses", []):
+                lines.append(f"   MISS: {miss}")
             if r.get("cpu_under_load") is False:
                 lines.append(
                     "   (the console CPU window ran partly after the load: the frame budget "

@@ -60,6 +60,10 @@ from tui.bench import SIZES, Mode
 TARGETS: Final = {"journal_p99_ms": 50.0, "screen_p99_ms": 150.0, "console_cpu_pct": 30.0}
 OVERLOAD: Final = 2.0
 """The offered load, as a multiple of what the engine sustains in the same run."""
+MIN_DELIVERED: Final = 1.9
+"""The load the venue must have *delivered* (a multiple of the sustainable rate) for
+the case to count as the overload it is meant to be: a venue held back by an engine
+that does not shed delivers what the engine applies, and the run says so as a miss."""
 MAX_FRAMES: Final[dict[Mode, int]] = {"full": 6_000_000, "quick": 4_000_000, "smoke": 1_500_000}
 """Pre-generated frames at most (memory, ~20 µs each to make): at a high rate the load
 is shorter, and :func:`plan` takes fewer presses to stay inside it (never fewer than
@@ -170,6 +174,15 @@ def run(mode: Mode, seed: int = 7) -> dict[str, Any]:
         out = _run(Path(tmp), presses, frames, size.quiet_s, seed, rate)
     out["sustainable_frames_per_s"] = sustained
     out["overload"] = OVERLOAD
+    delivered = out["delivered_frames_per_s"]
+    out["delivered_multiple"] = multiple = round(delivered / sustained, 2) if sustained else 0.0
+    out["min_delivered_multiple"] = MIN_DELIVERED
+    if multiple < MIN_DELIVERED:
+        out["misses"].append(
+            f"not an overload: the venue delivered {delivered:,} frames/s, {multiple:g}× the "
+            f"sustainable rate (paced at {rate:,}, {OVERLOAD:g}×; at least {MIN_DELIVERED:g}× "
+            "was required)"
+        )
     out["load_average"] = [round(x, 2) for x in load_before]
     return out
 
@@ -384,6 +397,8 @@ def _run(
         return {
             "available": True,
             "engine_frames_per_s": rate,
+            "paced_frames_per_s": rate,
+            "delivered_frames_per_s": int(watch.report.get("delivered_frames_per_s", 0)),
             "books": books,
             "shedding_before_presses_s": shed_after_s,
             "frames": frames,

@@ -370,8 +370,8 @@ class TablePanel(Panel):
 
     def _size_pool(self, body: VerticalScroll, n: int) -> None:
         height = body.scrollable_content_region.height
-        want = pool_size(n, height)
         have = len(self._pool)
+        want = pool_size(n, height, have)
         if want > have:
             fresh = [Row(Content(""), BLANK) for _ in range(want - have)]
             self._pool.extend(fresh)
@@ -386,11 +386,24 @@ class TablePanel(Panel):
 
 
 POOL_STEP: Final = 8
-"""Rows the pool grows by past the pane's height (blank until used)."""
+"""Rows the pool grows by past the pane's height at least (blank until used)."""
 
 
-def pool_size(lines: int, height: int) -> int:
-    """Rows to keep mounted for ``lines`` lines in a pane ``height`` rows high."""
+def pool_size(lines: int, height: int, have: int = 0) -> int:
+    """Rows to keep mounted for ``lines`` lines in a pane ``height`` rows high, with
+    ``have`` mounted now.
+
+    Growing, the pool takes half again what it has (at least :data:`POOL_STEP` rows):
+    each growth is a mount, so a layout pass of the whole screen, and under overload
+    the timeline fills up to its limit (300 lines) with the engine's alerts and feed
+    notes — by steps of 8 that was 37 layout passes on a busy loop (the most of any
+    source, traced at 2x load), by half again about 8. The price is blank rows past
+    the last line, a third of the pool at most (the hidden-rows note counts lines)."""
     if lines <= height:
         return height
-    return -(-lines // POOL_STEP) * POOL_STEP
+    need = -(-lines // POOL_STEP) * POOL_STEP
+    if need <= have:
+        # Kept while the spare rows are what growing left (a third at most, and the
+        # caller's two steps of slack); far fewer lines (alerts resolved): shrink.
+        return have if have - need < have // 3 + 2 * POOL_STEP else need
+    return max(need, have + have // 2)
