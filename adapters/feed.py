@@ -229,9 +229,10 @@ class Feed:
         fast = session.fast_decode
         if fast is not None and self.rule:
             # The hot path: a delta decoded with no event made, applied by the
-            # instrument's tracker in one call. Only "applied" (and "crossed") end
-            # here; every other outcome changed nothing, and the frame takes the
-            # general path below from the start.
+            # instrument's tracker in one call. Only "applied" (and "crossed", a
+            # checksum mismatch, or for the native reader a skip) end here; every
+            # other outcome changed nothing, and the frame takes the general path
+            # below from the start.
             route = session.fast_route
             if route is not None:  # the frame read natively, straight into the tracker
                 done = route(self.instruments, frame, recv_ns, recv_mono)
