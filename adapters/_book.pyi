@@ -1,6 +1,7 @@
 # Types of the native book (adapters/_book.c, _tracker.c, _levels.c); the references are
 # adapters.book_py and adapters.tracker_py.
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 class BookSide:
     def __init__(self, sign: int) -> None: ...
@@ -51,7 +52,9 @@ class Book:
     def levels(self) -> tuple[dict[float, float], dict[float, float]]: ...
     def checksum_crc32(self, n: int, price_places: int, qty_places: int) -> int: ...
 
-def parse_levels(raw: bytes | memoryview | object) -> list[tuple[float, float]] | None: ...
+def parse_levels(
+    raw: bytes | memoryview | object, objects: bool = False
+) -> list[tuple[float, float]] | None: ...
 
 class Tracker:
     def __init__(self, book: Book, rule: int = 0, depth: int = 0) -> None: ...
@@ -91,7 +94,36 @@ class Tracker:
         bids: object,
         asks: object,
     ) -> int: ...
+    def step_checked(
+        self,
+        seq: int,
+        first_seq: int,
+        prev_seq: int,
+        exch: int | str,
+        recv_ns: int,
+        recv_mono: int,
+        bids: object,
+        asks: object,
+        checksum: int,
+        n: int,
+        price_places: int,
+        qty_places: int,
+    ) -> int: ...
     def force(
         self, seq: int, exch_ns: int, recv_ns: int, recv_mono: int, bids: object, asks: object
     ) -> int: ...
     def latencies(self, since_n: int = 0) -> list[int]: ...
+
+def route_binance(
+    instruments: dict[str, Any], frame: bytes | str, recv_ns: int, recv_mono: int
+) -> Any: ...
+def parse_binance(
+    frame: bytes,
+) -> tuple[str, int, int, int, list[tuple[float, float]], list[tuple[float, float]]] | None: ...
+def route_kraken(
+    checksum_spec: Callable[[str], tuple[int, int, int] | None],
+    instruments: dict[str, Any],
+    frame: bytes | str,
+    recv_ns: int,
+    recv_mono: int,
+) -> Any: ...

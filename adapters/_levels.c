@@ -8,7 +8,10 @@
  * msgspec and leaves "b"/"a" as msgspec.Raw, and the tracker hands those bytes here.
  *
  * The grammar is strict and small: an array of two-element arrays of JSON numbers,
- * each bare or in double quotes, JSON whitespace between tokens. Anything else --
+ * each bare or in double quotes, JSON whitespace between tokens; or, when the caller
+ * asks for objects (Kraken v2), an array of {"price": number, "qty": number}, bare
+ * numbers, those two members in that order. The caller names the form its venue
+ * sends: the other is refused like any other unexpected text. Anything else --
  * "nan", "inf", hex, a sign msgspec would not take, escapes, a third element, a
  * number longer than LEVELS_MAX_NUMBER, a value that overflows to infinity -- is
  * "not parsed" (0): nothing is applied and the caller decodes the same bytes with
@@ -161,53 +164,94 @@ static const char *value(const char *p, const char *end, double *out) {
     return number(p, end, out);
 }
 
-int levels_parse(const char *buf, Py_ssize_t len, Pairs *out) {
-    const char *p = buf, *end = buf + len;
-    out->n = 0;
+/* `"key"` ws `:` ws a bare number (Kraken's levels are objects of JSON numbers; a
+ * quoted number there is a string msgspec's typed decode refuses, so this does too). */
+static const char *member(const char *p, const char *end, const char *key, Py_ssize_t klen,
+                          double *out) {
+    if (end - p < klen + 2 || *p != '"' || memcmp(p + 1, key, (size_t)klen) != 0 ||
+        p[klen + 1] != '"')
+        return NULL;
+    p = skip_ws(p + klen + 2, end);
+    if (p >= end || *p != ':')
+        return NULL;
+    return number(skip_ws(p + 1, end), end, out);
+}
+
+/* One level: [price, qty] (bare or quoted numbers), or, when objects is set,
+ * {"price": number, "qty": number} in that order with no other member. */
+static const char *level(const char *p, const char *end, int objects, double *price, double *qty) {
+    if (p >= end || *p != (objects ? '{' : '['))
+        return NULL;
+    p = skip_ws(p + 1, end);
+    p = objects ? member(p, end, "price", 5, price) : value(p, end, price);
+    if (p == NULL)
+        return NULL;
     p = skip_ws(p, end);
+    if (p >= end || *p != ',')
+        return NULL;
+    p = skip_ws(p + 1, end);
+    p = objects ? member(p, end, "qty", 3, qty) : value(p, end, qty);
+    if (p == NULL)
+        return NULL;
+    p = skip_ws(p, end);
+    if (p >= end || *p != (objects ? '}' : ']'))
+        return NULL;
+    return p + 1;
+}
+
+const char *levels_scan(const char *p, const char *end, Pairs *out, int objects, int *error) {
+    out->n = 0;
+    *error = 0;
     if (p >= end || *p != '[')
-        return 0;
+        return NULL;
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']')
-        return skip_ws(p + 1, end) == end;
+        return p + 1;
     for (;;) {
         double price, qty;
-        if (p >= end || *p != '[')
-            return 0;
-        p = skip_ws(p + 1, end);
-        if ((p = value(p, end, &price)) == NULL)
-            return 0;
+        if ((p = level(p, end, objects, &price, &qty)) == NULL)
+            return NULL;
+        if (pairs_push(out, price, qty) < 0) {
+            *error = 1;
+            return NULL;
+        }
         p = skip_ws(p, end);
-        if (p >= end || *p != ',')
-            return 0;
-        p = skip_ws(p + 1, end);
-        if ((p = value(p, end, &qty)) == NULL)
-            return 0;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ']')
-            return 0;
-        if (pairs_push(out, price, qty) < 0)
-            return -1;
-        p = skip_ws(p + 1, end);
         if (p < end && *p == ',') {
             p = skip_ws(p + 1, end);
             continue;
         }
         if (p < end && *p == ']')
-            return skip_ws(p + 1, end) == end;
-        return 0;
+            return p + 1;
+        return NULL;
     }
 }
 
-/* parse_levels(buffer): the pairs as a list of (price, qty) tuples, or None when the
- * native grammar does not take them. For tests (the tracker never makes the tuples). */
-PyObject *levels_parse_py(PyObject *Py_UNUSED(module), PyObject *arg) {
+int levels_parse(const char *buf, Py_ssize_t len, Pairs *out, int objects) {
+    const char *end = buf + len;
+    int error;
+    const char *p = levels_scan(skip_ws(buf, end), end, out, objects, &error);
+    if (p == NULL)
+        return error ? -1 : 0;
+    return skip_ws(p, end) == end;
+}
+
+/* parse_levels(buffer, objects=False): the pairs as a list of (price, qty) tuples, or
+ * None when the native grammar does not take them. For tests (the tracker never makes
+ * the tuples). */
+PyObject *levels_parse_py(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "parse_levels(raw, objects=False)");
+        return NULL;
+    }
+    int objects = nargs == 2 ? PyObject_IsTrue(args[1]) : 0;
+    if (objects < 0)
+        return NULL;
     Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
         return NULL;
     Pairs pairs;
     pairs_init(&pairs);
-    int ok = levels_parse(view.buf, view.len, &pairs);
+    int ok = levels_parse(view.buf, view.len, &pairs, objects);
     PyBuffer_Release(&view);
     if (ok <= 0) {
         pairs_free(&pairs);

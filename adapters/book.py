@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import ClassVar, Final, cast
+from typing import Any, ClassVar, Final, cast
 
 from adapters import book_py
 from adapters.book_py import Book, BookSide, fragment
@@ -24,9 +24,11 @@ __all__ = [
     "BookSide",
     "PureBook",
     "Tracker",
+    "binance_route",
     "describe",
     "fragment",
     "implementation",
+    "kraken_route",
     "native_available",
     "native_book_type",
     "new_book",
@@ -38,15 +40,19 @@ PURE_ENV: Final = "VENUEWATCH_PURE_BOOK"
 
 PureBook = book_py.Book
 _native_tracker: Callable[[Book, int, int], Tracker] | None = None
+_binance_route: Callable[[dict[str, Any], bytes | str, int, int], Any] | None = None
+_kraken_route: Callable[..., Any] | None = None
 
 
 def _load_native() -> tuple[type[Book] | None, str]:
-    global _native_tracker
+    global _native_tracker, _binance_route, _kraken_route
     try:
         from adapters import _book
     except ImportError as exc:
         return None, f"pure Python (native extension not built: {exc})"
     _native_tracker = cast("Callable[[Book, int, int], Tracker]", _book.Tracker)
+    _binance_route = _book.route_binance
+    _kraken_route = _book.route_kraken
 
     class NativeBook(_book.Book):
         """Native sides, and the reads the feed makes per frame (crossed, best) in C too."""
@@ -116,6 +122,18 @@ def new_tracker(rule: int = 0, depth: int = 0) -> Tracker:
     if _native_tracker is not None and _selected is not PureBook:
         return _native_tracker(book, rule, depth)
     return Tracker(book, rule, depth)
+
+
+def binance_route() -> Callable[[dict[str, Any], bytes | str, int, int], Any] | None:
+    """The native reader of Binance spot depth frames (adapters/_binance.c) when the
+    native book is selected, else None (it feeds native trackers only)."""
+    return _binance_route if _selected is not PureBook else None
+
+
+def kraken_route() -> Callable[..., Any] | None:
+    """The native reader of Kraken v2 book updates (adapters/_kraken.c), first argument
+    the venue's ``checksum_spec``, when the native book is selected, else None."""
+    return _kraken_route if _selected is not PureBook else None
 
 
 def implementation() -> str:

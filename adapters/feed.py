@@ -29,9 +29,18 @@ from adapters.model import (
     Reply,
     Trade,
 )
-from adapters.sequence import APPLY, CROSSED, GAP, OWN_RULE, RESET, UNPARSED, rule_code
+from adapters.sequence import (
+    APPLY,
+    CHECKSUM,
+    CROSSED,
+    GAP,
+    OWN_RULE,
+    RESET,
+    UNPARSED,
+    rule_code,
+)
 from adapters.tracker_py import LATENCY_RING
-from adapters.venue import Session, Venue
+from adapters.venue import CheckedDelta, Session, Venue
 from adapters.wire import decode_failure
 
 __all__ = ["LATENCY_RING", "MAX_BUFFERED", "Action", "Feed", "InstrumentState"]
@@ -157,6 +166,9 @@ class Feed:
         self.sequence = venue.sequence
         self.rule = rule_code(venue)
         """The tracker runs the venue's rule (else ``sequence`` decides in Python)."""
+        self.checksum_spec = venue.checksum_spec
+        self.checked = type(venue).checksum_spec is not Venue.checksum_spec
+        """The tracker verifies the venue's checksum on the hot path (Kraken)."""
         self.truncate = venue.depth if venue.truncate_to_depth else 0
         self.instruments: dict[str, InstrumentState] = {
             s: self._new_state(s) for s in venue.settings.symbols
@@ -217,9 +229,20 @@ class Feed:
         fast = session.fast_decode
         if fast is not None and self.rule:
             # The hot path: a delta decoded with no event made, applied by the
-            # instrument's tracker in one call. Only "applied" (and "crossed") end
-            # here; every other outcome changed nothing, and the frame takes the
-            # general path below from the start.
+            # instrument's tracker in one call. Only "applied" (and "crossed", a
+            # checksum mismatch, or for the native reader a skip) end here; every
+            # other outcome changed nothing, and the frame takes the general path
+            # below from the start.
+            route = session.fast_route
+            if route is not None:  # the frame read natively, straight into the tracker
+                done = route(self.instruments, frame, recv_ns, recv_mono)
+                if done is not None:
+                    if done.__class__ is tuple:
+                        self._routed(done, recv_ns, recv_mono)
+                    else:
+                        for fn in self.listeners:
+                            fn(done)
+                    return
             try:
                 m = fast(frame).delta
             except Exception:  # not a delta this decoder takes: parse() says what it is
@@ -227,28 +250,32 @@ class Feed:
             else:
                 st = self.instruments.get(m.symbol)
                 if st is not None and st.synced:
-                    try:
-                        verdict = st.core.step_ms(
-                            m.seq,
-                            m.first_seq,
-                            m.prev_seq,
-                            m.exch_ms,
-                            recv_ns,
-                            recv_mono,
-                            m.bids,
-                            m.asks,
-                        )
-                    except ValueError:
-                        verdict = UNPARSED  # the general path words and handles it
-                    if not verdict:  # APPLY
-                        st.frames += 1
-                        for fn in self.listeners:
-                            fn(st)
-                        return
-                    if verdict == CROSSED:
-                        st.frames += 1
-                        self._applied(st, recv_ns, recv_mono, True, None, None)
-                        return
+                    if self.checked:
+                        if self._checked(st, m, recv_ns, recv_mono):  # type: ignore[arg-type]
+                            return
+                    else:
+                        try:
+                            verdict = st.core.step_ms(
+                                m.seq,
+                                m.first_seq,
+                                m.prev_seq,
+                                m.exch_ms,
+                                recv_ns,
+                                recv_mono,
+                                m.bids,
+                                m.asks,
+                            )
+                        except ValueError:
+                            verdict = UNPARSED  # the general path words and handles it
+                        if not verdict:  # APPLY
+                            st.frames += 1
+                            for fn in self.listeners:
+                                fn(st)
+                            return
+                        if verdict == CROSSED:
+                            st.frames += 1
+                            self._applied(st, recv_ns, recv_mono, True, None, None)
+                            return
         try:
             events = session.parse(frame, recv_ns, recv_mono)
         except Exception as exc:  # an adapter bug must cost one frame, never the feed
@@ -267,6 +294,59 @@ class Feed:
                     self._buffer(st, ev)
             else:
                 self._event(session, ev)
+
+    def _routed(self, done: tuple[int, InstrumentState, int], recv_ns: int, recv_mono: int) -> None:
+        """The native reader read an update the feed has more to say about (or, for a
+        skipped one, nothing)."""
+        verdict, st, expected = done
+        if verdict == CHECKSUM:
+            got = self.venue.checksum(st.book, st.symbol)
+            self._mismatch(st, expected, got, recv_ns, recv_mono)
+        elif verdict == CROSSED:
+            self._applied(st, recv_ns, recv_mono, True, None, None)
+        # SKIP: an update the book already covers, counted by the reader: nothing to do
+
+    def _checked(self, st: InstrumentState, m: CheckedDelta, recv_ns: int, recv_mono: int) -> bool:
+        """The hot path of a venue whose checksum the tracker verifies (Kraken): update
+        and checksum in one native call. False: nothing was applied (no checksum, an
+        unknown precision, levels or a time the native parser does not take, or a
+        verdict but "apply"), and the general path takes the frame from the start."""
+        expected = m.checksum
+        spec = self.checksum_spec(m.symbol)
+        if expected is None or spec is None:
+            return False
+        try:
+            verdict = st.core.step_checked(
+                m.seq,
+                m.first_seq,
+                m.prev_seq,
+                m.timestamp,
+                recv_ns,
+                recv_mono,
+                m.bids,
+                m.asks,
+                expected,
+                *spec,
+            )
+        except ValueError:
+            return False  # the general path words and handles it
+        if not verdict:  # APPLY, checksum verified
+            st.frames += 1
+            st.checksum_ok += 1
+            for fn in self.listeners:
+                fn(st)
+            return True
+        if verdict == CROSSED:
+            st.frames += 1
+            st.checksum_ok += 1
+            self._applied(st, recv_ns, recv_mono, True, None, None)
+            return True
+        if verdict == CHECKSUM:
+            st.frames += 1
+            got = self.venue.checksum(st.book, st.symbol)
+            self._mismatch(st, expected, got, recv_ns, recv_mono)
+            return True
+        return False
 
     def _event(self, session: Session, ev: Event) -> None:
         cls = ev.__class__
@@ -493,15 +573,17 @@ class Feed:
         if got == expected:
             st.checksum_ok += 1
             return True
+        self._mismatch(st, expected, got, ev.recv_ns, ev.recv_mono)
+        return False
+
+    def _mismatch(
+        self, st: InstrumentState, expected: int, got: int | None, recv_ns: int, recv_mono: int
+    ) -> None:
         st.checksum_failures += 1
         reason = f"checksum mismatch: venue {expected}, local {got}"
-        self.emit(
-            FeedStatus(
-                self.name, st.conn, ev.recv_ns, ev.recv_mono, "checksum_mismatch", st.symbol, reason
-            )
-        )
-        self.resync(st.symbol, reason, ev.recv_ns, ev.recv_mono)
-        return False
+        status = "checksum_mismatch"
+        self.emit(FeedStatus(self.name, st.conn, recv_ns, recv_mono, status, st.symbol, reason))
+        self.resync(st.symbol, reason, recv_ns, recv_mono)
 
     def _crossed(self, st: InstrumentState, recv_ns: int, recv_mono: int) -> None:
         st.crossed += 1

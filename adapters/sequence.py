@@ -26,6 +26,8 @@ CROSSED: Final = 4
 """Applied, and the book is now crossed or locked."""
 UNPARSED: Final = 5
 """Raw levels the native parser does not take: nothing was applied (msgspec decides)."""
+CHECKSUM: Final = 6
+"""Applied (``step_checked``), and the venue's checksum of the book then differs."""
 
 RULES: Final = {
     "": 0,

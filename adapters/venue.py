@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import msgspec
 
@@ -37,6 +37,7 @@ __all__ = [
     "GAP",
     "RESET",
     "SKIP",
+    "CheckedDelta",
     "FastDelta",
     "FastFrame",
     "ProtocolError",
@@ -68,6 +69,17 @@ class FastDelta(Protocol):
     def bids(self) -> Levels: ...
     @property
     def asks(self) -> Levels: ...
+
+
+class CheckedDelta(FastDelta, Protocol):
+    """A :class:`FastDelta` of a venue with a checksum the native tracker verifies
+    (:meth:`Venue.checksum_spec`), stamped with ISO text rather than ms."""
+
+    @property
+    def checksum(self) -> int | None: ...
+    @property
+    def timestamp(self) -> str:
+        """The venue's ISO time of the update ("": none)."""
 
 
 class FastFrame(Protocol):
@@ -114,7 +126,15 @@ class Session(abc.ABC):
     runs — and raise on anything else (the feed then calls :meth:`parse`). Only used
     for venues whose ``sequence_rule`` the tracker runs; every outcome other than
     "applied" is handled by :meth:`parse` from the same frame, so the two must agree
-    on every delta (tests/unit/test_feed_fast_path.py checks Binance's)."""
+    on every delta (tests/unit/test_feed_fast_path.py checks Binance's,
+    tests/unit/test_feed_fast_path_kraken.py Kraken's)."""
+
+    fast_route: Callable[[dict[str, Any], bytes | str, int, int], Any] | None = None
+    """Optional, ahead of ``fast_decode``: read a frame natively straight into its
+    instrument's tracker (``adapters._book.route_binance``). Returns the instrument's
+    state when the update applied, ``(verdict, state, checksum)`` when the feed has
+    more to do (CROSSED, CHECKSUM) or nothing at all (SKIP, counted), None when
+    nothing was applied (``fast_decode``, then :meth:`parse`, take the frame)."""
 
     def __init__(self, venue: Venue, conn: str) -> None:
         self.venue = venue
@@ -198,6 +218,13 @@ class Venue(abc.ABC):
 
     def checksum(self, book: Book, symbol: str) -> int | None:
         """The venue's checksum of ``book``; None if it cannot be computed."""
+        return None
+
+    def checksum_spec(self, symbol: str) -> tuple[int, int, int] | None:
+        """:meth:`checksum` as data the native tracker verifies in the same call as the
+        update (``Tracker.step_checked``), when it is Kraken's rule — CRC32 of the best
+        ``n`` levels' digits, asks then bids: ``(n, price places, qty places)``. None:
+        only :meth:`checksum` knows (or it cannot be computed yet)."""
         return None
 
     # -- out-of-band snapshots ---------------------------------------------------------

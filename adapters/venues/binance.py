@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
+from adapters.book import binance_route
 from adapters.instruments import Canonical, split_concat
 from adapters.model import (
     NO_SEQ,
@@ -118,6 +119,9 @@ class BinanceSession(Session):
     def __init__(self, venue: BinanceSpot, conn: str) -> None:
         super().__init__(venue, conn)
         self.name = venue.name
+        # The frame read natively into a native tracker (adapters/_binance.c); with the
+        # pure-Python book, fast_decode (msgspec) is the hot path.
+        self.fast_route = binance_route()
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:

@@ -20,12 +20,14 @@ Protocol (https://docs.kraken.com/api/docs/websocket-v2/book and the guide
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
+from typing import ClassVar, Literal
 
 import msgspec
 
-from adapters.book import Book, implementation
+from adapters.book import Book, implementation, kraken_route
 from adapters.instruments import Canonical, split_delimited
 from adapters.model import (
     BookDelta,
@@ -77,6 +79,36 @@ class InstrumentMsg(msgspec.Struct):
     data: InstrumentData
 
 
+class RawKBook(msgspec.Struct, gc=False):
+    """:class:`adapters.venue.CheckedDelta`: one book's update with the levels left as
+    their JSON text, which the native tracker parses, applies and checksums in one
+    call (no tuple, float or event object per level)."""
+
+    symbol: str
+    bids: msgspec.Raw = msgspec.Raw(b"[]")
+    asks: msgspec.Raw = msgspec.Raw(b"[]")
+    checksum: int | None = None
+    timestamp: str = ""
+    seq: ClassVar[int] = -1  # no sequence numbers on Kraken: the checksum is the rule
+    first_seq: ClassVar[int] = -1
+    prev_seq: ClassVar[int] = -1
+    exch_ms: ClassVar[int] = 0  # the time is the ISO ``timestamp``
+
+
+class RawBookMsg(msgspec.Struct, gc=False):
+    """The feed's hot path (:class:`adapters.venue.FastFrame`): a book update carrying
+    exactly one book. A snapshot, another channel or several books fail the decode,
+    and the feed hands the frame to :meth:`KrakenSession.parse`."""
+
+    channel: Literal["book"]
+    type: Literal["update"]
+    data: tuple[RawKBook]
+
+    @property
+    def delta(self) -> RawKBook:
+        return self.data[0]
+
+
 class Envelope(msgspec.Struct):
     channel: str = ""
     type: str = ""
@@ -90,6 +122,7 @@ class Envelope(msgspec.Struct):
 _book = msgspec.json.Decoder(BookMsg)
 _instrument = msgspec.json.Decoder(InstrumentMsg)
 _envelope = msgspec.json.Decoder(Envelope)
+_raw_book = msgspec.json.Decoder(RawBookMsg)
 
 
 class KrakenSession(Session):
@@ -98,6 +131,13 @@ class KrakenSession(Session):
     def __init__(self, venue: Kraken, conn: str) -> None:
         super().__init__(venue, conn)
         self.clock = IsoClock()
+        if not venue.track_text:
+            # The pure-Python book checks the checksum from texts parse() tracks per
+            # level, which the hot path would not update: it takes parse() only.
+            self.fast_decode = _raw_book.decode
+            route = kraken_route()
+            if route is not None:  # the frame read natively (adapters/_kraken.c)
+                self.fast_route = functools.partial(route, venue.checksum_spec)
 
     def parse(self, frame: bytes | str, recv_ns: int, recv_mono: int) -> Sequence[Event]:
         try:
@@ -239,6 +279,10 @@ class Kraken(Venue):
         if book.NATIVE:
             return book.checksum_crc32(CHECKSUM_DEPTH, *prec)
         return zlib.crc32(self.text.book(book.bids, book.asks, symbol, prec, self.depth))
+
+    def checksum_spec(self, symbol: str) -> tuple[int, int, int] | None:
+        prec = self.precision.get(symbol)
+        return None if prec is None else (CHECKSUM_DEPTH, *prec)
 
     def canonical(self, symbol: str) -> Canonical:
         base, quote = split_delimited(symbol, "/")

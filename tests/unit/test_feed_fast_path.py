@@ -1,11 +1,15 @@
 """The feed's hot path (raw levels, one tracker call) against its general path.
 
 Two Binance spot feeds take the same random frames: one as the supervisor runs it
-(``fast_decode``: the envelope decoded with the levels left as JSON, the tracker
-parsing them), one with the hot path switched off (``Session.parse``: typed
-decode, a BookDelta, the same tracker given lists). Frames continue the book,
-skip, gap, overlap, cross it, carry NaN, garbage or oddly spaced levels, name an
-unknown symbol, or are no delta at all; snapshots and resyncs come in between.
+(with the native book, ``fast_route``: the frame read natively straight into the
+tracker; else, or for any frame outside its exact grammar, ``fast_decode``: the
+envelope decoded with the levels left as JSON, the tracker parsing them), one with
+the hot path switched off (``Session.parse``: typed decode, a BookDelta, the same
+tracker given lists). Frames also come reshaped (whitespace, key order, an extra
+key, escapes, quoted or malformed numbers, text frames) so every fallback runs.
+Frames continue the book, skip, gap, overlap, cross it, carry NaN, garbage or oddly
+spaced levels, name an unknown symbol, or are no delta at all; snapshots and resyncs
+come in between.
 After every step both feeds must have emitted the same events, hold the same
 books and the same counters, and ask for the same actions — with the native
 tracker and with the pure-Python one.
@@ -17,15 +21,16 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from adapters import book
+from adapters import _book, book
 from adapters.feed import Action, Feed, InstrumentState
 from adapters.model import ParseError
+from adapters.tracker_py import parse_levels
 from adapters.venue import VenueSettings
-from adapters.venues.binance import BinanceSpot
+from adapters.venues.binance import BinanceSpot, RawCombined
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 
@@ -38,7 +43,9 @@ ask_prices = st.integers(min_value=1, max_value=30).map(lambda t: f"{105 + t / 4
 def levels(draw: st.DrawFn, price: st.SearchStrategy[str]) -> str:
     pairs = draw(st.lists(st.tuples(price, qtys), max_size=6))
     text = msgspec.json.encode([list(p) for p in pairs]).decode()
-    odd = draw(st.sampled_from(["", "", "", "", "", "nan", "int", "ws", "bare", "num", "three"]))
+    odd = draw(
+        st.sampled_from(["", "", "", "", "", "nan", "int", "ws", "bare", "num", "three", "object"])
+    )
     if odd == "nan":
         return '[["nan","1.0"]]'
     if odd == "int":
@@ -51,15 +58,43 @@ def levels(draw: st.DrawFn, price: st.SearchStrategy[str]) -> str:
         return '[[" 1.5","2"]]'
     if odd == "three":
         return '[["1","2","3"]]'
+    if odd == "object":  # Kraken's form: not Binance's, refused by both paths alike
+        return '[{"price":100.5,"qty":1}]'
     return text
 
 
-def frame(symbol: str, first: int, last: int, exch_ms: int, bids: str, asks: str) -> bytes:
-    data = (
-        f'{{"e":"depthUpdate","E":{exch_ms},"s":"{symbol}","U":{first},"u":{last},'
-        f'"b":{bids},"a":{asks}}}'
-    )
-    return f'{{"stream":"{symbol.lower()}@depth@100ms","data":{data}}}'.encode()
+def frame(
+    symbol: str, first: int, last: int, exch_ms: int, bids: str, asks: str, shape: str = ""
+) -> bytes:
+    """A depth frame as Binance sends it, or reshaped: still one msgspec reads alike
+    (or refuses alike), but not in the native reader's exact grammar."""
+    e, E, U, u = '"e":"depthUpdate"', f'"E":{exch_ms}', f'"U":{first}', f'"u":{last}'
+    stream = f"{symbol.lower()}@depth@100ms"
+    if shape == "quoted":  # strict=False: msgspec takes a quoted int
+        E = f'"E":"{exch_ms}"'
+    elif shape == "zero":  # not JSON: msgspec refuses
+        U = f'"U":0{first}'
+    elif shape == "escape":
+        stream = stream.replace("@", "\\u0040")
+    elif shape == "control":  # a raw tab in a string: not JSON
+        stream += "\t"
+    elif shape == "unicode":
+        stream += "é"
+    data = f'{e},{E},"s":"{symbol}",{U},{u},"b":{bids},"a":{asks}'
+    if shape == "order":
+        data = f'{E},{e},"s":"{symbol}",{U},{u},"b":{bids},"a":{asks}'
+    elif shape == "extra":
+        data += ',"x":1'
+    text = f'{{"stream":"{stream}","data":{{{data}}}}}'
+    if shape == "ws":
+        text = text.replace(":", " : ").replace("{", "{ \n")
+    elif shape == "trailing":
+        text += " x"
+    return text.encode()
+
+
+SHAPES = ["", "", "", "", "", "quoted", "zero", "escape", "control", "unicode", "order", "extra"]
+SHAPES += ["ws", "trailing", "str"]
 
 
 def _read_touch(st: InstrumentState) -> None:
@@ -86,12 +121,15 @@ class FastMatchesGeneral(RuleBasedStateMachine):
                 session = venue.new_session("c1")
                 if not fast:
                     session.fast_decode = None
+                    session.fast_route = None
                 feed.start_connection("c1", list(SYMBOLS), 0, 0)
                 feed.listeners.append(_read_touch)
                 self.sides.append((feed, session, events))
         finally:
             book.use()
         assert self.sides[0][1].fast_decode is not None and self.sides[1][1].fast_decode is None
+        # The native reader with the native book only (it feeds native trackers).
+        assert (self.sides[0][1].fast_route is not None) == (impl == "native")
 
     def _both(self, fn: Any) -> None:
         for feed, session, _ in self.sides:
@@ -102,10 +140,13 @@ class FastMatchesGeneral(RuleBasedStateMachine):
         symbol=st.sampled_from([*SYMBOLS, "XRPUSDT"]),
         dfirst=st.integers(min_value=-2, max_value=3),
         span=st.integers(min_value=-1, max_value=3),
-        exch_ms=st.one_of(st.just(0), st.integers(1, 2**41), st.integers(2**62, 2**64 - 1)),
+        exch_ms=st.one_of(
+            st.just(0), st.integers(1, 2**41), st.integers(2**62, 2**64 - 1), st.just(10**18)
+        ),
         bids=levels(prices),
         asks=levels(ask_prices),
         crossing=st.booleans(),
+        shape=st.sampled_from(SHAPES),
     )
     def delta(
         self,
@@ -116,6 +157,7 @@ class FastMatchesGeneral(RuleBasedStateMachine):
         bids: str,
         asks: str,
         crossing: bool,
+        shape: str,
     ) -> None:
         st_ = self.sides[0][0].instruments.get(symbol)
         last = st_.last_seq if st_ is not None else 0
@@ -123,8 +165,13 @@ class FastMatchesGeneral(RuleBasedStateMachine):
         if crossing:
             asks = '[["100.00000000","1.00000000"]]'
         self.recv += 1_000
-        f = frame(symbol, first, first + span, exch_ms, bids, asks)
+        raw = frame(symbol, first, first + span, exch_ms, bids, asks, shape)
+        # A text frame: the native reader takes bytes only.
+        f: bytes | str = raw.decode() if shape == "str" else raw
         self._both(lambda feed, session: feed.on_frame(session, f, self.recv, self.recv + 1))
+        route = self.sides[0][1].fast_route
+        if route is not None and isinstance(f, bytes):
+            event(f"native reader: {'takes' if _book.parse_binance(f) else 'declines'} the frame")
 
     @precondition(lambda self: bool(self.sides))
     @rule(
@@ -197,7 +244,38 @@ class FastMatchesGeneral(RuleBasedStateMachine):
 
 
 TestFastMatchesGeneral = FastMatchesGeneral.TestCase
-TestFastMatchesGeneral.settings = settings(max_examples=30, stateful_step_count=25, deadline=None)
+TestFastMatchesGeneral.settings = settings(max_examples=50, stateful_step_count=25, deadline=None)
+
+_raw_combined = msgspec.json.Decoder(RawCombined, strict=False)
+
+
+@given(
+    symbol=st.sampled_from([*SYMBOLS, "X"]),
+    first=st.integers(min_value=0, max_value=10**19),
+    span=st.integers(min_value=0, max_value=3),
+    exch_ms=st.one_of(st.integers(min_value=0, max_value=2**41), st.integers(0, 2**64 - 1)),
+    bids=levels(prices),
+    asks=levels(ask_prices),
+    shape=st.sampled_from(SHAPES[:-1]),
+)
+def test_the_native_reader_reads_what_msgspec_reads(
+    symbol: str, first: int, span: int, exch_ms: int, bids: str, asks: str, shape: str
+) -> None:
+    """What adapters/_binance.c takes from a frame, msgspec's decode of the same frame
+    gives alike; and a frame as Binance sends it, it takes."""
+    f = frame(symbol, first, first + span, exch_ms, bids, asks, shape)
+    got = _book.parse_binance(f)
+    try:
+        m = _raw_combined.decode(f).delta
+        want: Any = (m.symbol, m.exch_ms, m.first_seq, m.seq)
+        want += (parse_levels(m.bids), parse_levels(m.asks))
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        want = None
+    if got is not None:
+        assert got == want
+    readable = want is not None and None not in want
+    if shape == "" and readable and max(first + span, exch_ms) < 10**18:
+        assert got == want
 
 
 @pytest.mark.usefixtures("book_impl")

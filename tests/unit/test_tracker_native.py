@@ -9,20 +9,26 @@ identical. The native level parser must give the doubles float() and msgspec giv
 
 from __future__ import annotations
 
+import copy
+import datetime
 import math
+import zlib
 from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from adapters import _book, book_py, tracker_py
 from adapters.book import native_book_type
-from adapters.sequence import APPLY, CROSSED, GAP, RULES, SKIP, UNPARSED
+from adapters.sequence import APPLY, CHECKSUM, CROSSED, GAP, RULES, SKIP, UNPARSED
+from adapters.venues.kraken import KLevel
+from adapters.wire import IsoClock
 
 _levels_msgspec = msgspec.json.Decoder(list[tuple[float, float]], strict=False).decode
+_objects_msgspec = msgspec.json.Decoder(list[KLevel]).decode
 
 prices = st.integers(min_value=1, max_value=40).map(lambda t: 100.0 + t / 4)
 qtys = st.one_of(st.just(0.0), st.integers(min_value=1, max_value=999).map(lambda q: q / 100))
@@ -77,12 +83,62 @@ def _as_raw(text: bytes) -> msgspec.Raw | bytes:
         return text  # not JSON at all: no frame would have decoded
 
 
+@st.composite
+def raw_objects(draw: st.DrawFn) -> bytes:
+    """Kraken v2's level array, [{"price":..,"qty":..}], mostly as sent, sometimes not."""
+    levels = draw(pairs)
+    body = ",".join(f'{{"price":{p!r},"qty":{q!r}}}' for p, q in levels)
+    text = f"[{body}]"
+    odd = draw(
+        st.sampled_from(
+            ["", "", "", "", "ws", "quoted", "order", "extra", "mixed", "missing", "dup", "nan"]
+        )
+    )
+    if odd == "ws":
+        text = text.replace(":", " :\t").replace(",", " , ").replace("{", "{ ")
+    elif odd == "quoted":
+        text = '[{"price":"1.5","qty":2}]'
+    elif odd == "order":
+        text = '[{"qty":2,"price":1.5}]'
+    elif odd == "extra":
+        text = '[{"price":1.5,"qty":2,"x":1}]'
+    elif odd == "mixed":
+        text = '[{"price":1.5,"qty":2},[1.5,2]]'
+    elif odd == "missing":
+        text = '[{"price":1.5}]'
+    elif odd == "dup":
+        text = '[{"price":1.5,"price":2,"qty":1}]'
+    elif odd == "nan":
+        text = '[{"price":NaN,"qty":1}]'
+    return text.encode()
+
+
 level_args = st.one_of(
     pairs,
     pairs.map(lambda lv: [list(x) for x in lv]),
     st.just([(math.nan, 1.0)]),
     raw_levels(),
     raw_levels().map(_as_raw),
+    raw_objects().map(_as_raw),
+)
+stamps = st.one_of(
+    st.just(""),
+    st.datetimes(
+        min_value=datetime.datetime(1960, 1, 1), max_value=datetime.datetime(2300, 1, 1)
+    ).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+    st.sampled_from(
+        [
+            "2026-02-29T00:00:00.000000Z",  # no such day
+            "2024-02-29T23:59:59.999999Z",
+            "2026-11-28T24:00:00.000000Z",
+            "2026-11-28T20:11:60.000000Z",  # a leap second: the venue parser's call
+            "2026-11-28T20:11:22.2798Z",
+            "2026-11-28T20:11:22.279844+00:00",
+            "2026-11-28 20:11:22.279844Z",
+            "2026-11-28T20:11:22.27984\u0661Z",
+            "not a time",
+        ]
+    ),
 )
 rule_codes = st.sampled_from(sorted(RULES.values()))
 clocks = st.one_of(
@@ -153,6 +209,60 @@ class NativeTrackerMatchesPure(RuleBasedStateMachine):
         assert got == want
         assert want in (APPLY, CROSSED, SKIP, GAP, UNPARSED, ValueError)
 
+    @precondition(lambda self: self.pure is not None and self.pure.rule != RULES[""])
+    @rule(
+        dseq=st.integers(min_value=-3, max_value=4),
+        dfirst=st.integers(min_value=-3, max_value=3),
+        exch=st.one_of(clocks, stamps),
+        bids=level_args,
+        asks=level_args,
+        right=st.booleans(),
+        n=st.integers(min_value=-1, max_value=12),  # -1: refused before anything applies
+        pp=st.integers(min_value=0, max_value=9),
+        qp=st.integers(min_value=0, max_value=9),
+    )
+    def checked(
+        self,
+        dseq: int,
+        dfirst: int,
+        exch: int | str,
+        bids: Any,
+        asks: Any,
+        right: bool,
+        n: int,
+        pp: int,
+        qp: int,
+    ) -> None:
+        """step_checked: the verdict, then the checksum verified natively; ``right``
+        sends the checksum the book will have (found on a copy of the reference)."""
+        assert self.pure is not None
+        last = self.pure.last_seq
+        seq, first = last + dseq, last + dfirst
+        self.recv += 1_000_000
+        args: list[Any] = [
+            seq,
+            first,
+            last,
+            exch,
+            self.recv,
+            self.recv + 7,
+            bids,
+            asks,
+            0,
+            n,
+            pp,
+            qp,
+        ]
+        trial = copy.deepcopy(self.pure)
+        if _call(trial.step_checked, *args) == CHECKSUM:
+            crc = _reference_crc(trial, n, pp, qp)
+            args[8] = crc if right else crc ^ 1
+        want = _call(self.pure.step_checked, *args)
+        got = _call(self.native.step_checked, *args)
+        assert got == want
+        assert want in (APPLY, CROSSED, SKIP, GAP, UNPARSED, CHECKSUM, ValueError)
+        event(f"checked: {want} right={right}")
+
     @precondition(lambda self: self.pure is not None)
     @rule(seq=st.integers(min_value=-1, max_value=50), bids=pairs, asks=pairs)
     def snapshot(self, seq: int, bids: list[Any], asks: list[Any]) -> None:
@@ -205,6 +315,38 @@ TestNativeTrackerMatchesPure.settings = settings(
 )
 
 
+def _reference_crc(t: tracker_py.Tracker, n: int, pp: int, qp: int) -> int:
+    """Kraken's guide, literally: each level's price and qty with the pair's decimals,
+    point and leading zeros removed, asks (best first) then bids."""
+
+    def text(v: float, places: int) -> str:
+        return f"{v:.{places}f}".replace(".", "").lstrip("0")
+
+    return zlib.crc32(
+        "".join(
+            text(p, pp) + text(q, qp) for side in (t.book.asks, t.book.bids) for p, q in side.top(n)
+        ).encode()
+    )
+
+
+@given(stamps)
+def test_iso_times_the_tracker_reads_are_the_venue_parsers(text: str) -> None:
+    """Where the native and reference trackers read a timestamp themselves, the
+    venue parser (IsoClock) gives the same ns; anything else they leave to it."""
+    got = tracker_py.iso_ns(text)
+    if got is not None:
+        assert got == IsoClock().ns(text)
+    for t in (
+        tracker_py.Tracker(book_py.Book(), RULES["always"]),
+        _book.Tracker(_native_book(), RULES["always"]),
+    ):
+        verdict = t.step_checked(1, 1, 0, text, 2**62, 1, [], [], 0, 0, 1, 1)
+        if got is None and text:
+            assert verdict == UNPARSED and t.updates == 0
+        else:
+            assert verdict == APPLY and t.last_exch_ns == (got or 0)
+
+
 # -- the level parser's doubles -------------------------------------------------------------
 
 
@@ -239,13 +381,24 @@ def test_native_levels_are_the_doubles_float_and_msgspec_give(p: str, q: str, qu
         assert math.copysign(1, a) == math.copysign(1, b)
 
 
-@given(st.binary(max_size=60) | st.text(alphabet='[]",.-+eE0123456789 naif\\', max_size=40))
+@given(
+    st.binary(max_size=60)
+    | st.text(alphabet='[]",.-+eE0123456789 naif\\', max_size=40)
+    | st.text(alphabet='[]{}",.:-0123456789 priceqty', max_size=60)
+    | raw_objects()
+)
 def test_native_and_reference_parsers_take_and_refuse_the_same_text(data: bytes | str) -> None:
     raw = data.encode() if isinstance(data, str) else data
-    got = _book.parse_levels(raw)
-    assert got == tracker_py.parse_levels(raw)
-    if got is not None:  # what the native parser takes, msgspec takes alike
-        assert [tuple(x) for x in _levels_msgspec(raw)] == got
+    for objects in (False, True):
+        got = _book.parse_levels(raw, objects)
+        assert got == tracker_py.parse_levels(raw, objects)
+        if got is None:
+            continue
+        # What the native parser takes, the venue's typed decode takes alike.
+        if objects:
+            assert [(x.price, x.qty) for x in _objects_msgspec(raw)] == got
+        else:
+            assert [tuple(x) for x in _levels_msgspec(raw)] == got
 
 
 def test_what_the_native_parser_refuses_applies_nothing() -> None:
