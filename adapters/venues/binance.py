@@ -18,6 +18,7 @@ Protocol (https://developers.binance.com/docs/binance-spot-api-docs/web-socket-s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -80,10 +81,28 @@ class RawDepthUpdate(
     prev_seq: int = NO_SEQ  # not on spot's wire: the rule does not read it
 
 
-class RawCombined(msgspec.Struct, gc=False, rename={"delta": "data"}):
-    """:class:`adapters.venue.FastFrame`: the stream's name is not even read."""
+class _TagRequired(msgspec.Struct, gc=False, tag_field="e", tag="\x00tag required"):
+    """Never a venue's event: with it :class:`RawDepthUpdate` sits in a tagged union,
+    where msgspec requires the ``e`` field (a lone tagged Struct takes a frame without
+    one, which :meth:`BinanceSession.parse` refuses). Were it ever decoded, its empty
+    symbol names no instrument and the frame takes the general path; its members are
+    the :class:`~adapters.venue.FastDelta` protocol's, as class constants."""
 
-    delta: RawDepthUpdate
+    symbol: ClassVar[str] = ""
+    seq: ClassVar[int] = NO_SEQ
+    first_seq: ClassVar[int] = NO_SEQ
+    prev_seq: ClassVar[int] = NO_SEQ
+    exch_ms: ClassVar[int] = 0
+    bids: ClassVar[msgspec.Raw] = msgspec.Raw(b"[]")
+    asks: ClassVar[msgspec.Raw] = msgspec.Raw(b"[]")
+
+
+class RawCombined(msgspec.Struct, gc=False, rename={"delta": "data"}):
+    """:class:`adapters.venue.FastFrame`: what :class:`Combined` requires, it requires
+    (a frame the general path refuses must not be applied here)."""
+
+    stream: str
+    delta: RawDepthUpdate | _TagRequired
 
 
 class Envelope(msgspec.Struct):
