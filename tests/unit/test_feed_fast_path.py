@@ -30,7 +30,9 @@ from adapters.feed import Action, Feed, InstrumentState
 from adapters.model import ParseError
 from adapters.tracker_py import parse_levels
 from adapters.venue import VenueSettings
-from adapters.venues.binance import BinanceSpot, RawCombined
+from adapters.venues.binance import BinanceSpot, RawCombined, RawDepthUpdate
+
+from support.mangling import Mangle, mangles
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 
@@ -158,6 +160,7 @@ class FastMatchesGeneral(RuleBasedStateMachine):
         asks: str,
         crossing: bool,
         shape: str,
+        mangle: Mangle | None = None,
     ) -> None:
         st_ = self.sides[0][0].instruments.get(symbol)
         last = st_.last_seq if st_ is not None else 0
@@ -166,12 +169,26 @@ class FastMatchesGeneral(RuleBasedStateMachine):
             asks = '[["100.00000000","1.00000000"]]'
         self.recv += 1_000
         raw = frame(symbol, first, first + span, exch_ms, bids, asks, shape)
+        if mangle is not None:
+            raw = mangle(raw)
         # A text frame: the native reader takes bytes only.
         f: bytes | str = raw.decode() if shape == "str" else raw
         self._both(lambda feed, session: feed.on_frame(session, f, self.recv, self.recv + 1))
         route = self.sides[0][1].fast_route
         if route is not None and isinstance(f, bytes):
             event(f"native reader: {'takes' if _book.parse_binance(f) else 'declines'} the frame")
+
+    @precondition(lambda self: bool(self.sides))
+    @rule(
+        symbol=st.sampled_from(SYMBOLS),
+        dfirst=st.integers(min_value=0, max_value=1),
+        bids=levels(prices),
+        asks=levels(ask_prices),
+        mangle=mangles(),
+    )
+    def damaged(self, symbol: str, dfirst: int, bids: str, asks: str, mangle: Mangle) -> None:
+        """A frame as Binance sends it, damaged at any byte (cut, changed, lost, added)."""
+        self.delta(symbol, dfirst, 0, 1672515782136, bids, asks, False, "", mangle)
 
     @precondition(lambda self: bool(self.sides))
     @rule(
@@ -257,20 +274,32 @@ _raw_combined = msgspec.json.Decoder(RawCombined, strict=False)
     bids=levels(prices),
     asks=levels(ask_prices),
     shape=st.sampled_from(SHAPES[:-1]),
+    mangle=st.one_of(st.none(), mangles()),
 )
 def test_the_native_reader_reads_what_msgspec_reads(
-    symbol: str, first: int, span: int, exch_ms: int, bids: str, asks: str, shape: str
+    symbol: str,
+    first: int,
+    span: int,
+    exch_ms: int,
+    bids: str,
+    asks: str,
+    shape: str,
+    mangle: Mangle | None,
 ) -> None:
     """What adapters/_binance.c takes from a frame, msgspec's decode of the same frame
-    gives alike; and a frame as Binance sends it, it takes."""
+    gives alike, however the frame is damaged; and a frame as Binance sends it, it takes."""
     f = frame(symbol, first, first + span, exch_ms, bids, asks, shape)
+    if mangle is not None:
+        f = mangle(f)
+        shape = "damaged"
     got = _book.parse_binance(f)
     try:
         m = _raw_combined.decode(f).delta
+        assert isinstance(m, RawDepthUpdate)  # the union's other member is never sent
         want: Any = (m.symbol, m.exch_ms, m.first_seq, m.seq)
         want += (parse_levels(m.bids), parse_levels(m.asks))
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        want = None
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        want = None  # (msgspec words invalid UTF-8 in a string as UnicodeDecodeError)
     if got is not None:
         assert got == want
     readable = want is not None and None not in want
@@ -329,3 +358,36 @@ def test_levels_the_hot_path_does_not_take_are_worded_by_msgspec_or_refused_whol
     assert "levels refused by the book" in refused.reason and "NaN" in refused.reason
     assert not st.synced and st.resyncs == 1 and st.updates == 0
     assert [a.kind for a in feed.take_actions()] == [Action.SNAPSHOT]
+
+
+@pytest.mark.parametrize("impl", ["native", "pure"])
+@pytest.mark.parametrize(
+    "damage", [(b'"stream"', b'"strea "'), (b'"e":"depthUpdate"', b'" ":"depthUpdate"')]
+)
+def test_a_frame_the_general_path_refuses_is_not_applied_by_the_hot_path(
+    impl: str, damage: tuple[bytes, bytes]
+) -> None:
+    """Found by the damaged-frame rule: the hot path's envelope took a frame with no
+    ``stream`` (or no ``e``) and applied it, where the general path reports it."""
+    book.use(impl)
+    try:
+        sides = []
+        for fast in (True, False):
+            venue = BinanceSpot(VenueSettings(symbols=["BTCUSDT"]))
+            events: list[object] = []
+            feed = Feed(venue, events.append)
+            session = venue.new_session("c1")
+            if not fast:
+                session.fast_decode = None
+                session.fast_route = None
+            feed.start_connection("c1", ["BTCUSDT"], 0, 0)
+            body = '{"lastUpdateId":0,"bids":[],"asks":[]}'
+            feed.on_snapshot(venue.parse_snapshot("BTCUSDT", body, 1, 2))
+            f = frame("BTCUSDT", 1, 1, 1672515782136, '[["100.5","1"]]', "[]")
+            feed.on_frame(session, f.replace(*damage), 10, 11)
+            st = feed.instruments["BTCUSDT"]
+            sides.append((events, st.updates, st.book.levels(), feed.parse_errors))
+    finally:
+        book.use()
+    assert sides[0] == sides[1]
+    assert sides[0][1:] == (0, ({}, {}), 1)

@@ -33,6 +33,8 @@ from adapters.tracker_py import parse_levels
 from adapters.venue import VenueSettings
 from adapters.venues.kraken import Kraken
 
+from support.mangling import Mangle, mangles
+
 SYMBOLS = ["BTC/USD", "ETH/USD"]
 PRECISION = {"BTC/USD": (1, 8), "ETH/USD": (2, 8)}
 BASE = {"BTC/USD": 45000.0, "ETH/USD": 3000.0}
@@ -199,6 +201,17 @@ class KrakenFastMatchesGeneral(RuleBasedStateMachine):
         """What Kraken sends: the hot path's frames."""
         self._update(symbol, bids, asks, "right", STAMPS[0], False, False)
 
+    @rule(symbol=st.sampled_from(SYMBOLS), bids=level_lists, asks=level_lists, mangle=mangles())
+    def damaged(
+        self,
+        symbol: str,
+        bids: list[tuple[int, int]],
+        asks: list[tuple[int, int]],
+        mangle: Mangle,
+    ) -> None:
+        """An update as Kraken sends it, damaged at any byte (cut, changed, lost, added)."""
+        self._update(symbol, bids, asks, "right", STAMPS[0], False, False, "", mangle)
+
     @rule(
         symbol=st.sampled_from([*SYMBOLS, "XRP/USD"]),
         bids=st.one_of(level_lists, st.sampled_from(ODD_LEVELS)),
@@ -233,6 +246,7 @@ class KrakenFastMatchesGeneral(RuleBasedStateMachine):
         crossing: bool,
         second: bool,
         shape: str = "",
+        mangle: Mangle | None = None,
     ) -> None:
         sym = symbol if symbol in PRECISION else "BTC/USD"
         b = bids if isinstance(bids, str) else _levels_text(sym, bids, False)
@@ -250,7 +264,8 @@ class KrakenFastMatchesGeneral(RuleBasedStateMachine):
         if second:  # two books in one message: the general path's
             books.append(_book_json("ETH/USD", "[]", "[]", 0, stamp))
         before = self.general[0]
-        self._send(_frame("update", books, shape))
+        raw = _frame("update", books, shape)
+        self._send(mangle(raw) if mangle is not None else raw)
         event("update: general path" if self.general[0] > before else "update: hot path")
 
     @rule(
