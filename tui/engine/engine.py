@@ -178,6 +178,7 @@ class Engine:
                 dt_s,
                 rules,
                 (name, ih.canonical) not in spread_firing,
+                self.started,
             )
         # Who may be a reference is decided per instrument: a venue-wide alert takes a
         # venue out of every consensus, an instrument's alert out of that one only.

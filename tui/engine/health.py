@@ -140,14 +140,25 @@ class InstrumentHealth:
         self.resyncs = EventWindow()
 
     def sample(
-        self, st: InstrumentState, now: int, dt_s: float, rules: ClassRules, learn_baseline: bool
+        self,
+        st: InstrumentState,
+        now: int,
+        dt_s: float,
+        rules: ClassRules,
+        learn_baseline: bool,
+        started: int = 0,
     ) -> None:
         """Read the feed's book and counters into this tick's health."""
         book = st.book
         self.synced = st.synced
         self.lagging = st.lagging
         self.lag_episodes = st.lag_episodes
-        self.unsynced_s = 0.0 if st.synced else (now - st.resync_since_mono) / NS
+        # A book whose connection has not started yet has no unsync time of its own:
+        # it counts from the engine's start (as a venue's silence does), not from the
+        # monotonic clock's zero — which read as "not synced for <the machine's uptime>"
+        # and fired a critical alert for every instrument at every engine start.
+        since = st.resync_since_mono or started
+        self.unsynced_s = 0.0 if st.synced else (now - since) / NS
         self.bid = book.best_bid()
         self.ask = book.best_ask()
         self.mid = book.mid()
