@@ -8,9 +8,7 @@ the count of applied updates does.
 
 from __future__ import annotations
 
-import contextlib
-
-from tui.bench.e2e import read_json, start_pusher
+from tui.bench.e2e import read_json, start_pusher, stop_pusher
 from tui.bench.peer_e2e import _ours, _Pusher
 
 FRAMES = 3_000
@@ -25,7 +23,4 @@ async def test_each_connection_in_turn_applies_the_whole_stream() -> None:
             assert out["problems"] == []
             assert out["applied"] == p.total
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        with contextlib.suppress(Exception):
-            await proc.wait()
+        await stop_pusher(proc)

@@ -11,7 +11,6 @@ it reports the books a correct client ends with.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,7 +23,7 @@ import msgspec
 from adapters.feed import Feed
 from adapters.supervisor import Supervisor
 from adapters.venue import VenueSettings
-from tui.bench.e2e import read_json, start_pusher
+from tui.bench.e2e import read_json, start_pusher, stop_pusher
 from tui.bench.frames import adapter_for
 
 CASE = "binance-5"
@@ -81,10 +80,4 @@ async def flat_out(
     finally:
         if sup is not None:
             await sup.stop()
-        if proc.stdin is not None:
-            proc.stdin.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(proc.wait(), 5.0)
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await stop_pusher(proc)

@@ -65,6 +65,17 @@ async def start_pusher(case_name: str, n_frames: int, seed: int) -> asyncio.subp
     )
 
 
+async def stop_pusher(proc: asyncio.subprocess.Process) -> None:
+    """Close its stdin (its cue to exit), give it 5 s, then kill it."""
+    if proc.stdin is not None:
+        proc.stdin.close()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(proc.wait(), 5.0)
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
 async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) -> dict[str, Any]:
     proc = await start_pusher(case_name, n_frames, seed)
     sup: Supervisor | None = None
@@ -132,13 +143,7 @@ async def _run_case(case_name: str, n_frames: int, seed: int, timeout: float) ->
             ticker.cancel()
         if sup is not None:
             await sup.stop()
-        if proc.stdin is not None:
-            proc.stdin.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(proc.wait(), 5.0)
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await stop_pusher(proc)
 
 
 async def _tick(engine: Engine) -> None:

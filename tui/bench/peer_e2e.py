@@ -20,7 +20,6 @@ sampled every few milliseconds, the ceilings time their first and last frame.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import random
 import statistics
@@ -34,7 +33,7 @@ from websockets.asyncio.client import connect as ws_connect
 from adapters.feed import Feed
 from adapters.supervisor import MAX_FRAME_BYTES, Supervisor, http_get
 from adapters.venue import Venue, VenueSettings
-from tui.bench.e2e import _mismatches, _tick, read_json, start_pusher
+from tui.bench.e2e import _mismatches, _tick, read_json, start_pusher, stop_pusher
 from tui.bench.frames import adapter_for
 
 CASE: Final = "binance-5"
@@ -204,13 +203,7 @@ async def _run(n_frames: int, rounds: int, seed: int, timeout: float) -> dict[st
                 break
         return _summary(rates, p.total, checked, problems)
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(proc.wait(), 5.0)
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await stop_pusher(proc)
 
 
 def _summary(
