@@ -82,12 +82,9 @@ static PyObject *route_binance(PyObject *Py_UNUSED(m), PyObject *const *args, Py
     }
     PyObject *instruments = args[0], *frame = args[1];
     long long recv_ns, recv_mono;
-    int ok_ns = as_ll(args[2], &recv_ns), ok_mono = as_ll(args[3], &recv_mono);
-    if (ok_ns < 0 || ok_mono < 0)
-        return NULL;
-    /* A clock past int64, a str frame, another mapping: the ordinary path's to word. */
-    if (!ok_ns || !ok_mono || !PyBytes_CheckExact(frame) || !PyDict_CheckExact(instruments))
-        Py_RETURN_NONE;
+    int ok = route_args(instruments, frame, args[2], args[3], &recv_ns, &recv_mono);
+    if (ok <= 0)
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
     Head h;
     Pairs bids, asks;
     pairs_init(&bids);
@@ -99,19 +96,9 @@ static PyObject *route_binance(PyObject *Py_UNUSED(m), PyObject *const *args, Py
         result = read < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
     }
-    if ((sym = PyUnicode_FromStringAndSize(h.sym, h.sym_n)) == NULL)
-        goto done;
-    st = PyDict_GetItemWithError(instruments, sym);
-    if (st == NULL) { /* an unknown symbol: counted by the ordinary path */
-        result = PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
-        goto done;
-    }
-    Py_INCREF(st);
-    PyObject *synced = PyObject_GetAttr(st, s_synced);
-    int truth = synced == NULL ? -1 : PyObject_IsTrue(synced);
-    Py_XDECREF(synced);
-    if (truth <= 0) {
-        result = truth < 0 ? NULL : Py_NewRef(Py_None);
+    int found = synced_state(instruments, h.sym, h.sym_n, &sym, &st);
+    if (found <= 0) {
+        result = found < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
     }
     if ((core = PyObject_GetAttr(st, s_core)) == NULL)

@@ -92,5 +92,31 @@ static inline int bump(PyObject *st, PyObject *name) {
     return r;
 }
 
+/* A route's arguments: 1 when both clocks fit int64, the frame is bytes and the
+ * instruments a dict; 0 when any is not (the ordinary path's to word); -1: error. */
+static inline int route_args(PyObject *instruments, PyObject *frame, PyObject *ns, PyObject *mono,
+                             long long *recv_ns, long long *recv_mono) {
+    int ok_ns = as_ll(ns, recv_ns), ok_mono = as_ll(mono, recv_mono);
+    if (ok_ns < 0 || ok_mono < 0)
+        return -1;
+    return ok_ns && ok_mono && PyBytes_CheckExact(frame) && PyDict_CheckExact(instruments);
+}
+
+/* The instrument a frame names, if it is known and synced: 1, with *sym and *st new
+ * references; 0 when it is unknown or not synced (the ordinary path counts it); -1: error.
+ * *sym and *st are set whenever made, for the caller's cleanup. */
+static inline int synced_state(PyObject *instruments, const char *s, Py_ssize_t n, PyObject **sym,
+                               PyObject **st) {
+    if ((*sym = PyUnicode_FromStringAndSize(s, n)) == NULL)
+        return -1;
+    PyObject *found = PyDict_GetItemWithError(instruments, *sym);
+    if (found == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    *st = Py_NewRef(found);
+    PyObject *synced = PyObject_GetAttr(found, s_synced);
+    int truth = synced == NULL ? -1 : PyObject_IsTrue(synced);
+    Py_XDECREF(synced);
+    return truth;
+}
 
 #endif

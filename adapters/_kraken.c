@@ -109,11 +109,9 @@ static PyObject *route_kraken(PyObject *Py_UNUSED(m), PyObject *const *args, Py_
     }
     PyObject *spec_fn = args[0], *instruments = args[1], *frame = args[2];
     long long recv_ns, recv_mono;
-    int ok_ns = as_ll(args[3], &recv_ns), ok_mono = as_ll(args[4], &recv_mono);
-    if (ok_ns < 0 || ok_mono < 0)
-        return NULL;
-    if (!ok_ns || !ok_mono || !PyBytes_CheckExact(frame) || !PyDict_CheckExact(instruments))
-        Py_RETURN_NONE;
+    int ok = route_args(instruments, frame, args[3], args[4], &recv_ns, &recv_mono);
+    if (ok <= 0)
+        return ok < 0 ? NULL : Py_NewRef(Py_None);
     Head h;
     Pairs bids, asks;
     pairs_init(&bids);
@@ -125,19 +123,9 @@ static PyObject *route_kraken(PyObject *Py_UNUSED(m), PyObject *const *args, Py_
         result = read < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
     }
-    if ((sym = PyUnicode_FromStringAndSize(h.sym, h.sym_n)) == NULL)
-        goto done;
-    st = PyDict_GetItemWithError(instruments, sym);
-    if (st == NULL) {
-        result = PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
-        goto done;
-    }
-    Py_INCREF(st);
-    PyObject *synced = PyObject_GetAttr(st, s_synced);
-    int truth = synced == NULL ? -1 : PyObject_IsTrue(synced);
-    Py_XDECREF(synced);
-    if (truth <= 0) {
-        result = truth < 0 ? NULL : Py_NewRef(Py_None);
+    int found = synced_state(instruments, h.sym, h.sym_n, &sym, &st);
+    if (found <= 0) {
+        result = found < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
     }
     Py_ssize_t n;
