@@ -483,21 +483,32 @@ static PyObject *side_text(Side *s, Py_ssize_t k_asked, int pp, int qp) {
     return out;
 }
 
+/* (n, price_places, qty_places) of checksum_text / checksum_crc32; -1: error set. */
+static int checksum_args(PyObject *const *args, Py_ssize_t *k, int *pp, int *qp) {
+    *k = PyLong_AsSsize_t(args[0]);
+    long p = PyLong_AsLong(args[1]);
+    long q = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred())
+        return -1;
+    if (p < 0 || p > 1000000 || q < 0 || q > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "precision out of range");
+        return -1;
+    }
+    *pp = (int)p;
+    *qp = (int)q;
+    return 0;
+}
+
 static PyObject *Side_checksum_text(Side *s, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "checksum_text(n, price_places, qty_places)");
         return NULL;
     }
-    Py_ssize_t k = PyLong_AsSsize_t(args[0]);
-    long pp = PyLong_AsLong(args[1]);
-    long qp = PyLong_AsLong(args[2]);
-    if (PyErr_Occurred())
+    Py_ssize_t k;
+    int pp, qp;
+    if (checksum_args(args, &k, &pp, &qp) < 0)
         return NULL;
-    if (pp < 0 || pp > 1000000 || qp < 0 || qp > 1000000) {
-        PyErr_SetString(PyExc_ValueError, "precision out of range");
-        return NULL;
-    }
-    return side_text(s, k, (int)pp, (int)qp);
+    return side_text(s, k, pp, qp);
 }
 
 static PyObject *fragment(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
@@ -840,17 +851,12 @@ static PyObject *Book_checksum_crc32(Book *b, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "checksum_crc32(n, price_places, qty_places)");
         return NULL;
     }
-    Py_ssize_t k = PyLong_AsSsize_t(args[0]);
-    long pp = PyLong_AsLong(args[1]);
-    long qp = PyLong_AsLong(args[2]);
-    if (PyErr_Occurred())
+    Py_ssize_t k;
+    int pp, qp;
+    if (checksum_args(args, &k, &pp, &qp) < 0)
         return NULL;
-    if (pp < 0 || pp > 1000000 || qp < 0 || qp > 1000000) {
-        PyErr_SetString(PyExc_ValueError, "precision out of range");
-        return NULL;
-    }
     uint32_t crc;
-    if (book_crc32(b, k, (int)pp, (int)qp, &crc) < 0)
+    if (book_crc32(b, k, pp, qp, &crc) < 0)
         return NULL;
     return PyLong_FromUnsignedLong(crc);
 }
